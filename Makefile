@@ -1,0 +1,47 @@
+# fastprom: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+DURATION ?= 0
+CARGO_TEST_FLAGS ?=
+
+.PHONY: help setup demo test test-rust test-wasm test-vectors test-py bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
+
+setup: ## Install what is missing (Debian packages, wasm target, .venv with test deps)
+	@tools/setup.sh
+
+demo: setup ## Run the tutorial against real Prometheus + Pushgateway (DURATION=s to stop by itself)
+	cargo build --release -p fastprom-examples
+	$(PY) tools/demo.py --duration $(DURATION)
+
+test: setup test-rust test-wasm test-vectors test-py ## Run every test
+	@echo "make test: all passed"
+
+test-rust: ## Rust unit, golden, property and concurrency tests
+	cargo test --workspace $(CARGO_TEST_FLAGS)
+
+test-wasm: ## The core builds for wasm32-unknown-unknown
+	cargo build -p fastprom --target wasm32-unknown-unknown
+
+test-vectors: ## Regenerate every prometheus_client-derived test vector and diff with the committed ones
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(PY) tools/gen_float_vectors.py > $$tmp/floats.txt && \
+	$(PY) tools/gen_name_vectors.py > $$tmp/names.txt && \
+	$(PY) tools/gen_negotiate_vectors.py > $$tmp/negotiate.txt && \
+	$(PY) tools/gen_push_vectors.py > $$tmp/push.txt && \
+	for f in floats names negotiate push; do cmp $$tmp/$$f.txt core/src/testdata/$$f.txt || { echo "core/src/testdata/$$f.txt differs from prometheus_client's output"; exit 1; }; done && \
+	$(PY) tools/gen_golden.py --out $$tmp/golden && diff -r $$tmp/golden core/tests/golden && \
+	echo "test-vectors: all vectors equal prometheus_client 0.26.0's output"
+
+test-py: ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, end-to-end demo
+	cargo build --release -p fastprom-examples
+	$(PY) -m pytest -q core/tests/py examples/tests
+
+bench: ## Criterion benchmarks side by side with the prometheus and prometheus-client crates
+	cargo bench -p fastprom --bench metrics
+
+clean: ## Remove build output
+	cargo clean

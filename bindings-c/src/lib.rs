@@ -1,0 +1,1 @@
+//! fastprom for C. Empty until the C binding issue fills it.

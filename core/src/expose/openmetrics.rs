@@ -1,0 +1,195 @@
+//! OpenMetrics text (1.0.0, and 2.0.0's native histograms where prometheus_client emits
+//! them), as prometheus_client's `openmetrics.exposition.generate_latest`.
+
+use crate::error::{Error, Result};
+use crate::floatfmt;
+use crate::model::{Exemplar, FamilyHeader, MetricType, NativeHistogram, SampleRef, Visitor};
+use crate::names::{self, EscapingScheme, Rune};
+use crate::registry::Collector;
+
+use super::write_labels;
+
+/// Encodes everything `source` collects as OpenMetrics `version` (e.g. "1.0.0"), ending
+/// with `# EOF`.
+pub fn encode_openmetrics(source: &dyn Collector, escaping: EscapingScheme, version: &str) -> Result<Vec<u8>> {
+    let mut enc = OpenMetricsEncoder::new(escaping, version);
+    source.visit(&mut enc)?;
+    Ok(enc.finish())
+}
+
+/// A [`Visitor`] writing OpenMetrics text.
+pub struct OpenMetricsEncoder {
+    out: Vec<u8>,
+    escaping: EscapingScheme,
+    native: bool,
+    name: String,
+    metric_type: MetricType,
+    namebuf: String,
+}
+
+fn major_at_least_2(version: &str) -> bool {
+    version.split('.').next().and_then(|m| m.trim().parse::<u64>().ok()).is_some_and(|m| m >= 2)
+}
+
+impl OpenMetricsEncoder {
+    /// An encoder for OpenMetrics `version`.
+    pub fn new(escaping: EscapingScheme, version: &str) -> Self {
+        Self {
+            out: Vec::with_capacity(8192),
+            escaping,
+            native: major_at_least_2(version),
+            name: String::new(),
+            metric_type: MetricType::Unknown,
+            namebuf: String::new(),
+        }
+    }
+
+    /// Appends `# EOF` and returns the bytes.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out.extend_from_slice(b"# EOF\n");
+        self.out
+    }
+
+    /// prometheus_client's `_is_valid_exemplar_metric`.
+    fn exemplar_allowed(&self, s: &SampleRef<'_>) -> bool {
+        let full = s.full_name();
+        match self.metric_type {
+            MetricType::Counter => full.ends_with("_total"),
+            MetricType::GaugeHistogram => full.ends_with("_bucket"),
+            MetricType::Histogram => full.ends_with("_bucket") || full == self.name,
+            _ => false,
+        }
+    }
+
+    fn write_exemplar(&mut self, ex: &Exemplar) {
+        let out = &mut self.out;
+        out.extend_from_slice(b" # {");
+        let mut labels: Vec<&(String, String)> = ex.labels.iter().collect();
+        labels.sort_by(|a, b| a.0.cmp(&b.0));
+        for (i, (k, v)) in labels.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(b"=\"");
+            names::escape_label_value_into(out, v);
+            out.push(b'"');
+        }
+        out.extend_from_slice(b"} ");
+        floatfmt::write_go_float(out, ex.value);
+        if let Some(ts) = ex.timestamp {
+            out.push(b' ');
+            ts.write_seconds(out);
+        }
+    }
+
+    fn write_native(out: &mut Vec<u8>, nh: &NativeHistogram) {
+        out.extend_from_slice(b"{count:");
+        floatfmt::write_py_repr(out, nh.count_value);
+        out.extend_from_slice(b",sum:");
+        floatfmt::write_py_repr(out, nh.sum_value);
+        out.extend_from_slice(b",schema:");
+        out.extend_from_slice(nh.schema.to_string().as_bytes());
+        out.extend_from_slice(b",zero_threshold:");
+        floatfmt::write_py_repr(out, nh.zero_threshold);
+        out.extend_from_slice(b",zero_count:");
+        floatfmt::write_py_repr(out, nh.zero_count);
+        let join = |out: &mut Vec<u8>, key: &str, items: Vec<String>| {
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(items.join(",").as_bytes());
+            out.push(b']');
+        };
+        if !nh.neg_spans.is_empty() {
+            join(out, ",negative_spans:[", nh.neg_spans.iter().map(|s| format!("{}:{}", s.offset, s.length)).collect());
+            join(out, ",negative_deltas:[", nh.neg_deltas.iter().map(|d| d.to_string()).collect());
+        }
+        if !nh.pos_spans.is_empty() {
+            join(out, ",positive_spans:[", nh.pos_spans.iter().map(|s| format!("{}:{}", s.offset, s.length)).collect());
+            join(out, ",positive_deltas:[", nh.pos_deltas.iter().map(|d| d.to_string()).collect());
+        }
+        out.push(b'}');
+    }
+}
+
+impl Visitor for OpenMetricsEncoder {
+    fn family(&mut self, h: &FamilyHeader<'_>) -> Result<()> {
+        self.name.clear();
+        self.name.push_str(h.name);
+        self.metric_type = h.metric_type;
+        let out = &mut self.out;
+        out.extend_from_slice(b"# HELP ");
+        names::escape_metric_name_into(out, h.name, self.escaping);
+        out.push(b' ');
+        names::escape_label_value_into(out, h.help);
+        out.extend_from_slice(b"\n# TYPE ");
+        names::escape_metric_name_into(out, h.name, self.escaping);
+        out.push(b' ');
+        out.extend_from_slice(h.metric_type.as_str().as_bytes());
+        out.push(b'\n');
+        if !h.unit.is_empty() {
+            out.extend_from_slice(b"# UNIT ");
+            names::escape_metric_name_into(out, h.name, self.escaping);
+            out.push(b' ');
+            out.extend_from_slice(h.unit.as_bytes());
+            out.push(b'\n');
+        }
+        Ok(())
+    }
+
+    fn sample(&mut self, s: &SampleRef<'_>) -> Result<()> {
+        if s.native_histogram.is_some() && !self.native {
+            return Ok(());
+        }
+        let has_exemplar = s.exemplar.is_some() || s.native_histogram.is_some_and(|nh| !nh.exemplars.is_empty());
+        if has_exemplar && !self.exemplar_allowed(s) {
+            return Err(Error::Encode(format!(
+                "Metric {} has exemplars, but is not a histogram bucket or counter",
+                self.name
+            )));
+        }
+        self.namebuf.clear();
+        self.namebuf.push_str(s.name);
+        self.namebuf.push_str(s.suffix);
+        let quoted = self.escaping == EscapingScheme::AllowUtf8 && !names::is_valid_legacy_metric_name(&self.namebuf);
+        let out = &mut self.out;
+        if quoted {
+            out.push(b'{');
+            names::escape_metric_name_into(out, &self.namebuf, self.escaping);
+            if !s.labels.is_empty() {
+                out.push(b',');
+                write_labels(out, s, self.escaping);
+            }
+            out.push(b'}');
+        } else {
+            names::escape_into(out, &[s.name, s.suffix], self.escaping, Rune::LabelName);
+            if !s.labels.is_empty() {
+                out.push(b'{');
+                write_labels(out, s, self.escaping);
+                out.push(b'}');
+            }
+        }
+        out.push(b' ');
+        match s.native_histogram {
+            Some(nh) => Self::write_native(out, nh),
+            None => floatfmt::write_go_float(out, s.value),
+        }
+        if let Some(ts) = s.timestamp {
+            out.push(b' ');
+            ts.write_seconds(out);
+        }
+        if let Some(ex) = s.exemplar {
+            self.write_exemplar(ex);
+        }
+        if let Some(nh) = s.native_histogram {
+            for ex in &nh.exemplars {
+                self.write_exemplar(ex);
+            }
+        }
+        self.out.push(b'\n');
+        Ok(())
+    }
+
+    fn end_family(&mut self) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! Counter: a value that only goes up (`_total`, `_created`, exemplars).
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::atomic::AtomicF64;
+use super::family::{Base, MetricCore};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
+
+/// One counter child. Increments are lock-free; an exemplar, when given, is kept under a
+/// small lock.
+#[derive(Debug)]
+pub struct Counter {
+    value: AtomicF64,
+    created: AtomicF64,
+    exemplar: Mutex<Option<Box<Exemplar>>>,
+}
+
+impl Counter {
+    /// Adds 1.
+    #[inline]
+    pub fn inc(&self) {
+        self.value.add(1.0);
+    }
+
+    /// Adds `amount`; negative amounts are refused (NaN is accepted, as in
+    /// prometheus_client).
+    #[inline]
+    pub fn inc_by(&self, amount: f64) -> Result<()> {
+        if amount < 0.0 {
+            return Err(Error::NegativeIncrement);
+        }
+        self.value.add(amount);
+        Ok(())
+    }
+
+    /// Adds `amount` and records an exemplar with the current time. As in
+    /// prometheus_client, the increment lands even when the exemplar is then refused.
+    pub fn inc_with_exemplar(&self, amount: f64, labels: Vec<(String, String)>) -> Result<()> {
+        self.inc_by(amount)?;
+        if labels.is_empty() {
+            return Ok(());
+        }
+        let ex = Exemplar::new(labels, amount, Some(Timestamp::Float(clock::now())))?;
+        *self.exemplar.lock() = Some(Box::new(ex));
+        Ok(())
+    }
+
+    /// The current total.
+    #[inline]
+    pub fn get(&self) -> f64 {
+        self.value.get()
+    }
+
+    /// Sets the total back to 0 and `_created` to now.
+    pub fn reset(&self) {
+        self.value.set(0.0);
+        self.created.set(clock::now());
+    }
+
+    /// When the counter was created or last reset.
+    pub fn created(&self) -> f64 {
+        self.created.get()
+    }
+
+    /// The last exemplar, if any.
+    pub fn exemplar(&self) -> Option<Exemplar> {
+        self.exemplar.lock().as_deref().cloned()
+    }
+}
+
+impl MetricCore for Counter {
+    type Config = ();
+    const TYPE: MetricType = MetricType::Counter;
+
+    fn new_child(_: &Arc<()>, now: f64) -> Self {
+        Self { value: AtomicF64::new(0.0), created: AtomicF64::new(now), exemplar: Mutex::new(None) }
+    }
+
+    fn visit_child(&self, _: &(), base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
+        let ex = self.exemplar();
+        let mut s = base.sample("_total", self.get());
+        s.exemplar = ex.as_ref();
+        v.sample(&s)?;
+        if base.created {
+            v.sample(&base.sample("_created", self.created()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! Enum (OpenMetrics stateset): which one of a fixed set of states is current.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::family::{Base, MetricCore};
+use crate::error::{Error, Result};
+use crate::model::{MetricType, SampleRef, Visitor};
+use crate::pyrepr;
+
+/// The states of an enum family; the first is the initial state.
+#[derive(Debug, Clone, Default)]
+pub struct States {
+    states: Vec<String>,
+}
+
+impl States {
+    /// The state names, in order.
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(states: I) -> Self {
+        Self { states: states.into_iter().map(Into::into).collect() }
+    }
+
+    /// The state names.
+    pub fn names(&self) -> &[String] {
+        &self.states
+    }
+}
+
+/// One enum child.
+#[derive(Debug)]
+pub struct Enum {
+    states: Arc<States>,
+    current: AtomicUsize,
+}
+
+impl Enum {
+    /// Makes `state` the current one.
+    pub fn state(&self, state: &str) -> Result<()> {
+        let i = self
+            .states
+            .states
+            .iter()
+            .position(|s| s == state)
+            .ok_or_else(|| Error::InvalidArgument(format!("{} is not in list", pyrepr::str_repr(state))))?;
+        self.current.store(i, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The current state.
+    pub fn get(&self) -> &str {
+        self.states.states.get(self.current.load(Ordering::Relaxed)).map_or("", String::as_str)
+    }
+}
+
+impl MetricCore for Enum {
+    type Config = States;
+    const TYPE: MetricType = MetricType::StateSet;
+
+    fn extra_label(family_name: &str) -> Option<String> {
+        Some(family_name.to_owned())
+    }
+
+    fn prepare(name: &str, label_names: &[String], states: States) -> Result<States> {
+        if label_names.iter().any(|l| l == name) {
+            return Err(Error::ReservedLabelName(format!("Overlapping labels for Enum metric: {name}")));
+        }
+        if states.states.is_empty() {
+            return Err(Error::InvalidArgument(format!("No states provided for Enum metric: {name}")));
+        }
+        Ok(states)
+    }
+
+    fn new_child(config: &Arc<States>, _now: f64) -> Self {
+        Self { states: Arc::clone(config), current: AtomicUsize::new(0) }
+    }
+
+    fn visit_child(&self, config: &States, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
+        let cur = self.current.load(Ordering::Relaxed);
+        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.labels);
+        let last = labels.len() - 1;
+        for (i, s) in config.states.iter().enumerate() {
+            labels[last].1 = s;
+            v.sample(&SampleRef {
+                name: base.name,
+                suffix: "",
+                labels: &labels,
+                sorted: Some(base.sorted_extra),
+                value: if i == cur { 1.0 } else { 0.0 },
+                timestamp: None,
+                exemplar: None,
+                native_histogram: None,
+            })?;
+        }
+        Ok(())
+    }
+}

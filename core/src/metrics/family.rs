@@ -1,0 +1,652 @@
+//! Labelled families: children looked up by label values.
+//!
+//! A family keeps its children in 16 cache-padded shards, each a read-write-locked hash
+//! table. A lookup hashes the label values, takes one shard's read lock, and compares the
+//! full encoded key (never the hash alone), so it allocates nothing on a hit and two threads
+//! working on different children rarely touch the same cache line. A child is one
+//! allocation (`ThinArc`): its metric state, its insertion number and its label values
+//! packed into a byte string. Handles ([`Child`]) are reference-counted and stay valid after
+//! the child is removed from the family (it is simply no longer exported), as in
+//! prometheus_client.
+
+use std::hash::{BuildHasher, Hasher};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crossbeam_utils::CachePadded;
+use hashbrown::HashTable;
+use parking_lot::RwLock;
+use smallvec::SmallVec;
+use triomphe::ThinArc;
+
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::{FamilyCollector, FamilyHeader, MetricFamily, MetricType, SampleRef, Visitor};
+use crate::names;
+use crate::pyrepr;
+use crate::registry::{Collector, Desc};
+
+const SHARDS: usize = 16;
+/// The most label names a family may have (sort permutations are stored as bytes).
+pub const MAX_LABELS: usize = 250;
+
+/// What a metric type plugs into a [`Family`].
+pub trait MetricCore: Send + Sync + Sized + 'static {
+    /// Per-family settings shared by all children (buckets, states, quantiles).
+    type Config: Send + Sync + 'static;
+    /// The family's type.
+    const TYPE: MetricType;
+    /// Label names the type reserves, besides the `__` prefix.
+    const RESERVED: &'static [&'static str] = &[];
+
+    /// The label some samples add (`le`, `quantile`, or a stateset's own name).
+    fn extra_label(_family_name: &str) -> Option<String> {
+        None
+    }
+
+    /// Checks (and may complete) the settings against the family's names before the
+    /// family exists.
+    fn prepare(_name: &str, _label_names: &[String], config: Self::Config) -> Result<Self::Config> {
+        Ok(config)
+    }
+
+    /// A fresh child; `now` is the creation time (`_created`).
+    fn new_child(config: &Arc<Self::Config>, now: f64) -> Self;
+
+    /// Streams this child's samples.
+    fn visit_child(&self, config: &Self::Config, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()>;
+}
+
+/// What a child needs from its family to emit samples.
+#[derive(Debug)]
+pub struct Base<'a> {
+    /// Family name.
+    pub name: &'a str,
+    /// The child's labels, in label-name declaration order, with one spare slot at the end
+    /// for the type's extra label.
+    pub labels: &'a [(&'a str, &'a str)],
+    /// Indices of `labels[..n]` (without the spare slot) in label-name order.
+    pub sorted: &'a [u8],
+    /// Indices of all of `labels` (spare slot included) in label-name order.
+    pub sorted_extra: &'a [u8],
+    /// Whether `_created` samples are exported.
+    pub created: bool,
+}
+
+impl<'a> Base<'a> {
+    /// The family labels alone.
+    #[inline]
+    pub fn own(&self) -> &'a [(&'a str, &'a str)] {
+        &self.labels[..self.sorted.len()]
+    }
+
+    /// A sample with the family labels.
+    #[inline]
+    pub fn sample(&self, suffix: &'a str, value: f64) -> SampleRef<'a> {
+        SampleRef {
+            name: self.name,
+            suffix,
+            labels: self.own(),
+            sorted: Some(self.sorted),
+            value,
+            timestamp: None,
+            exemplar: None,
+            native_histogram: None,
+        }
+    }
+}
+
+/// Options naming a metric, as prometheus_client's constructor arguments.
+#[derive(Debug, Clone, Default)]
+pub struct Opts {
+    /// Base name.
+    pub name: String,
+    /// HELP text.
+    pub help: String,
+    /// Optional namespace, prefixed with `_`.
+    pub namespace: String,
+    /// Optional subsystem, prefixed with `_`.
+    pub subsystem: String,
+    /// Optional unit, appended as `_<unit>` unless already there.
+    pub unit: String,
+    /// Label names of the family.
+    pub label_names: Vec<String>,
+}
+
+impl Opts {
+    /// Name and help.
+    pub fn new(name: impl Into<String>, help: impl Into<String>) -> Self {
+        Self { name: name.into(), help: help.into(), ..Self::default() }
+    }
+    /// Sets the namespace.
+    pub fn namespace(mut self, ns: impl Into<String>) -> Self {
+        self.namespace = ns.into();
+        self
+    }
+    /// Sets the subsystem.
+    pub fn subsystem(mut self, s: impl Into<String>) -> Self {
+        self.subsystem = s.into();
+        self
+    }
+    /// Sets the unit.
+    pub fn unit(mut self, u: impl Into<String>) -> Self {
+        self.unit = u.into();
+        self
+    }
+    /// Sets the label names.
+    pub fn labels<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.label_names = names.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+struct Head<M> {
+    seq: u64,
+    metric: M,
+}
+
+/// A handle to one child of a family: cheap to clone and keep, dereferences to the metric
+/// (`child.inc()`).
+pub struct Child<M: MetricCore>(ThinArc<Head<M>, u8>);
+
+impl<M: MetricCore> Clone for Child<M> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<M: MetricCore> Deref for Child<M> {
+    type Target = M;
+    #[inline]
+    fn deref(&self) -> &M {
+        &self.0.header.header.metric
+    }
+}
+
+impl<M: MetricCore + std::fmt::Debug> std::fmt::Debug for Child<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Child").field("labels", &self.label_values()).field("metric", &**self).finish()
+    }
+}
+
+impl<M: MetricCore> Child<M> {
+    /// The child's label values, in label-name declaration order.
+    pub fn label_values(&self) -> Vec<&str> {
+        decode_key(&self.0.slice).collect()
+    }
+
+    #[inline]
+    fn key(&self) -> &[u8] {
+        &self.0.slice
+    }
+}
+
+type Shard<M> = CachePadded<RwLock<HashTable<Child<M>>>>;
+
+struct Inner<M: MetricCore> {
+    name: String,
+    help: String,
+    unit: String,
+    label_names: Box<[String]>,
+    sorted: Box<[u8]>,
+    sorted_extra: Box<[u8]>,
+    extra: Option<String>,
+    config: Arc<M::Config>,
+    shards: Box<[Shard<M>]>,
+    seq: AtomicU64,
+    hasher: foldhash::fast::RandomState,
+    single: Option<Child<M>>,
+}
+
+/// A metric family: all children of one metric, keyed by label values. A family without
+/// label names has exactly one child, reached with [`Family::unlabelled`].
+pub struct Family<M: MetricCore> {
+    inner: Arc<Inner<M>>,
+}
+
+impl<M: MetricCore> Clone for Family<M> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<M: MetricCore> std::fmt::Debug for Family<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Family")
+            .field("name", &self.inner.name)
+            .field("type", &M::TYPE)
+            .field("label_names", &self.inner.label_names)
+            .finish()
+    }
+}
+
+/// Appends `len` as LEB128.
+#[inline]
+fn put_len(out: &mut SmallVec<[u8; 128]>, mut len: usize) {
+    loop {
+        let b = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn encode_key<S: AsRef<str>>(values: &[S]) -> SmallVec<[u8; 128]> {
+    let mut k = SmallVec::new();
+    for v in values {
+        let v = v.as_ref().as_bytes();
+        put_len(&mut k, v.len());
+        k.extend_from_slice(v);
+    }
+    k
+}
+
+/// Decodes a key built by `encode_key` (keys are only ever built from `&str`s).
+fn decode_key(mut k: &[u8]) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        if k.is_empty() {
+            return None;
+        }
+        let (mut len, mut shift, mut i) = (0usize, 0u32, 0usize);
+        while i < k.len() {
+            let b = k[i];
+            len |= ((b & 0x7f) as usize) << shift;
+            i += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        let end = (i + len).min(k.len());
+        let s = std::str::from_utf8(&k[i..end]).unwrap_or("");
+        k = &k[end..];
+        Some(s)
+    })
+}
+
+/// Hashes label values the same way whether they come from the caller or from a stored
+/// key, without building the key.
+#[inline]
+fn hash_values<S: AsRef<str>>(hasher: &foldhash::fast::RandomState, values: &[S]) -> u64 {
+    let mut h = hasher.build_hasher();
+    for v in values {
+        let b = v.as_ref().as_bytes();
+        h.write_usize(b.len());
+        h.write(b);
+    }
+    h.finish()
+}
+
+fn hash_key(hasher: &foldhash::fast::RandomState, key: &[u8]) -> u64 {
+    let vals: SmallVec<[&str; 8]> = decode_key(key).collect();
+    hash_values(hasher, &vals)
+}
+
+/// Whether the stored key holds exactly `values` (full comparison, never by hash alone).
+#[inline]
+fn key_eq<S: AsRef<str>>(mut key: &[u8], values: &[S]) -> bool {
+    for v in values {
+        let v = v.as_ref().as_bytes();
+        let (len, used) = match key.first() {
+            Some(&b) if b < 0x80 => (b as usize, 1),
+            Some(_) => {
+                let (mut len, mut shift, mut i) = (0usize, 0u32, 0usize);
+                while i < key.len() {
+                    let b = key[i];
+                    len |= ((b & 0x7f) as usize) << shift;
+                    i += 1;
+                    if b & 0x80 == 0 {
+                        break;
+                    }
+                    shift += 7;
+                }
+                (len, i)
+            }
+            None => return false,
+        };
+        if len != v.len() || key.len() < used + len || &key[used..used + len] != v {
+            return false;
+        }
+        key = &key[used + len..];
+    }
+    key.is_empty()
+}
+
+fn sort_perm(names: &[&str]) -> Box<[u8]> {
+    let mut idx: Vec<u8> = (0..names.len() as u8).collect();
+    idx.sort_by(|a, b| names[*a as usize].cmp(names[*b as usize]));
+    idx.into_boxed_slice()
+}
+
+impl<M: MetricCore> Family<M> {
+    /// Builds a family with prometheus_client's name rules and checks.
+    pub fn new(opts: Opts, config: M::Config) -> Result<Self> {
+        let name = names::build_full_name(M::TYPE.as_str(), &opts.name, &opts.namespace, &opts.subsystem, &opts.unit)?;
+        names::validate_label_names(&opts.label_names, M::RESERVED)?;
+        names::validate_metric_name(&name)?;
+        if opts.label_names.len() > MAX_LABELS {
+            return Err(Error::InvalidArgument(format!("Too many label names ({}), at most {MAX_LABELS}", opts.label_names.len())));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for l in &opts.label_names {
+            if !seen.insert(l.as_str()) {
+                return Err(Error::InvalidLabelName(format!("Duplicate label name: {l}")));
+            }
+        }
+        let config = M::prepare(&name, &opts.label_names, config)?;
+        let extra = M::extra_label(&name);
+        let mut refs: Vec<&str> = opts.label_names.iter().map(String::as_str).collect();
+        let sorted = sort_perm(&refs);
+        refs.push(extra.as_deref().unwrap_or(""));
+        let sorted_extra = sort_perm(&refs);
+        let config = Arc::new(config);
+        let single = if opts.label_names.is_empty() {
+            let head = Head { seq: 0, metric: M::new_child(&config, clock::now()) };
+            Some(Child(ThinArc::from_header_and_slice(head, &[])))
+        } else {
+            None
+        };
+        let shards = (0..SHARDS).map(|_| CachePadded::new(RwLock::new(HashTable::new()))).collect();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                name,
+                help: opts.help,
+                unit: opts.unit,
+                label_names: opts.label_names.into_boxed_slice(),
+                sorted,
+                sorted_extra,
+                extra,
+                config,
+                shards,
+                seq: AtomicU64::new(1),
+                hasher: foldhash::fast::RandomState::default(),
+                single,
+            }),
+        })
+    }
+
+    /// The full name (namespace, subsystem, unit applied; counters without `_total`).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The HELP text.
+    pub fn help(&self) -> &str {
+        &self.inner.help
+    }
+
+    /// The unit, or empty.
+    pub fn unit(&self) -> &str {
+        &self.inner.unit
+    }
+
+    /// The label names.
+    pub fn label_names(&self) -> &[String] {
+        &self.inner.label_names
+    }
+
+    /// The family's settings.
+    pub fn config(&self) -> &M::Config {
+        &self.inner.config
+    }
+
+    fn describe_self(&self) -> String {
+        format!("{}:{}", M::TYPE.as_str(), self.inner.name)
+    }
+
+    /// The only child of a family without label names.
+    pub fn unlabelled(&self) -> Result<&Child<M>> {
+        self.inner
+            .single
+            .as_ref()
+            .ok_or_else(|| Error::LabelMismatch(format!("{} metric is missing label values", M::TYPE.as_str())))
+    }
+
+    fn check_labelled(&self) -> Result<()> {
+        if self.inner.label_names.is_empty() {
+            return Err(Error::LabelMismatch(format!(
+                "No label names were set when constructing {}",
+                self.describe_self()
+            )));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn shard_of(&self, h: u64) -> &Shard<M> {
+        &self.inner.shards[((h >> 32) as usize) & (SHARDS - 1)]
+    }
+
+    /// Runs `f` on the child for `values` (created on first use), without cloning a handle:
+    /// the fastest way to update a labelled child once.
+    #[inline]
+    pub fn with_labels<S: AsRef<str>, R>(&self, values: &[S], f: impl FnOnce(&M) -> R) -> Result<R> {
+        if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
+            self.check_labelled()?;
+            return Err(Error::LabelMismatch("Incorrect label count".into()));
+        }
+        let h = hash_values(&self.inner.hasher, values);
+        {
+            let shard = self.shard_of(h).read();
+            if let Some(c) = shard.find(h, |c| key_eq(c.key(), values)) {
+                return Ok(f(c));
+            }
+        }
+        let c = self.insert(h, &encode_key(values));
+        Ok(f(&c))
+    }
+
+    /// The child for `values`, in label-name declaration order, created on first use
+    /// (prometheus_client's `labels(*values)`).
+    pub fn labels<S: AsRef<str>>(&self, values: &[S]) -> Result<Child<M>> {
+        if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
+            self.check_labelled()?;
+            return Err(Error::LabelMismatch("Incorrect label count".into()));
+        }
+        let h = hash_values(&self.inner.hasher, values);
+        {
+            let shard = self.shard_of(h).read();
+            if let Some(c) = shard.find(h, |c| key_eq(c.key(), values)) {
+                return Ok(c.clone());
+            }
+        }
+        Ok(self.insert(h, &encode_key(values)))
+    }
+
+    /// The child for label values given by name (`labels(**kwargs)`).
+    pub fn labels_by_name<K: AsRef<str>, V: AsRef<str>>(&self, pairs: &[(K, V)]) -> Result<Child<M>> {
+        self.check_labelled()?;
+        let names = &self.inner.label_names;
+        let mut given: Vec<&str> = pairs.iter().map(|(k, _)| k.as_ref()).collect();
+        given.sort_unstable();
+        let mut want: Vec<&str> = names.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        if given != want {
+            return Err(Error::LabelMismatch("Incorrect label names".into()));
+        }
+        let mut values: SmallVec<[&str; 8]> = SmallVec::new();
+        for n in names.iter() {
+            let v = pairs.iter().find(|(k, _)| k.as_ref() == n).map(|(_, v)| v.as_ref()).unwrap_or("");
+            values.push(v);
+        }
+        self.labels(&values)
+    }
+
+    #[cold]
+    fn insert(&self, h: u64, key: &[u8]) -> Child<M> {
+        let mut shard = self.shard_of(h).write();
+        if let Some(c) = shard.find(h, |c| c.key() == key) {
+            return c.clone();
+        }
+        let head = Head { seq: self.inner.seq.fetch_add(1, Ordering::Relaxed), metric: M::new_child(&self.inner.config, clock::now()) };
+        let child = Child(ThinArc::from_header_and_slice(head, key));
+        let hasher = &self.inner.hasher;
+        shard.insert_unique(h, child.clone(), |c| hash_key(hasher, c.key()));
+        child
+    }
+
+    /// Removes the child for `values`; returns whether it existed.
+    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
+        self.check_labelled()?;
+        if values.len() != self.inner.label_names.len() {
+            let vals: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+            return Err(Error::LabelMismatch(format!(
+                "Incorrect label count (expected {}, got {})",
+                self.inner.label_names.len(),
+                pyrepr::tuple_repr(&vals)
+            )));
+        }
+        let h = hash_values(&self.inner.hasher, values);
+        let mut shard = self.shard_of(h).write();
+        Ok(match shard.find_entry(h, |c| key_eq(c.key(), values)) {
+            Ok(e) => {
+                e.remove();
+                true
+            }
+            Err(_) => false,
+        })
+    }
+
+    /// Removes every child whose labels match all of `labels` (prometheus_client's
+    /// `remove_by_labels`); returns how many were removed.
+    pub fn remove_by_labels<K: AsRef<str>, V: AsRef<str>>(&self, labels: &[(K, V)]) -> Result<usize> {
+        self.check_labelled()?;
+        if labels.is_empty() {
+            return Ok(0);
+        }
+        let names = &self.inner.label_names;
+        let invalid: Vec<&str> =
+            labels.iter().map(|(k, _)| k.as_ref()).filter(|k| !names.iter().any(|n| n == k)).collect();
+        if !invalid.is_empty() {
+            return Err(Error::LabelMismatch(format!(
+                "Unknown label names: {}; expected {}",
+                pyrepr::list_repr(&invalid),
+                pyrepr::tuple_repr(names)
+            )));
+        }
+        let filter: Vec<(usize, &str)> = labels
+            .iter()
+            .map(|(k, v)| (names.iter().position(|n| n == k.as_ref()).unwrap_or(0), v.as_ref()))
+            .collect();
+        let mut removed = 0;
+        for shard in self.inner.shards.iter() {
+            let mut t = shard.write();
+            let before = t.len();
+            t.retain(|c| {
+                let vals: SmallVec<[&str; 8]> = decode_key(c.key()).collect();
+                !filter.iter().all(|(pos, want)| vals.get(*pos).is_some_and(|v| v == want))
+            });
+            removed += before - t.len();
+        }
+        Ok(removed)
+    }
+
+    /// Removes every child (a no-op on a family without labels).
+    pub fn clear(&self) {
+        for shard in self.inner.shards.iter() {
+            shard.write().clear();
+        }
+    }
+
+    /// Number of children exported.
+    pub fn len(&self) -> usize {
+        if self.inner.single.is_some() {
+            return 1;
+        }
+        self.inner.shards.iter().map(|s| s.read().len()).sum()
+    }
+
+    /// Whether the family has no children.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All children in insertion order (prometheus_client's dict order).
+    pub fn children(&self) -> Vec<Child<M>> {
+        if let Some(s) = &self.inner.single {
+            return vec![s.clone()];
+        }
+        let mut all = Vec::new();
+        for shard in self.inner.shards.iter() {
+            all.extend(shard.read().iter().cloned());
+        }
+        all.sort_unstable_by_key(|c| c.0.header.header.seq);
+        all
+    }
+
+    /// Streams the family to a visitor.
+    pub fn visit(&self, v: &mut dyn Visitor) -> Result<()> {
+        let inner = &*self.inner;
+        v.family(&FamilyHeader { name: &inner.name, help: &inner.help, metric_type: M::TYPE, unit: &inner.unit })?;
+        let created = crate::created_enabled();
+        let extra = inner.extra.as_deref().unwrap_or("");
+        let children = self.children();
+        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::new();
+        for child in &children {
+            labels.clear();
+            labels.extend(inner.label_names.iter().map(String::as_str).zip(decode_key(child.key())));
+            labels.push((extra, ""));
+            let base = Base { name: &inner.name, labels: &labels, sorted: &inner.sorted, sorted_extra: &inner.sorted_extra, created };
+            child.visit_child(&inner.config, &base, v)?;
+        }
+        v.end_family()
+    }
+}
+
+impl<M: MetricCore> Collector for Family<M> {
+    fn collect(&self) -> Result<Vec<MetricFamily>> {
+        let mut c = FamilyCollector::default();
+        self.visit(&mut c)?;
+        Ok(c.families)
+    }
+
+    fn describe(&self) -> Option<Vec<Desc>> {
+        Some(vec![Desc { name: self.inner.name.clone(), metric_type: M::TYPE }])
+    }
+
+    fn visit(&self, v: &mut dyn Visitor) -> Result<()> {
+        Family::visit(self, v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_eq_compares_everything() {
+        let k = encode_key(&["ab", "c"]);
+        assert!(key_eq(&k, &["ab", "c"]));
+        assert!(!key_eq(&k, &["a", "bc"]));
+        assert!(!key_eq(&k, &["ab"]));
+        assert!(!key_eq(&k, &["ab", "c", ""]));
+        let long = "y".repeat(200);
+        let k = encode_key(&[long.as_str(), ""]);
+        assert!(key_eq(&k, &[long.as_str(), ""]));
+        assert!(!key_eq(&k, &[long.as_str(), "x"]));
+    }
+
+    #[test]
+    fn keys_round_trip_and_never_merge() {
+        let a = encode_key(&["a", "bc"]);
+        let b = encode_key(&["ab", "c"]);
+        assert_ne!(&a[..], &b[..]);
+        let long = "x".repeat(300);
+        let k = encode_key(&[long.as_str(), "", "é"]);
+        let back: Vec<&str> = decode_key(&k).collect();
+        assert_eq!(back, vec![long.as_str(), "", "é"]);
+    }
+
+    #[test]
+    fn sort_perm_orders_names() {
+        assert_eq!(&*sort_perm(&["b", "a", "le"]), &[1, 0, 2]);
+    }
+}

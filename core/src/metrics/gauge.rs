@@ -1,0 +1,88 @@
+//! Gauge: a value that goes up and down, or comes from a function.
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use super::atomic::AtomicF64;
+use super::family::{Base, MetricCore};
+use crate::clock;
+use crate::error::Result;
+use crate::model::{MetricType, Visitor};
+
+/// A function a gauge reads its value from at scrape time.
+pub type GaugeFn = Arc<dyn Fn() -> Result<f64> + Send + Sync>;
+
+/// One gauge child.
+pub struct Gauge {
+    value: AtomicF64,
+    function: RwLock<Option<GaugeFn>>,
+}
+
+impl std::fmt::Debug for Gauge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gauge").field("value", &self.get()).finish()
+    }
+}
+
+impl Gauge {
+    /// Adds 1.
+    #[inline]
+    pub fn inc(&self) {
+        self.value.add(1.0);
+    }
+    /// Adds `amount` (any sign).
+    #[inline]
+    pub fn inc_by(&self, amount: f64) {
+        self.value.add(amount);
+    }
+    /// Subtracts 1.
+    #[inline]
+    pub fn dec(&self) {
+        self.value.add(-1.0);
+    }
+    /// Subtracts `amount`.
+    #[inline]
+    pub fn dec_by(&self, amount: f64) {
+        self.value.add(-amount);
+    }
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, v: f64) {
+        self.value.set(v);
+    }
+    /// Sets the value to the current Unix time.
+    pub fn set_to_current_time(&self) {
+        self.value.set(clock::now());
+    }
+    /// The stored value (a gauge with a function reports the function's value instead).
+    #[inline]
+    pub fn get(&self) -> f64 {
+        self.value.get()
+    }
+    /// Reads the value from `f` at every scrape from now on; the other methods still
+    /// update the stored value, which is then not exported (as in prometheus_client).
+    pub fn set_function(&self, f: GaugeFn) {
+        *self.function.write() = Some(f);
+    }
+    /// The value a scrape reports.
+    pub fn value(&self) -> Result<f64> {
+        match self.function.read().as_ref() {
+            Some(f) => f(),
+            None => Ok(self.get()),
+        }
+    }
+}
+
+impl MetricCore for Gauge {
+    type Config = ();
+    const TYPE: MetricType = MetricType::Gauge;
+
+    fn new_child(_: &Arc<()>, _now: f64) -> Self {
+        Self { value: AtomicF64::new(0.0), function: RwLock::new(None) }
+    }
+
+    fn visit_child(&self, _: &(), base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
+        v.sample(&base.sample("", self.value()?))
+    }
+}

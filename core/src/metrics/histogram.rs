@@ -1,0 +1,191 @@
+//! Histogram: observations counted into cumulative buckets.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use smallvec::SmallVec;
+
+use super::atomic::AtomicF64;
+use super::family::{Base, MetricCore};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::floatfmt;
+use crate::model::{Exemplar, MetricType, SampleRef, Timestamp, Visitor};
+
+/// prometheus_client's `Histogram.DEFAULT_BUCKETS` (without the `+Inf` that is appended).
+pub const DEFAULT_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+
+/// A histogram family's upper bounds: sorted, ending in `+Inf`, at least two.
+#[derive(Debug, Clone)]
+pub struct Buckets {
+    bounds: Box<[f64]>,
+    les: Box<[String]>,
+}
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Self::new(&DEFAULT_BUCKETS).unwrap_or_else(|_| unreachable!("default buckets are valid"))
+    }
+}
+
+impl Buckets {
+    /// Checks bounds as prometheus_client does: sorted (equal neighbours allowed), `+Inf`
+    /// appended when missing, at least two in all. NaN bounds are refused as unsorted.
+    pub fn new(bounds: &[f64]) -> Result<Self> {
+        if bounds.iter().any(|b| b.is_nan()) || bounds.windows(2).any(|w| w[0] > w[1]) {
+            return Err(Error::InvalidBuckets("Buckets not in sorted order".into()));
+        }
+        let mut b = bounds.to_vec();
+        if b.last().is_some_and(|l| *l != f64::INFINITY) {
+            b.push(f64::INFINITY);
+        }
+        if b.len() < 2 {
+            return Err(Error::InvalidBuckets("Must have at least two buckets".into()));
+        }
+        let les = b.iter().map(|v| floatfmt::go_float(*v)).collect();
+        Ok(Self { bounds: b.into_boxed_slice(), les })
+    }
+
+    /// `count` buckets `start, start + width, ...`.
+    pub fn linear(start: f64, width: f64, count: usize) -> Result<Self> {
+        if count < 1 || !(width > 0.0) {
+            return Err(Error::InvalidBuckets("linear buckets need count >= 1 and width > 0".into()));
+        }
+        Self::new(&(0..count).map(|i| start + width * i as f64).collect::<Vec<_>>())
+    }
+
+    /// `count` buckets `start, start * factor, ...`.
+    pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self> {
+        if count < 1 || !(start > 0.0) || !(factor > 1.0) {
+            return Err(Error::InvalidBuckets("exponential buckets need count >= 1, start > 0 and factor > 1".into()));
+        }
+        Self::new(&(0..count).map(|i| start * factor.powi(i as i32)).collect::<Vec<_>>())
+    }
+
+    /// The upper bounds, `+Inf` last.
+    pub fn bounds(&self) -> &[f64] {
+        &self.bounds
+    }
+
+    /// Index of the bucket `v` falls in (the first bound `>= v`); `None` for NaN.
+    #[inline]
+    fn index(&self, v: f64) -> Option<usize> {
+        let b = &self.bounds;
+        if b.len() <= 16 {
+            b.iter().position(|bound| v <= *bound)
+        } else if v.is_nan() {
+            None
+        } else {
+            Some(b.partition_point(|bound| *bound < v))
+        }
+    }
+}
+
+/// One histogram child: lock-free bucket counters and sum. A scrape reads each bucket once
+/// and accumulates, so `_count` always equals the `+Inf` bucket and buckets are cumulative.
+#[derive(Debug)]
+pub struct Histogram {
+    buckets: Arc<Buckets>,
+    counts: Box<[AtomicU64]>,
+    sum: AtomicF64,
+    created: AtomicF64,
+    exemplars: Mutex<Option<Box<[Option<Exemplar>]>>>,
+}
+
+impl Histogram {
+    /// Records one observation. NaN adds to `_sum` and to no bucket, as in prometheus_client.
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        self.sum.add(v);
+        if let Some(i) = self.buckets.index(v) {
+            self.counts[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records an observation with an exemplar on its bucket (timestamped now). The
+    /// observation lands even when the exemplar is refused.
+    pub fn observe_with_exemplar(&self, v: f64, labels: Vec<(String, String)>) -> Result<()> {
+        self.sum.add(v);
+        let Some(i) = self.buckets.index(v) else { return Ok(()) };
+        self.counts[i].fetch_add(1, Ordering::Relaxed);
+        if labels.is_empty() {
+            return Ok(());
+        }
+        let ex = Exemplar::new(labels, v, Some(Timestamp::Float(clock::now())))?;
+        let mut slots = self.exemplars.lock();
+        let slots = slots.get_or_insert_with(|| vec![None; self.counts.len()].into_boxed_slice());
+        slots[i] = Some(ex);
+        Ok(())
+    }
+
+    /// Sum of observations.
+    pub fn sum(&self) -> f64 {
+        self.sum.get()
+    }
+
+    /// Number of observations (NaN observations excluded, as prometheus_client counts).
+    pub fn count(&self) -> u64 {
+        self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
+    /// Cumulative bucket counts, `+Inf` last.
+    pub fn cumulative(&self) -> Vec<u64> {
+        let mut acc = 0;
+        self.counts.iter().map(|c| { acc += c.load(Ordering::Relaxed); acc }).collect()
+    }
+
+    /// Creation time.
+    pub fn created(&self) -> f64 {
+        self.created.get()
+    }
+}
+
+impl MetricCore for Histogram {
+    type Config = Buckets;
+    const TYPE: MetricType = MetricType::Histogram;
+    const RESERVED: &'static [&'static str] = &["le"];
+
+    fn extra_label(_: &str) -> Option<String> {
+        Some("le".into())
+    }
+
+    fn new_child(config: &Arc<Buckets>, now: f64) -> Self {
+        Self {
+            buckets: Arc::clone(config),
+            counts: (0..config.bounds.len()).map(|_| AtomicU64::new(0)).collect(),
+            sum: AtomicF64::new(0.0),
+            created: AtomicF64::new(now),
+            exemplars: Mutex::new(None),
+        }
+    }
+
+    fn visit_child(&self, config: &Buckets, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
+        let exemplars = self.exemplars.lock().clone();
+        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.labels);
+        let last = labels.len() - 1;
+        let mut acc = 0u64;
+        for (i, c) in self.counts.iter().enumerate() {
+            acc += c.load(Ordering::Relaxed);
+            labels[last].1 = &config.les[i];
+            v.sample(&SampleRef {
+                name: base.name,
+                suffix: "_bucket",
+                labels: &labels,
+                sorted: Some(base.sorted_extra),
+                value: acc as f64,
+                timestamp: None,
+                exemplar: exemplars.as_ref().and_then(|e| e[i].as_ref()),
+                native_histogram: None,
+            })?;
+        }
+        v.sample(&base.sample("_count", acc as f64))?;
+        if config.bounds[0] >= 0.0 {
+            v.sample(&base.sample("_sum", self.sum()))?;
+        }
+        if base.created {
+            v.sample(&base.sample("_created", self.created()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! Info: constant key/value metadata exposed as labels of a `_info` sample.
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use smallvec::SmallVec;
+
+use super::family::{Base, MetricCore};
+use crate::error::{Error, Result};
+use crate::model::{MetricType, SampleRef, Visitor};
+use crate::names;
+use crate::pyrepr;
+
+/// Settings of an info family; the family fills in its label names.
+#[derive(Debug, Clone, Default)]
+pub struct InfoConfig {
+    label_names: Vec<String>,
+}
+
+/// One info child.
+#[derive(Debug)]
+pub struct Info {
+    config: Arc<InfoConfig>,
+    value: RwLock<Vec<(String, String)>>,
+}
+
+impl Info {
+    /// Replaces the key/value pairs. Keys may not repeat the family's label names.
+    pub fn set(&self, pairs: Vec<(String, String)>) -> Result<()> {
+        if pairs.iter().any(|(k, _)| self.config.label_names.iter().any(|n| n == k)) {
+            return Err(Error::InvalidArgument(format!(
+                "Overlapping labels for Info metric, metric: {} child: {}",
+                pyrepr::tuple_repr(&self.config.label_names),
+                pyrepr::dict_repr(&pairs)
+            )));
+        }
+        for (k, _) in &pairs {
+            names::validate_label_name(k)?;
+        }
+        let mut dedup: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            crate::model::dict_insert(&mut dedup, k, v);
+        }
+        *self.value.write() = dedup;
+        Ok(())
+    }
+
+    /// The current key/value pairs.
+    pub fn get(&self) -> Vec<(String, String)> {
+        self.value.read().clone()
+    }
+}
+
+impl MetricCore for Info {
+    type Config = InfoConfig;
+    const TYPE: MetricType = MetricType::Info;
+
+    fn prepare(_: &str, label_names: &[String], _: InfoConfig) -> Result<InfoConfig> {
+        Ok(InfoConfig { label_names: label_names.to_vec() })
+    }
+
+    fn new_child(config: &Arc<InfoConfig>, _now: f64) -> Self {
+        Self { config: Arc::clone(config), value: RwLock::new(Vec::new()) }
+    }
+
+    fn visit_child(&self, _: &InfoConfig, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
+        let value = self.value.read();
+        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.own());
+        labels.extend(value.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        v.sample(&SampleRef {
+            name: base.name,
+            suffix: "_info",
+            labels: &labels,
+            sorted: None,
+            value: 1.0,
+            timestamp: None,
+            exemplar: None,
+            native_histogram: None,
+        })
+    }
+}

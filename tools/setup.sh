@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for `make demo` / `make test`, and skips what is
+# already there so repeated runs stay short. Debian packages need root (CI runs as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool; do
+  pkg=${pkg_bin%%:*}; bin=${pkg_bin##*:}
+  command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if ((${#need_apt[@]})); then
+  echo "setup: installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u) >/dev/null
+fi
+# The Debian packages start their services; the tests and the demo start their own.
+for svc in prometheus prometheus-pushgateway; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
+pkill -x prometheus 2>/dev/null || true
+pkill -x prometheus-pushgateway 2>/dev/null || true
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  echo "setup: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python - <<'PY' 2>/dev/null
+import importlib.metadata as m, sys
+want = {}
+for line in open("tools/requirements-dev.txt"):
+    line = line.split("#")[0].strip()
+    if line:
+        n, v = line.split("==")
+        want[n] = v
+sys.exit(0 if all(m.version(n) == v for n, v in want.items()) else 1)
+PY
+then
+  echo "setup: installing Python test dependencies"
+  .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements-dev.txt
+fi
+echo "setup: ok"
