@@ -79,57 +79,67 @@ impl Decoded {
 /// Splits a finite non-zero `v` into shortest digits and a scientific exponent, using
 /// Rust's shortest round-trip `{:e}` formatting (`-1.2345e-7`, `1e16`, ...).
 fn decode(v: f64) -> Option<Decoded> {
-    let mut sb = StackBuf::new();
-    write!(sb, "{v:e}").ok()?;
-    let s = sb.as_bytes();
+    // Ryu gives the shortest round-trip digits (in its own layout: `1e16`, `0.001`,
+    // `123.456`, `1.5e-7`); lay them out as sign, significant digits and the decimal
+    // exponent of the first digit.
+    let mut rb = ryu::Buffer::new();
+    let s = rb.format_finite(v).as_bytes();
     let (neg, s) = match s.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, s),
     };
-    let epos = s.iter().position(|&c| c == b'e')?;
-    let (mant, exp_part) = (&s[..epos], &s[epos + 1..]);
-    let mut d = Decoded {
-        neg,
-        digits: [0; 24],
-        n: 0,
-        exp: 0,
+    let (mant, exp_part) = match s.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(p) => (&s[..p], Some(&s[p + 1..])),
+        None => (s, None),
     };
+    let int_len = mant.iter().position(|&c| c == b'.').unwrap_or(mant.len()) as i32;
+    let mut d = Decoded { neg, digits: [0; 24], n: 0, exp: 0 };
+    let mut leading = 0i32;
     for &c in mant {
-        if c.is_ascii_digit() {
-            *d.digits.get_mut(d.n)? = c;
-            d.n += 1;
-        } else if c != b'.' {
+        if c == b'.' {
+            continue;
+        }
+        if !c.is_ascii_digit() {
             return None;
         }
+        if d.n == 0 && c == b'0' {
+            leading += 1;
+            continue;
+        }
+        *d.digits.get_mut(d.n)? = c;
+        d.n += 1;
     }
-    // Shortest digits never end in zero, but be defensive: trailing zeros would change
-    // the layout below.
     while d.n > 1 && d.digits[d.n - 1] == b'0' {
         d.n -= 1;
     }
     if d.n == 0 {
         return None;
     }
-    let (eneg, edigits) = match exp_part.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, exp_part),
-    };
-    if edigits.is_empty() {
-        return None;
-    }
     let mut e: i32 = 0;
-    for &c in edigits {
-        if !c.is_ascii_digit() {
+    if let Some(exp_part) = exp_part {
+        let (eneg, edigits) = match exp_part.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            Some((b'+', rest)) => (false, rest),
+            _ => (false, exp_part),
+        };
+        if edigits.is_empty() {
             return None;
         }
-        e = e.checked_mul(10)?.checked_add(i32::from(c - b'0'))?;
+        for &c in edigits {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            e = e.checked_mul(10)?.checked_add(i32::from(c - b'0'))?;
+        }
+        if eneg {
+            e = -e;
+        }
     }
-    d.exp = if eneg { -e } else { e };
+    d.exp = int_len - 1 - leading + e;
     break_tie_to_even(v.abs(), &mut d);
     Some(d)
 }
 
-/// The digits as an integer (at most 17 of them, so it fits).
 fn digits_value(digits: &[u8]) -> Option<u64> {
     digits.iter().try_fold(0u64, |acc, &c| {
         acc.checked_mul(10)?
@@ -314,7 +324,7 @@ pub fn write_py_repr(out: &mut Vec<u8>, v: f64) {
     }
     // Fast path: integral values below 1e15 are exact in a u64 and print as `<int>.0`.
     let a = v.abs();
-    if a < FAST_INT_LIMIT && v.fract() == 0.0 {
+    if a < FAST_INT_LIMIT && (a as u64) as f64 == a {
         if v < 0.0 {
             out.push(b'-');
         }
@@ -352,7 +362,7 @@ pub fn write_go_float(out: &mut Vec<u8>, v: f64) {
     // seven integer digits: `1e6 <= v < 1e16`. Python then builds
     // `f'{s[0]}.{s[1:dot]}{s[dot + 1:]}'.rstrip('0.')`, which is the shortest digits as
     // `d1.d2...dn` (or just `d1`), followed by `e+{dot - 1:02d}`.
-    if (1e6..FAST_INT_LIMIT).contains(&v) && v.fract() == 0.0 {
+    if (1e6..FAST_INT_LIMIT).contains(&v) && (v as u64) as f64 == v {
         // Fast path: an exact integer with 7 to 15 digits.
         let mut buf = [0u8; 20];
         let mut i = buf.len();

@@ -87,10 +87,22 @@ pub enum Timestamp {
     /// `Timestamp(sec, nsec)`: `nsec` carries the sign of `sec` as prometheus_client stores it.
     Exact {
         /// Whole seconds.
-        sec: i64,
+        sec: i128,
         /// Nanoseconds, negative when `sec` is negative.
         nsec: i64,
     },
+}
+
+/// Python's `int(x)` of a float, as an exact decimal string.
+fn py_int_of(x: f64) -> Result<String> {
+    if x.is_nan() {
+        return Err(Error::Encode("cannot convert float NaN to integer".into()));
+    }
+    if x.is_infinite() {
+        return Err(Error::Encode("cannot convert float infinity to integer".into()));
+    }
+    let t = x.trunc();
+    Ok(if t == 0.0 { "0".to_owned() } else { format!("{t:.0}") })
 }
 
 impl Timestamp {
@@ -102,11 +114,12 @@ impl Timestamp {
                 floatfmt::py_repr(nsec)
             )));
         }
-        if !sec.is_finite() {
-            return Err(Error::InvalidArgument(format!("Invalid seconds in Timestamp: {}", floatfmt::py_repr(sec))));
-        }
         let nsec = if sec < 0.0 { -nsec } else { nsec };
-        Ok(Self::Exact { sec: sec as i64, nsec: nsec as i64 })
+        let whole = py_int_of(sec).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let sec: i128 = whole
+            .parse()
+            .map_err(|_| Error::InvalidArgument(format!("Timestamp seconds out of range: {whole}")))?;
+        Ok(Self::Exact { sec, nsec: nsec as i64 })
     }
 
     /// The timestamp in seconds, as `float(ts)` gives it.
@@ -136,13 +149,16 @@ impl Timestamp {
         }
     }
 
-    /// Milliseconds for the Prometheus text format: `int(float(ts) * 1000)`.
-    pub fn millis(self) -> Result<i64> {
-        let ms = (self.as_f64() * 1000.0).trunc();
-        if !ms.is_finite() || ms.abs() >= 9.2e18 {
-            return Err(Error::Encode("cannot convert float infinity or NaN timestamp to integer".into()));
+    /// Appends the Prometheus text format's milliseconds, `int(float(ts) * 1000)` (exact,
+    /// however large, as Python's integers are).
+    pub fn write_millis(self, out: &mut Vec<u8>) -> Result<()> {
+        let ms = self.as_f64() * 1000.0;
+        if ms.is_finite() && ms.abs() < 9.0e15 {
+            out.extend_from_slice((ms.trunc() as i64).to_string().as_bytes());
+        } else {
+            out.extend_from_slice(py_int_of(ms)?.as_bytes());
         }
-        Ok(ms as i64)
+        Ok(())
     }
 }
 
@@ -324,7 +340,7 @@ impl MetricFamily {
         sum: Option<f64>,
         timestamp: Option<Timestamp>,
     ) -> Result<()> {
-        let first = buckets.first().ok_or_else(|| Error::InvalidBuckets("Must have at least one bucket".into()))?;
+        let first = buckets.first().ok_or_else(|| Error::InvalidBuckets("list index out of range".into()))?;
         let first_le = parse_le(&first.0)?;
         let bname = format!("{}_bucket", self.name);
         for (le, v, ex) in buckets {
@@ -348,7 +364,7 @@ impl MetricFamily {
         gsum: f64,
         timestamp: Option<Timestamp>,
     ) -> Result<()> {
-        let last = buckets.last().ok_or_else(|| Error::InvalidBuckets("Must have at least one bucket".into()))?.1;
+        let last = buckets.last().ok_or_else(|| Error::InvalidBuckets("list index out of range".into()))?.1;
         let bname = format!("{}_bucket", self.name);
         for (le, v) in buckets {
             let ls = labels.iter().cloned().chain(std::iter::once(("le".to_owned(), le.clone())));
@@ -388,6 +404,8 @@ impl MetricFamily {
                 suffix: "",
                 labels: &labels,
                 sorted: None,
+                extra: None,
+                series: 0,
                 value: s.value,
                 timestamp: s.timestamp,
                 exemplar: s.exemplar.as_ref(),
@@ -398,16 +416,40 @@ impl MetricFamily {
     }
 }
 
-/// Parses an `le` bound as Python's `float()` would for the common spellings.
+/// Parses an `le` bound exactly as Python's `float(str)` does: surrounding whitespace,
+/// `inf` / `infinity` / `nan` in any case with an optional sign, and `_` between digits.
 pub(crate) fn parse_le(s: &str) -> Result<f64> {
-    let t = s.trim();
-    match t {
-        "+Inf" | "Inf" | "inf" | "+inf" | "infinity" | "+infinity" | "Infinity" => Ok(f64::INFINITY),
-        "-Inf" | "-inf" | "-infinity" | "-Infinity" => Ok(f64::NEG_INFINITY),
-        _ => t
-            .parse::<f64>()
-            .map_err(|_| Error::InvalidBuckets(format!("could not convert string to float: '{s}'"))),
+    let err = || Error::InvalidBuckets(format!("could not convert string to float: {}", crate::pyrepr::str_repr(s)));
+    let t = s.trim_matches(|c: char| c.is_whitespace());
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'-') => (-1.0, &t[1..]),
+        Some(b'+') => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    let lower = body.to_ascii_lowercase();
+    if lower == "inf" || lower == "infinity" {
+        return Ok(sign * f64::INFINITY);
     }
+    if lower == "nan" {
+        return Ok(f64::NAN);
+    }
+    // Underscores only between two digits; no other characters than a float's.
+    let b = body.as_bytes();
+    let mut clean = String::with_capacity(body.len());
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'_' {
+            let ok = i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if !ok {
+                return Err(err());
+            }
+            continue;
+        }
+        if !(c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
+            return Err(err());
+        }
+        clean.push(c as char);
+    }
+    clean.parse::<f64>().map(|v| sign * v).map_err(|_| err())
 }
 
 /// The header of a family as it reaches a [`Visitor`].
@@ -432,10 +474,18 @@ pub struct SampleRef<'a> {
     pub name: &'a str,
     /// Second part of the sample name (may be empty).
     pub suffix: &'a str,
-    /// Labels in insertion order, names unique.
+    /// The series labels in insertion order, names unique.
     pub labels: &'a [(&'a str, &'a str)],
     /// When known, the indices of `labels` in label-name order (encoders sort otherwise).
-    pub sorted: Option<&'a [u8]>,
+    pub sorted: Option<&'a [u16]>,
+    /// One more label after `labels`, such as a histogram bucket's `le`; its name is not
+    /// among `labels`.
+    pub extra: Option<(&'a str, &'a str)>,
+    /// Non-zero when the producer guarantees that, within the current family, samples
+    /// with the same `series` carry the same `labels` (encoders reuse their rendering),
+    /// and, when `sorted` is given too, that every such sample of the family has the same
+    /// label names at the same positions.
+    pub series: u64,
     /// Value.
     pub value: f64,
     /// Timestamp.
@@ -446,7 +496,33 @@ pub struct SampleRef<'a> {
     pub native_histogram: Option<&'a NativeHistogram>,
 }
 
-impl SampleRef<'_> {
+impl<'a> SampleRef<'a> {
+    /// A sample with just a name, labels and a value.
+    pub fn new(name: &'a str, suffix: &'a str, labels: &'a [(&'a str, &'a str)], value: f64) -> Self {
+        SampleRef {
+            name,
+            suffix,
+            labels,
+            sorted: None,
+            extra: None,
+            series: 0,
+            value,
+            timestamp: None,
+            exemplar: None,
+            native_histogram: None,
+        }
+    }
+
+    /// All labels: `labels`, then `extra`.
+    pub fn all_labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.labels.iter().copied().chain(self.extra)
+    }
+
+    /// Number of labels, `extra` included.
+    pub fn label_count(&self) -> usize {
+        self.labels.len() + usize::from(self.extra.is_some())
+    }
+
     /// Whether the full name equals `a` followed by `b`.
     pub fn name_is(&self, a: &str, b: &str) -> bool {
         let (n, s) = (self.name.as_bytes(), self.suffix.as_bytes());
@@ -469,7 +545,13 @@ impl SampleRef<'_> {
     pub fn to_owned_sample(&self) -> Sample {
         Sample {
             name: self.full_name(),
-            labels: self.labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            labels: {
+                let mut ls = Vec::with_capacity(self.label_count());
+                for (k, v) in self.all_labels() {
+                    dict_insert(&mut ls, k.to_owned(), v.to_owned());
+                }
+                ls
+            },
             value: self.value,
             timestamp: self.timestamp,
             exemplar: self.exemplar.cloned(),
@@ -550,9 +632,18 @@ mod tests {
         out.clear();
         Timestamp::Float(1.5).write_seconds(&mut out);
         assert_eq!(out, b"1.5");
-        assert_eq!(Timestamp::Float(1.2345).millis().unwrap(), 1234);
-        assert!(Timestamp::Float(f64::NAN).millis().is_err());
+        let ms = |t: Timestamp| {
+            let mut o = Vec::new();
+            t.write_millis(&mut o).map(|_| String::from_utf8(o).unwrap())
+        };
+        assert_eq!(ms(Timestamp::Float(1.2345)).unwrap(), "1234");
+        assert_eq!(ms(Timestamp::Float(1e16)).unwrap(), "10000000000000000000");
+        assert_eq!(ms(Timestamp::Float(-1e16)).unwrap(), "-10000000000000000000");
+        assert_eq!(ms(Timestamp::Float(f64::NAN)).unwrap_err().to_string(), "cannot convert float NaN to integer");
         assert!(Timestamp::exact(1.0, 1e9).is_err());
+        let mut o = Vec::new();
+        Timestamp::exact(1e20, 0.0).unwrap().write_seconds(&mut o);
+        assert_eq!(o, b"100000000000000000000.000000000");
     }
 
     #[test]

@@ -232,8 +232,8 @@ impl Registry {
             fn sample(&mut self, s: &SampleRef<'_>) -> Result<()> {
                 if self.found.is_none()
                     && s.name_is(self.name, "")
-                    && s.labels.len() == self.labels.len()
-                    && self.labels.iter().all(|(k, v)| s.labels.iter().any(|(k2, v2)| k == k2 && v == v2))
+                    && s.label_count() == self.labels.len()
+                    && self.labels.iter().all(|(k, v)| s.all_labels().any(|(k2, v2)| *k == k2 && *v == v2))
                 {
                     self.found = Some(s.value);
                 }

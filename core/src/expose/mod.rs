@@ -18,6 +18,19 @@ pub use negotiate::{gzip_accepted, negotiate, Format, Negotiated};
 pub use openmetrics::encode_openmetrics;
 pub use text::encode_text;
 
+static LAST_SIZE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(8192);
+
+/// A capacity for the next exposition: the size of a recent one, so a scrape does not
+/// re-grow its buffer many times.
+pub(crate) fn size_hint() -> usize {
+    LAST_SIZE.load(std::sync::atomic::Ordering::Relaxed).clamp(8192, 64 << 20)
+}
+
+/// Records an exposition's size for [`size_hint`].
+pub(crate) fn record_size(n: usize) {
+    LAST_SIZE.store(n + n / 8, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Encodes `source` in the negotiated format (see [`negotiate`]).
 pub fn encode(source: &dyn Collector, how: &Negotiated) -> Result<Vec<u8>> {
     match &how.format {
@@ -34,35 +47,170 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap_or_default()
 }
 
-/// Label indices of `s` in label-name order.
+/// Whether `name` is a legacy metric name in the strict sense (no trailing newline, which
+/// prometheus_client's `$`-anchored regex lets through), so an encoder may copy it as is.
 #[inline]
-pub(crate) fn label_order<'a>(s: &SampleRef<'a>, scratch: &'a mut SmallVec<[u8; 16]>) -> &'a [u8] {
-    match s.sorted {
-        Some(p) if p.len() == s.labels.len() => p,
-        _ => {
-            scratch.clear();
-            scratch.extend(0..s.labels.len().min(255) as u8);
-            let labels = s.labels;
-            scratch.sort_by(|a, b| labels[*a as usize].0.cmp(labels[*b as usize].0));
-            scratch
+pub(crate) fn plain_metric_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty() && !b[0].is_ascii_digit() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b':')
+}
+
+/// Renders a sample's labels as `k="v",k2="v2"` (no braces) in label-name order, names
+/// escaped per the scheme and values backslash-escaped, as both prometheus_client encoders
+/// do. Native series render their own labels once: later samples of the same series (each
+/// bucket of a histogram, `_created`, ...) copy the cached bytes and splice in the extra
+/// label.
+#[derive(Debug, Default)]
+pub(crate) struct LabelRenderer {
+    series: u64,
+    rendered: Vec<u8>,
+    /// Start offset in `rendered` of each label, in label-name order.
+    starts: SmallVec<[u32; 8]>,
+    /// The extra label's name (as pointer and length), its escaped form and its position
+    /// among the series labels, for the current series.
+    extra_key: (usize, usize),
+    extra_name: Vec<u8>,
+    extra_pos: usize,
+    /// Whether the extra label has the same name as the series label at `extra_pos`
+    /// (a stateset named like one of its labels): then it replaces that label, as the
+    /// later key does in a Python dict.
+    extra_replaces: bool,
+    /// For native series (`series != 0`, `sorted` given): the escaped `name="` of each
+    /// label, in label-name order, valid for the whole family.
+    prefixes: Vec<u8>,
+    prefix_ends: SmallVec<[u32; 8]>,
+    prefixes_ready: bool,
+}
+
+impl LabelRenderer {
+    /// Forgets the cache (at every family boundary: series ids are per family).
+    pub(crate) fn reset(&mut self) {
+        self.series = 0;
+        self.extra_key = (0, 0);
+        self.prefixes_ready = false;
+    }
+
+    fn render(&mut self, s: &SampleRef<'_>, scheme: EscapingScheme) {
+        self.rendered.clear();
+        self.starts.clear();
+        if let (Some(order), true) = (s.sorted, s.series != 0) {
+            if order.len() == s.labels.len() {
+                if !self.prefixes_ready {
+                    self.prefixes.clear();
+                    self.prefix_ends.clear();
+                    for &i in order {
+                        names::escape_label_name_into(&mut self.prefixes, s.labels[i as usize].0, scheme);
+                        self.prefixes.extend_from_slice(b"=\"");
+                        self.prefix_ends.push(self.prefixes.len() as u32);
+                    }
+                    self.prefixes_ready = true;
+                }
+                let mut from = 0usize;
+                for (n, &i) in order.iter().enumerate() {
+                    if n > 0 {
+                        self.rendered.push(b',');
+                    }
+                    self.starts.push(self.rendered.len() as u32);
+                    let to = self.prefix_ends[n] as usize;
+                    self.rendered.extend_from_slice(&self.prefixes[from..to]);
+                    from = to;
+                    names::escape_label_value_into(&mut self.rendered, s.labels[i as usize].1);
+                    self.rendered.push(b'"');
+                }
+                return;
+            }
+        }
+        let mut scratch = SmallVec::new();
+        let order = label_order(s, &mut scratch);
+        for (n, &i) in order.iter().enumerate() {
+            let (k, v) = s.labels[i as usize];
+            if n > 0 {
+                self.rendered.push(b',');
+            }
+            self.starts.push(self.rendered.len() as u32);
+            write_pair(&mut self.rendered, k, v, scheme);
+        }
+    }
+
+    /// Whether the sample has any label.
+    #[inline]
+    pub(crate) fn has_labels(s: &SampleRef<'_>) -> bool {
+        !s.labels.is_empty() || s.extra.is_some()
+    }
+
+    /// Appends the sample's labels (without braces).
+    #[inline]
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, s: &SampleRef<'_>, scheme: EscapingScheme) {
+        let fresh = s.series == 0 || s.series != self.series;
+        if fresh {
+            self.render(s, scheme);
+            self.series = s.series;
+        }
+        let Some((ek, ev)) = s.extra else {
+            out.extend_from_slice(&self.rendered);
+            return;
+        };
+        let key = (ek.as_ptr() as usize, ek.len());
+        if fresh || s.series == 0 || key != self.extra_key {
+            // Where the extra label goes among the sorted names, and its escaped name.
+            let mut scratch = SmallVec::new();
+            let order = label_order(s, &mut scratch);
+            self.extra_pos = order.partition_point(|&i| s.labels[i as usize].0 < ek);
+            self.extra_replaces = order.get(self.extra_pos).is_some_and(|&i| s.labels[i as usize].0 == ek);
+            self.extra_name.clear();
+            names::escape_label_name_into(&mut self.extra_name, ek, scheme);
+            self.extra_name.extend_from_slice(b"=\"");
+            self.extra_key = if s.series == 0 { (0, 0) } else { key };
+        }
+        let pos = self.extra_pos;
+        let write_extra = |out: &mut Vec<u8>, name: &[u8]| {
+            out.extend_from_slice(name);
+            names::escape_label_value_into(out, ev);
+            out.push(b'"');
+        };
+        if self.extra_replaces {
+            let at = self.starts[pos] as usize;
+            let next = self.starts.get(pos + 1).map_or(self.rendered.len(), |n| *n as usize - 1);
+            out.extend_from_slice(&self.rendered[..at]);
+            write_extra(out, &self.extra_name);
+            out.extend_from_slice(&self.rendered[next..]);
+        } else if pos >= self.starts.len() {
+            out.extend_from_slice(&self.rendered);
+            if pos > 0 {
+                out.push(b',');
+            }
+            write_extra(out, &self.extra_name);
+        } else {
+            let at = self.starts[pos] as usize;
+            out.extend_from_slice(&self.rendered[..at]);
+            write_extra(out, &self.extra_name);
+            out.push(b',');
+            out.extend_from_slice(&self.rendered[at..]);
         }
     }
 }
 
-/// Writes `k="v",k2="v2"` (no braces) with names escaped per `scheme` and values
-/// backslash-escaped, in label-name order.
 #[inline]
-pub(crate) fn write_labels(out: &mut Vec<u8>, s: &SampleRef<'_>, scheme: EscapingScheme) {
-    let mut scratch = SmallVec::new();
-    let order = label_order(s, &mut scratch);
-    for (n, &i) in order.iter().enumerate() {
-        let (k, v) = s.labels[i as usize];
-        if n > 0 {
-            out.push(b',');
+fn write_pair(out: &mut Vec<u8>, k: &str, v: &str, scheme: EscapingScheme) {
+    names::escape_label_name_into(out, k, scheme);
+    out.extend_from_slice(b"=\"");
+    names::escape_label_value_into(out, v);
+    out.push(b'"');
+}
+
+/// Label indices of `s.labels` in label-name order.
+#[inline]
+pub(crate) fn label_order<'a>(s: &SampleRef<'a>, scratch: &'a mut SmallVec<[u16; 16]>) -> &'a [u16] {
+    match s.sorted {
+        Some(p) if p.len() == s.labels.len() => p,
+        _ => {
+            scratch.clear();
+            // More than 65,535 labels on one sample cannot be expressed; no real sample
+            // comes near (families are limited to 4,096 names).
+            scratch.extend((0..s.labels.len().min(u16::MAX as usize)).map(|i| i as u16));
+            let labels = s.labels;
+            scratch.sort_by(|a, b| labels[*a as usize].0.cmp(labels[*b as usize].0));
+            scratch
         }
-        names::escape_label_name_into(out, k, scheme);
-        out.extend_from_slice(b"=\"");
-        names::escape_label_value_into(out, v);
-        out.push(b'"');
     }
 }

@@ -7,14 +7,16 @@ use crate::model::{Exemplar, FamilyHeader, MetricType, NativeHistogram, SampleRe
 use crate::names::{self, EscapingScheme, Rune};
 use crate::registry::Collector;
 
-use super::write_labels;
+use super::LabelRenderer;
 
 /// Encodes everything `source` collects as OpenMetrics `version` (e.g. "1.0.0"), ending
 /// with `# EOF`.
 pub fn encode_openmetrics(source: &dyn Collector, escaping: EscapingScheme, version: &str) -> Result<Vec<u8>> {
     let mut enc = OpenMetricsEncoder::new(escaping, version);
     source.visit(&mut enc)?;
-    Ok(enc.finish())
+    let out = enc.finish();
+    super::record_size(out.len());
+    Ok(out)
 }
 
 /// A [`Visitor`] writing OpenMetrics text.
@@ -25,6 +27,8 @@ pub struct OpenMetricsEncoder {
     name: String,
     metric_type: MetricType,
     namebuf: String,
+    labels: LabelRenderer,
+    raw_name: bool,
 }
 
 fn major_at_least_2(version: &str) -> bool {
@@ -35,12 +39,14 @@ impl OpenMetricsEncoder {
     /// An encoder for OpenMetrics `version`.
     pub fn new(escaping: EscapingScheme, version: &str) -> Self {
         Self {
-            out: Vec::with_capacity(8192),
+            out: Vec::with_capacity(super::size_hint()),
             escaping,
             native: major_at_least_2(version),
             name: String::new(),
             metric_type: MetricType::Unknown,
             namebuf: String::new(),
+            labels: LabelRenderer::default(),
+            raw_name: false,
         }
     }
 
@@ -116,6 +122,18 @@ impl Visitor for OpenMetricsEncoder {
         self.name.clear();
         self.name.push_str(h.name);
         self.metric_type = h.metric_type;
+        self.labels.reset();
+                // Sample names go through `_escape(name, scheme, labelname rune)`: unchanged for a
+        // legacy name under allow-utf-8, and for a name of label runes under underscores.
+        self.raw_name = match self.escaping {
+            EscapingScheme::AllowUtf8 => super::plain_metric_name(h.name),
+            EscapingScheme::Underscores => {
+                !h.name.is_empty()
+                    && !h.name.as_bytes()[0].is_ascii_digit()
+                    && h.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            }
+            _ => false,
+        };
         let out = &mut self.out;
         out.extend_from_slice(b"# HELP ");
         names::escape_metric_name_into(out, h.name, self.escaping);
@@ -137,9 +155,6 @@ impl Visitor for OpenMetricsEncoder {
     }
 
     fn sample(&mut self, s: &SampleRef<'_>) -> Result<()> {
-        if s.native_histogram.is_some() && !self.native {
-            return Ok(());
-        }
         let has_exemplar = s.exemplar.is_some() || s.native_histogram.is_some_and(|nh| !nh.exemplars.is_empty());
         if has_exemplar && !self.exemplar_allowed(s) {
             return Err(Error::Encode(format!(
@@ -147,25 +162,41 @@ impl Visitor for OpenMetricsEncoder {
                 self.name
             )));
         }
-        self.namebuf.clear();
-        self.namebuf.push_str(s.name);
-        self.namebuf.push_str(s.suffix);
-        let quoted = self.escaping == EscapingScheme::AllowUtf8 && !names::is_valid_legacy_metric_name(&self.namebuf);
+        // prometheus_client checks exemplars first, then skips native samples before 2.0.0.
+        if s.native_histogram.is_some() && !self.native {
+            return Ok(());
+        }
+        let has_labels = LabelRenderer::has_labels(s);
         let out = &mut self.out;
-        if quoted {
-            out.push(b'{');
-            names::escape_metric_name_into(out, &self.namebuf, self.escaping);
-            if !s.labels.is_empty() {
-                out.push(b',');
-                write_labels(out, s, self.escaping);
-            }
-            out.push(b'}');
-        } else {
-            names::escape_into(out, &[s.name, s.suffix], self.escaping, Rune::LabelName);
-            if !s.labels.is_empty() {
+        if self.raw_name && (s.name == self.name) {
+            out.extend_from_slice(s.name.as_bytes());
+            out.extend_from_slice(s.suffix.as_bytes());
+            if has_labels {
                 out.push(b'{');
-                write_labels(out, s, self.escaping);
+                self.labels.write(out, s, self.escaping);
                 out.push(b'}');
+            }
+        } else {
+            self.namebuf.clear();
+            self.namebuf.push_str(s.name);
+            self.namebuf.push_str(s.suffix);
+            let quoted =
+                self.escaping == EscapingScheme::AllowUtf8 && !names::is_valid_legacy_metric_name(&self.namebuf);
+            if quoted {
+                out.push(b'{');
+                names::escape_metric_name_into(out, &self.namebuf, self.escaping);
+                if has_labels {
+                    out.push(b',');
+                    self.labels.write(out, s, self.escaping);
+                }
+                out.push(b'}');
+            } else {
+                names::escape_into(out, &[s.name, s.suffix], self.escaping, Rune::LabelName);
+                if has_labels {
+                    out.push(b'{');
+                    self.labels.write(out, s, self.escaping);
+                    out.push(b'}');
+                }
             }
         }
         out.push(b' ');

@@ -7,12 +7,13 @@ use crate::model::{FamilyHeader, MetricType, SampleRef, Visitor};
 use crate::names::{self, EscapingScheme};
 use crate::registry::Collector;
 
-use super::write_labels;
+use super::LabelRenderer;
 
 /// Encodes everything `source` collects in the Prometheus text format.
 pub fn encode_text(source: &dyn Collector, escaping: EscapingScheme) -> Result<Vec<u8>> {
     let mut enc = TextEncoder::new(escaping);
     source.visit(&mut enc)?;
+    super::record_size(enc.out.len());
     Ok(enc.out)
 }
 
@@ -26,6 +27,9 @@ pub struct TextEncoder {
     help: String,
     held: [Vec<u8>; 3],
     namebuf: String,
+    labels: LabelRenderer,
+    /// Whether the family name may be written as is (plus a native suffix).
+    raw_name: bool,
 }
 
 const HELD: [&str; 3] = ["_created", "_gcount", "_gsum"];
@@ -33,7 +37,7 @@ const HELD: [&str; 3] = ["_created", "_gcount", "_gsum"];
 impl TextEncoder {
     /// An encoder with an empty output.
     pub fn new(escaping: EscapingScheme) -> Self {
-        Self { out: Vec::with_capacity(8192), escaping, name: String::new(), help: String::new(), held: Default::default(), namebuf: String::new() }
+        Self { out: Vec::with_capacity(super::size_hint()), escaping, name: String::new(), help: String::new(), held: Default::default(), namebuf: String::new(), labels: LabelRenderer::default(), raw_name: false }
     }
 
     /// The bytes written so far.
@@ -53,35 +57,77 @@ impl TextEncoder {
         out.push(b'\n');
     }
 
-    fn line(out: &mut Vec<u8>, namebuf: &mut String, escaping: EscapingScheme, s: &SampleRef<'_>) -> Result<()> {
-        namebuf.clear();
-        namebuf.push_str(s.name);
-        namebuf.push_str(s.suffix);
-        let quoted = escaping == EscapingScheme::AllowUtf8 && !names::is_valid_legacy_metric_name(namebuf);
-        if quoted {
-            out.push(b'{');
-            names::escape_metric_name_into(out, namebuf, escaping);
-            if !s.labels.is_empty() {
-                out.push(b',');
-                write_labels(out, s, escaping);
-            }
-            out.push(b'}');
-        } else {
-            names::escape_metric_name_into(out, namebuf, escaping);
-            if !s.labels.is_empty() {
+    #[allow(clippy::too_many_arguments)]
+    fn line(
+        out: &mut Vec<u8>,
+        namebuf: &mut String,
+        labels: &mut LabelRenderer,
+        escaping: EscapingScheme,
+        raw: bool,
+        s: &SampleRef<'_>,
+    ) -> Result<()> {
+        let has_labels = LabelRenderer::has_labels(s);
+        if raw {
+            out.extend_from_slice(s.name.as_bytes());
+            out.extend_from_slice(s.suffix.as_bytes());
+            if has_labels {
                 out.push(b'{');
-                write_labels(out, s, escaping);
+                labels.write(out, s, escaping);
                 out.push(b'}');
+            }
+        } else {
+            namebuf.clear();
+            namebuf.push_str(s.name);
+            namebuf.push_str(s.suffix);
+            let quoted = escaping == EscapingScheme::AllowUtf8 && !names::is_valid_legacy_metric_name(namebuf);
+            if quoted {
+                out.push(b'{');
+                names::escape_metric_name_into(out, namebuf, escaping);
+                if has_labels {
+                    out.push(b',');
+                    labels.write(out, s, escaping);
+                }
+                out.push(b'}');
+            } else {
+                names::escape_metric_name_into(out, namebuf, escaping);
+                if has_labels {
+                    out.push(b'{');
+                    labels.write(out, s, escaping);
+                    out.push(b'}');
+                }
             }
         }
         out.push(b' ');
         floatfmt::write_go_float(out, s.value);
         if let Some(ts) = s.timestamp {
             out.push(b' ');
-            out.extend_from_slice(ts.millis()?.to_string().as_bytes());
+            ts.write_millis(out)?;
         }
         out.push(b'\n');
         Ok(())
+    }
+
+    /// Which held-back suffix (`_created`, `_gcount`, `_gsum`) the sample has, if any.
+    #[inline]
+    fn held_slot(&self, s: &SampleRef<'_>, same_name: bool) -> Option<usize> {
+        if same_name {
+            if s.suffix.len() < 5 {
+                return None;
+            }
+            return HELD.iter().position(|h| *h == s.suffix);
+        }
+        if s.suffix.is_empty() {
+            let n = s.name;
+            if n.len() <= self.name.len() || !n.starts_with(self.name.as_str()) {
+                return None;
+            }
+            let rest = &n[self.name.len()..];
+            HELD.iter().position(|h| *h == rest)
+        } else if s.suffix.len() >= 5 && s.name == self.name {
+            HELD.iter().position(|h| *h == s.suffix)
+        } else {
+            HELD.iter().position(|h| s.name_is(&self.name, h))
+        }
     }
 }
 
@@ -99,18 +145,22 @@ impl Visitor for TextEncoder {
             MetricType::Unknown => ("", "untyped"),
             other => ("", other.as_str()),
         };
+        self.labels.reset();
+                self.raw_name = self.escaping != EscapingScheme::Dots && super::plain_metric_name(h.name);
         let mname = format!("{}{}", h.name, suffix);
         Self::header(&mut self.out, self.escaping, &mname, h.help, typ);
         Ok(())
     }
 
     fn sample(&mut self, s: &SampleRef<'_>) -> Result<()> {
-        let slot = HELD.iter().position(|suf| s.name_is(&self.name, suf));
+        let same_name = s.name == self.name;
+        let slot = self.held_slot(s, same_name);
+        let raw = self.raw_name && same_name;
         let out = match slot {
             Some(i) => &mut self.held[i],
             None => &mut self.out,
         };
-        Self::line(out, &mut self.namebuf, self.escaping, s)
+        Self::line(out, &mut self.namebuf, &mut self.labels, self.escaping, raw, s)
     }
 
     fn end_family(&mut self) -> Result<()> {

@@ -2,9 +2,8 @@
 
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-
 use super::atomic::AtomicF64;
+use super::exemplar_slot::ExemplarSlot;
 use super::family::{Base, MetricCore};
 use crate::clock;
 use crate::error::{Error, Result};
@@ -16,7 +15,7 @@ use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
 pub struct Counter {
     value: AtomicF64,
     created: AtomicF64,
-    exemplar: Mutex<Option<Box<Exemplar>>>,
+    exemplar: ExemplarSlot,
 }
 
 impl Counter {
@@ -45,7 +44,7 @@ impl Counter {
             return Ok(());
         }
         let ex = Exemplar::new(labels, amount, Some(Timestamp::Float(clock::now())))?;
-        *self.exemplar.lock() = Some(Box::new(ex));
+        self.exemplar.set(ex);
         Ok(())
     }
 
@@ -68,7 +67,7 @@ impl Counter {
 
     /// The last exemplar, if any.
     pub fn exemplar(&self) -> Option<Exemplar> {
-        self.exemplar.lock().as_deref().cloned()
+        self.exemplar.get()
     }
 }
 
@@ -77,7 +76,7 @@ impl MetricCore for Counter {
     const TYPE: MetricType = MetricType::Counter;
 
     fn new_child(_: &Arc<()>, now: f64) -> Self {
-        Self { value: AtomicF64::new(0.0), created: AtomicF64::new(now), exemplar: Mutex::new(None) }
+        Self { value: AtomicF64::new(0.0), created: AtomicF64::new(now), exemplar: ExemplarSlot::default() }
     }
 
     fn visit_child(&self, _: &(), base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {

@@ -3,11 +3,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use smallvec::SmallVec;
 
-use super::family::{Base, MetricCore};
+use super::family::{Base, MetricCore, Opts};
 use crate::error::{Error, Result};
-use crate::model::{MetricType, SampleRef, Visitor};
+use crate::model::{MetricType, Visitor};
 use crate::pyrepr;
 
 /// The states of an enum family; the first is the initial state.
@@ -62,14 +61,15 @@ impl MetricCore for Enum {
         Some(family_name.to_owned())
     }
 
-    fn prepare(name: &str, label_names: &[String], states: States) -> Result<States> {
-        if label_names.iter().any(|l| l == name) {
+    fn precheck(opts: &Opts, states: &States) -> Result<()> {
+        let name = &opts.name;
+        if opts.label_names.iter().any(|l| l == name) {
             return Err(Error::ReservedLabelName(format!("Overlapping labels for Enum metric: {name}")));
         }
         if states.states.is_empty() {
             return Err(Error::InvalidArgument(format!("No states provided for Enum metric: {name}")));
         }
-        Ok(states)
+        Ok(())
     }
 
     fn new_child(config: &Arc<States>, _now: f64) -> Self {
@@ -78,20 +78,8 @@ impl MetricCore for Enum {
 
     fn visit_child(&self, config: &States, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
         let cur = self.current.load(Ordering::Relaxed);
-        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.labels);
-        let last = labels.len() - 1;
-        for (i, s) in config.states.iter().enumerate() {
-            labels[last].1 = s;
-            v.sample(&SampleRef {
-                name: base.name,
-                suffix: "",
-                labels: &labels,
-                sorted: Some(base.sorted_extra),
-                value: if i == cur { 1.0 } else { 0.0 },
-                timestamp: None,
-                exemplar: None,
-                native_histogram: None,
-            })?;
+        for (i, state) in config.states.iter().enumerate() {
+            v.sample(&base.sample_extra("", state, if i == cur { 1.0 } else { 0.0 }))?;
         }
         Ok(())
     }

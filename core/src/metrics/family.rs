@@ -28,8 +28,8 @@ use crate::pyrepr;
 use crate::registry::{Collector, Desc};
 
 const SHARDS: usize = 16;
-/// The most label names a family may have (sort permutations are stored as bytes).
-pub const MAX_LABELS: usize = 250;
+/// The most label names a family may have (sort permutations are stored as `u16`).
+pub const MAX_LABELS: usize = 4096;
 
 /// What a metric type plugs into a [`Family`].
 pub trait MetricCore: Send + Sync + Sized + 'static {
@@ -43,6 +43,12 @@ pub trait MetricCore: Send + Sync + Sized + 'static {
     /// The label some samples add (`le`, `quantile`, or a stateset's own name).
     fn extra_label(_family_name: &str) -> Option<String> {
         None
+    }
+
+    /// Checks the arguments before anything else, as a type's constructor does before
+    /// prometheus_client's shared checks (names, unit, labels).
+    fn precheck(_opts: &Opts, _config: &Self::Config) -> Result<()> {
+        Ok(())
     }
 
     /// Checks (and may complete) the settings against the family's names before the
@@ -63,37 +69,42 @@ pub trait MetricCore: Send + Sync + Sized + 'static {
 pub struct Base<'a> {
     /// Family name.
     pub name: &'a str,
-    /// The child's labels, in label-name declaration order, with one spare slot at the end
-    /// for the type's extra label.
+    /// The child's labels, in label-name declaration order.
     pub labels: &'a [(&'a str, &'a str)],
-    /// Indices of `labels[..n]` (without the spare slot) in label-name order.
-    pub sorted: &'a [u8],
-    /// Indices of all of `labels` (spare slot included) in label-name order.
-    pub sorted_extra: &'a [u8],
+    /// Indices of `labels` in label-name order.
+    pub sorted: &'a [u16],
+    /// The type's extra label name (`le`, `quantile`, the stateset's name), or empty.
+    pub extra_name: &'a str,
+    /// Identifies the child within the family (for encoders' caches).
+    pub series: u64,
     /// Whether `_created` samples are exported.
     pub created: bool,
 }
 
 impl<'a> Base<'a> {
-    /// The family labels alone.
-    #[inline]
-    pub fn own(&self) -> &'a [(&'a str, &'a str)] {
-        &self.labels[..self.sorted.len()]
-    }
-
-    /// A sample with the family labels.
+    /// A sample with the child's labels.
     #[inline]
     pub fn sample(&self, suffix: &'a str, value: f64) -> SampleRef<'a> {
         SampleRef {
             name: self.name,
             suffix,
-            labels: self.own(),
+            labels: self.labels,
             sorted: Some(self.sorted),
+            extra: None,
+            series: self.series,
             value,
             timestamp: None,
             exemplar: None,
             native_histogram: None,
         }
+    }
+
+    /// A sample with the child's labels plus the type's extra label set to `extra`.
+    #[inline]
+    pub fn sample_extra(&self, suffix: &'a str, extra: &'a str, value: f64) -> SampleRef<'a> {
+        let mut s = self.sample(suffix, value);
+        s.extra = Some((self.extra_name, extra));
+        s
     }
 }
 
@@ -193,8 +204,7 @@ struct Inner<M: MetricCore> {
     help: String,
     unit: String,
     label_names: Box<[String]>,
-    sorted: Box<[u8]>,
-    sorted_extra: Box<[u8]>,
+    sorted: Box<[u16]>,
     extra: Option<String>,
     config: Arc<M::Config>,
     shards: Box<[Shard<M>]>,
@@ -252,24 +262,51 @@ fn encode_key<S: AsRef<str>>(values: &[S]) -> SmallVec<[u8; 128]> {
 /// Decodes a key built by `encode_key` (keys are only ever built from `&str`s).
 fn decode_key(mut k: &[u8]) -> impl Iterator<Item = &str> {
     std::iter::from_fn(move || {
-        if k.is_empty() {
-            return None;
-        }
-        let (mut len, mut shift, mut i) = (0usize, 0u32, 0usize);
-        while i < k.len() {
-            let b = k[i];
-            len |= ((b & 0x7f) as usize) << shift;
-            i += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        let end = (i + len).min(k.len());
-        let s = std::str::from_utf8(&k[i..end]).unwrap_or("");
+        let (len, used) = read_len(k)?;
+        let end = (used + len).min(k.len());
+        // SAFETY: keys are only built by `encode_key` from whole `&str` values, each
+        // prefixed with its byte length, and never modified, so every decoded slice is
+        // exactly one of those strings.
+        let s = unsafe { std::str::from_utf8_unchecked(&k[used.min(end)..end]) };
         k = &k[end..];
         Some(s)
     })
+}
+
+/// Reads a LEB128 length at the start of `k`: `(length, bytes used)`.
+#[inline]
+fn read_len(k: &[u8]) -> Option<(usize, usize)> {
+    match k.first() {
+        Some(&b) if b < 0x80 => Some((b as usize, 1)),
+        Some(_) => {
+            let (mut len, mut shift) = (0usize, 0u32);
+            for (i, &b) in k.iter().enumerate().take(10) {
+                len |= ((b & 0x7f) as usize) << shift;
+                if b & 0x80 == 0 {
+                    return Some((len, i + 1));
+                }
+                shift += 7;
+            }
+            None
+        }
+        None => None,
+    }
+}
+
+/// Pairs `names` with the values of `key`.
+#[inline]
+fn decode_pairs<'a>(names: &'a [String], key: &'a [u8], out: &mut SmallVec<[(&'a str, &'a str); 8]>) {
+    let mut k = key;
+    for name in names {
+        let (len, used) = read_len(k).unwrap_or((0, 0));
+        let end = (used + len).min(k.len());
+        let start = used.min(end);
+        // SAFETY: as in `decode_key`: the slice is exactly one of the `&str` values the
+        // key was built from.
+        let v = unsafe { std::str::from_utf8_unchecked(&k[start..end]) };
+        out.push((name.as_str(), v));
+        k = &k[end..];
+    }
 }
 
 /// Hashes label values the same way whether they come from the caller or from a stored
@@ -295,23 +332,7 @@ fn hash_key(hasher: &foldhash::fast::RandomState, key: &[u8]) -> u64 {
 fn key_eq<S: AsRef<str>>(mut key: &[u8], values: &[S]) -> bool {
     for v in values {
         let v = v.as_ref().as_bytes();
-        let (len, used) = match key.first() {
-            Some(&b) if b < 0x80 => (b as usize, 1),
-            Some(_) => {
-                let (mut len, mut shift, mut i) = (0usize, 0u32, 0usize);
-                while i < key.len() {
-                    let b = key[i];
-                    len |= ((b & 0x7f) as usize) << shift;
-                    i += 1;
-                    if b & 0x80 == 0 {
-                        break;
-                    }
-                    shift += 7;
-                }
-                (len, i)
-            }
-            None => return false,
-        };
+        let Some((len, used)) = read_len(key) else { return false };
         if len != v.len() || key.len() < used + len || &key[used..used + len] != v {
             return false;
         }
@@ -320,8 +341,8 @@ fn key_eq<S: AsRef<str>>(mut key: &[u8], values: &[S]) -> bool {
     key.is_empty()
 }
 
-fn sort_perm(names: &[&str]) -> Box<[u8]> {
-    let mut idx: Vec<u8> = (0..names.len() as u8).collect();
+fn sort_perm(names: &[&str]) -> Box<[u16]> {
+    let mut idx: Vec<u16> = (0..names.len() as u16).collect();
     idx.sort_by(|a, b| names[*a as usize].cmp(names[*b as usize]));
     idx.into_boxed_slice()
 }
@@ -329,6 +350,7 @@ fn sort_perm(names: &[&str]) -> Box<[u8]> {
 impl<M: MetricCore> Family<M> {
     /// Builds a family with prometheus_client's name rules and checks.
     pub fn new(opts: Opts, config: M::Config) -> Result<Self> {
+        M::precheck(&opts, &config)?;
         let name = names::build_full_name(M::TYPE.as_str(), &opts.name, &opts.namespace, &opts.subsystem, &opts.unit)?;
         names::validate_label_names(&opts.label_names, M::RESERVED)?;
         names::validate_metric_name(&name)?;
@@ -343,10 +365,8 @@ impl<M: MetricCore> Family<M> {
         }
         let config = M::prepare(&name, &opts.label_names, config)?;
         let extra = M::extra_label(&name);
-        let mut refs: Vec<&str> = opts.label_names.iter().map(String::as_str).collect();
+        let refs: Vec<&str> = opts.label_names.iter().map(String::as_str).collect();
         let sorted = sort_perm(&refs);
-        refs.push(extra.as_deref().unwrap_or(""));
-        let sorted_extra = sort_perm(&refs);
         let config = Arc::new(config);
         let single = if opts.label_names.is_empty() {
             let head = Head { seq: 0, metric: M::new_child(&config, clock::now()) };
@@ -362,7 +382,6 @@ impl<M: MetricCore> Family<M> {
                 unit: opts.unit,
                 label_names: opts.label_names.into_boxed_slice(),
                 sorted,
-                sorted_extra,
                 extra,
                 config,
                 shards,
@@ -582,22 +601,69 @@ impl<M: MetricCore> Family<M> {
         all
     }
 
-    /// Streams the family to a visitor.
+    /// Streams the family to a visitor, children in insertion order. The shards are
+    /// read-locked (recursively, so the visitor may read this family) for the duration;
+    /// a visitor must not create or remove children of the family it is visiting.
     pub fn visit(&self, v: &mut dyn Visitor) -> Result<()> {
         let inner = &*self.inner;
         v.family(&FamilyHeader { name: &inner.name, help: &inner.help, metric_type: M::TYPE, unit: &inner.unit })?;
         let created = crate::created_enabled();
-        let extra = inner.extra.as_deref().unwrap_or("");
-        let children = self.children();
+        let extra_name = inner.extra.as_deref().unwrap_or("");
+        let guards: Vec<_> = inner.shards.iter().map(|s| s.read_recursive()).collect();
+        let ordered = Self::in_order(inner.single.as_ref(), &guards);
         let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::new();
-        for child in &children {
+        for child in ordered {
             labels.clear();
-            labels.extend(inner.label_names.iter().map(String::as_str).zip(decode_key(child.key())));
-            labels.push((extra, ""));
-            let base = Base { name: &inner.name, labels: &labels, sorted: &inner.sorted, sorted_extra: &inner.sorted_extra, created };
+            decode_pairs(&inner.label_names, child.key(), &mut labels);
+            let base = Base {
+                name: &inner.name,
+                labels: &labels,
+                sorted: &inner.sorted,
+                extra_name,
+                series: child.0.header.header.seq + 1,
+                created,
+            };
             child.visit_child(&inner.config, &base, v)?;
         }
         v.end_family()
+    }
+
+    /// The children of the locked shards in insertion order. Insertion numbers are dense
+    /// unless children were removed, so they are placed by number in linear time; heavy
+    /// churn (numbers spread over more than 4x the live count) falls back to a sort.
+    fn in_order<'g>(
+        single: Option<&'g Child<M>>,
+        guards: &'g [parking_lot::RwLockReadGuard<'_, HashTable<Child<M>>>],
+    ) -> Vec<&'g Child<M>> {
+        if let Some(s) = single {
+            return vec![s];
+        }
+        let n: usize = guards.iter().map(|g| g.len()).sum();
+        if n == 0 {
+            return Vec::new();
+        }
+        let (mut lo, mut hi) = (u64::MAX, 0u64);
+        for g in guards {
+            for c in g.iter() {
+                let seq = c.0.header.header.seq;
+                lo = lo.min(seq);
+                hi = hi.max(seq);
+            }
+        }
+        let span = (hi - lo) as usize + 1;
+        if span <= n.saturating_mul(4) {
+            let mut slots: Vec<Option<&Child<M>>> = vec![None; span];
+            for g in guards {
+                for c in g.iter() {
+                    slots[(c.0.header.header.seq - lo) as usize] = Some(c);
+                }
+            }
+            slots.into_iter().flatten().collect()
+        } else {
+            let mut all: Vec<&Child<M>> = guards.iter().flat_map(|g| g.iter()).collect();
+            all.sort_unstable_by_key(|c| c.0.header.header.seq);
+            all
+        }
     }
 }
 

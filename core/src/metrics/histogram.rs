@@ -1,17 +1,16 @@
 //! Histogram: observations counted into cumulative buckets.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use smallvec::SmallVec;
 
 use super::atomic::AtomicF64;
 use super::family::{Base, MetricCore};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::floatfmt;
-use crate::model::{Exemplar, MetricType, SampleRef, Timestamp, Visitor};
+use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
 
 /// prometheus_client's `Histogram.DEFAULT_BUCKETS` (without the `+Inf` that is appended).
 pub const DEFAULT_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
@@ -91,6 +90,7 @@ pub struct Histogram {
     sum: AtomicF64,
     created: AtomicF64,
     exemplars: Mutex<Option<Box<[Option<Exemplar>]>>>,
+    has_exemplars: AtomicBool,
 }
 
 impl Histogram {
@@ -116,6 +116,7 @@ impl Histogram {
         let mut slots = self.exemplars.lock();
         let slots = slots.get_or_insert_with(|| vec![None; self.counts.len()].into_boxed_slice());
         slots[i] = Some(ex);
+        self.has_exemplars.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -157,27 +158,18 @@ impl MetricCore for Histogram {
             sum: AtomicF64::new(0.0),
             created: AtomicF64::new(now),
             exemplars: Mutex::new(None),
+            has_exemplars: AtomicBool::new(false),
         }
     }
 
     fn visit_child(&self, config: &Buckets, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
-        let exemplars = self.exemplars.lock().clone();
-        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.labels);
-        let last = labels.len() - 1;
+        let exemplars = if self.has_exemplars.load(Ordering::Acquire) { self.exemplars.lock().clone() } else { None };
         let mut acc = 0u64;
         for (i, c) in self.counts.iter().enumerate() {
             acc += c.load(Ordering::Relaxed);
-            labels[last].1 = &config.les[i];
-            v.sample(&SampleRef {
-                name: base.name,
-                suffix: "_bucket",
-                labels: &labels,
-                sorted: Some(base.sorted_extra),
-                value: acc as f64,
-                timestamp: None,
-                exemplar: exemplars.as_ref().and_then(|e| e[i].as_ref()),
-                native_histogram: None,
-            })?;
+            let mut s = base.sample_extra("_bucket", &config.les[i], acc as f64);
+            s.exemplar = exemplars.as_ref().and_then(|e| e[i].as_ref());
+            v.sample(&s)?;
         }
         v.sample(&base.sample("_count", acc as f64))?;
         if config.bounds[0] >= 0.0 {

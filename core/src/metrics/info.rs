@@ -8,7 +8,6 @@ use smallvec::SmallVec;
 use super::family::{Base, MetricCore};
 use crate::error::{Error, Result};
 use crate::model::{MetricType, SampleRef, Visitor};
-use crate::names;
 use crate::pyrepr;
 
 /// Settings of an info family; the family fills in its label names.
@@ -25,7 +24,8 @@ pub struct Info {
 }
 
 impl Info {
-    /// Replaces the key/value pairs. Keys may not repeat the family's label names.
+    /// Replaces the key/value pairs. Keys may not repeat the family's label names; like
+    /// prometheus_client, keys are not otherwise checked (encoders escape them).
     pub fn set(&self, pairs: Vec<(String, String)>) -> Result<()> {
         if pairs.iter().any(|(k, _)| self.config.label_names.iter().any(|n| n == k)) {
             return Err(Error::InvalidArgument(format!(
@@ -33,9 +33,6 @@ impl Info {
                 pyrepr::tuple_repr(&self.config.label_names),
                 pyrepr::dict_repr(&pairs)
             )));
-        }
-        for (k, _) in &pairs {
-            names::validate_label_name(k)?;
         }
         let mut dedup: Vec<(String, String)> = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
@@ -65,13 +62,15 @@ impl MetricCore for Info {
 
     fn visit_child(&self, _: &InfoConfig, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
         let value = self.value.read();
-        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.own());
+        let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.labels);
         labels.extend(value.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         v.sample(&SampleRef {
             name: base.name,
             suffix: "_info",
             labels: &labels,
             sorted: None,
+            extra: None,
+            series: 0,
             value: 1.0,
             timestamp: None,
             exemplar: None,

@@ -4,6 +4,7 @@ mod atomic;
 pub mod counter;
 #[path = "enum.rs"]
 pub mod enum_;
+mod exemplar_slot;
 pub mod family;
 pub mod gauge;
 pub mod histogram;

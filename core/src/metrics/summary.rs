@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use smallvec::SmallVec;
 
 use super::atomic::AtomicF64;
 use super::family::{Base, MetricCore};
@@ -12,7 +11,7 @@ use super::quantile::{Objective, WindowedQuantiles};
 use crate::clock;
 use crate::error::Result;
 use crate::floatfmt;
-use crate::model::{MetricType, SampleRef, Visitor};
+use crate::model::{MetricType, Visitor};
 
 /// A summary family's settings. The default has no quantiles, exactly as
 /// prometheus_client's Summary; objectives turn on quantiles over a sliding window with a
@@ -111,23 +110,9 @@ impl MetricCore for Summary {
     }
 
     fn visit_child(&self, config: &SummaryConfig, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
-        let qs = self.quantiles();
-        if !qs.is_empty() {
-            let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.labels);
-            let last = labels.len() - 1;
-            for (i, (_, value)) in qs.iter().enumerate() {
-                labels[last].1 = config.quantile_labels.get(i).map_or("", String::as_str);
-                v.sample(&SampleRef {
-                    name: base.name,
-                    suffix: "",
-                    labels: &labels,
-                    sorted: Some(base.sorted_extra),
-                    value: *value,
-                    timestamp: None,
-                    exemplar: None,
-                    native_histogram: None,
-                })?;
-            }
+        for (i, (_, value)) in self.quantiles().iter().enumerate() {
+            let q = config.quantile_labels.get(i).map_or("", String::as_str);
+            v.sample(&base.sample_extra("", q, *value))?;
         }
         v.sample(&base.sample("_count", self.count() as f64))?;
         v.sample(&base.sample("_sum", self.sum()))?;
