@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DURATION ?= 0
 CARGO_TEST_FLAGS ?=
 
-.PHONY: help setup demo test test-rust test-wasm test-vectors test-py bench clean
+.PHONY: help setup demo test test-rust test-wasm test-vectors test-py bench fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -42,6 +42,11 @@ test-py: ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, e
 
 bench: ## Criterion benchmarks side by side with the prometheus and prometheus-client crates
 	cargo bench -p fastprom --bench metrics
+
+FUZZ_SECONDS ?= 60
+fuzz: ## Fuzz both parsers with cargo fuzz on nightly (FUZZ_SECONDS per target)
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz && for t in text openmetrics; do cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 clean: ## Remove build output
 	cargo clean

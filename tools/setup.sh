@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool; do
+for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool prometheus-node-exporter:prometheus-node-exporter; do
   pkg=${pkg_bin%%:*}; bin=${pkg_bin##*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
@@ -14,16 +14,13 @@ if ((${#need_apt[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u) >/dev/null
+  # Installing may start the packages' own services; tests and the demo start their own
+  # on free loopback ports, so stop the ones just installed.
+  for svc in "${need_apt[@]}"; do
+    if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" 2>/dev/null || true; fi
+    if [ -x "/etc/init.d/$svc" ]; then "/etc/init.d/$svc" stop >/dev/null 2>&1 || true; fi
+  done
 fi
-# The Debian packages start their services; the tests and the demo start their own.
-for svc in prometheus prometheus-pushgateway; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
-    systemctl stop "$svc" || true
-  fi
-done
-pkill -x prometheus 2>/dev/null || true
-pkill -x prometheus-pushgateway 2>/dev/null || true
-
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown

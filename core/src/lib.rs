@@ -41,6 +41,7 @@ pub mod floatfmt;
 pub mod metrics;
 pub mod model;
 pub mod names;
+pub mod parse;
 pub mod push;
 mod pyrepr;
 pub mod registry;

@@ -14,6 +14,11 @@ use fastprom::{
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
+/// A config with `cases` cases that writes no regression files.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+}
+
 const SCHEMES: [EscapingScheme; 4] =
     [EscapingScheme::AllowUtf8, EscapingScheme::Underscores, EscapingScheme::Dots, EscapingScheme::Values];
 
@@ -141,7 +146,7 @@ fn check_gauge_lines(text: &str, name: &str, children: &[(String, String, f64)])
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+    #![proptest_config(config(256))]
 
     #[test]
     fn gauge_label_values_and_values_round_trip(children in gauge_children()) {
@@ -249,7 +254,7 @@ fn float_to_go_string(d: f64) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+    #![proptest_config(config(20_000))]
 
     #[test]
     fn py_repr_round_trips_finite_floats(v in finite_f64()) {
@@ -330,7 +335,7 @@ fn fit(values: &[String], n: usize) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(config(256))]
 
     #[test]
     fn encoders_never_panic_on_accepted_names(
@@ -446,7 +451,7 @@ fn check_against_model(family: &Family<Counter>, model: &[([String; 2], f64)]) -
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(config(512))]
 
     #[test]
     fn family_matches_insertion_ordered_model(ops in prop::collection::vec(op(), 0..40)) {

@@ -1,0 +1,1 @@
+//! The Prometheus text format parser (in progress).

@@ -1,0 +1,910 @@
+#![allow(clippy::unwrap_used)]
+//! Public-API tests: constructor and label errors with their exact (prometheus_client)
+//! messages, registration, restricted collection, target info, sample look-up, gauge
+//! functions, enum / info / histogram / summary edge behaviour.
+//!
+//! Expected expositions were produced by prometheus_client 0.26 with `time.time` fixed at
+//! 1234.5. Every test installs the same fixed clock (the default clock is process-wide),
+//! and every name used outside `legacy_validation_switch` is a valid legacy name, so that
+//! test can flip the process-wide validation switch while the others run.
+
+use std::sync::Arc;
+
+use fastprom::clock::{set_default_clock, FixedClock};
+use fastprom::expose::{encode_openmetrics, encode_text};
+use fastprom::metrics::InfoConfig;
+use fastprom::{
+    Buckets, Collector, Counter, Enum, Error, EscapingScheme, Family, Gauge, Histogram, Info, MetricType, Objective,
+    Opts, Registry, States, Summary, SummaryConfig,
+};
+
+const T: f64 = 1234.5;
+
+fn fixed_clock() {
+    set_default_clock(Arc::new(FixedClock(T)));
+}
+
+fn text(c: &dyn Collector) -> String {
+    String::from_utf8(encode_text(c, EscapingScheme::Underscores).unwrap()).unwrap()
+}
+
+fn om(c: &dyn Collector) -> String {
+    String::from_utf8(encode_openmetrics(c, EscapingScheme::Underscores, "1.0.0").unwrap()).unwrap()
+}
+
+fn err<T: std::fmt::Debug>(r: fastprom::Result<T>) -> Error {
+    r.expect_err("expected an error")
+}
+
+// ---------------------------------------------------------------------------------------
+// Constructors
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn constructor_errors() {
+    fixed_clock();
+    assert_eq!(
+        err(Family::<Counter>::new(Opts::new("", "h"), ())),
+        Error::InvalidMetricName("Metric name should not be empty".into())
+    );
+    // A counter named `_total` loses the suffix and ends up empty.
+    assert_eq!(
+        err(Family::<Counter>::new(Opts::new("_total", "h"), ())),
+        Error::InvalidMetricName("metric name cannot be empty".into())
+    );
+    assert_eq!(
+        err(Family::<Counter>::new(Opts::new("c", "h").labels(["ok", "__x"]), ())),
+        Error::ReservedLabelName("Reserved label metric name: __x".into())
+    );
+    assert_eq!(
+        err(Family::<Histogram>::new(Opts::new("h", "h").labels(["le"]), Buckets::default())),
+        Error::ReservedLabelName("Reserved label methe fric name: le".into())
+    );
+    assert_eq!(
+        err(Family::<Summary>::new(Opts::new("s", "h").labels(["quantile"]), SummaryConfig::default())),
+        Error::ReservedLabelName("Reserved label methe fric name: quantile".into())
+    );
+    // `le` and `quantile` are only reserved where they are used.
+    assert!(Family::<Gauge>::new(Opts::new("g", "h").labels(["le", "quantile"]), ()).is_ok());
+    assert!(Family::<Histogram>::new(Opts::new("h", "h").labels(["quantile"]), Buckets::default()).is_ok());
+    assert_eq!(
+        err(Family::<Gauge>::new(Opts::new("g", "h").labels(["a", "b", "a"]), ())),
+        Error::InvalidLabelName("Duplicate label name: a".into())
+    );
+    assert_eq!(
+        err(Family::<Info>::new(Opts::new("build", "h").unit("bytes"), InfoConfig::default())),
+        Error::InvalidArgument("Metric name is of a type that cannot have a unit: build_bytes".into())
+    );
+    assert_eq!(
+        err(Family::<Enum>::new(Opts::new("state", "h").unit("bytes"), States::new(["a"]))),
+        Error::InvalidArgument("Metric name is of a type that cannot have a unit: state_bytes".into())
+    );
+    assert_eq!(
+        err(Family::<Enum>::new(Opts::new("state", "h"), States::new(Vec::<String>::new()))),
+        Error::InvalidArgument("No states provided for Enum metric: state".into())
+    );
+    assert_eq!(
+        err(Family::<Enum>::new(Opts::new("state", "h").labels(["state"]), States::new(["a"]))),
+        Error::ReservedLabelName("Overlapping labels for Enum metric: state".into())
+    );
+    let max = fastprom::metrics::family::MAX_LABELS;
+    let many: Vec<String> = (0..=max).map(|i| format!("l{i}")).collect();
+    assert_eq!(
+        err(Family::<Counter>::new(Opts::new("wide", "h").labels(many.clone()), ())),
+        Error::InvalidArgument(format!("Too many label names ({}), at most {max}", max + 1))
+    );
+    // More than 255 labels work (label permutations are not limited to a byte), and the
+    // exposition sorts them by name.
+    let n = max.min(300);
+    let wide = Family::<Counter>::new(Opts::new("wide", "h").labels(many[..n].to_vec()), ()).unwrap();
+    let values: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+    wide.labels(&values).unwrap().inc();
+    let out = text(&wide);
+    let line = out.lines().find(|l| l.starts_with("wide_total{")).unwrap();
+    let mut sorted: Vec<usize> = (0..n).collect();
+    sorted.sort_by_key(|i| format!("l{i}"));
+    let want: Vec<String> = sorted.iter().map(|i| format!("l{i}=\"v{i}\"")).collect();
+    assert_eq!(line, format!("wide_total{{{}}} 1.0", want.join(",")));
+}
+
+#[test]
+fn bucket_errors_and_builders() {
+    fixed_clock();
+    let unsorted = Error::InvalidBuckets("Buckets not in sorted order".into());
+    let too_few = Error::InvalidBuckets("Must have at least two buckets".into());
+    assert_eq!(err(Buckets::new(&[2.0, 1.0])), unsorted);
+    assert_eq!(err(Buckets::new(&[1.0, f64::NAN])), unsorted);
+    assert_eq!(err(Buckets::new(&[1.0, 2.0, f64::INFINITY, 3.0])), unsorted);
+    assert_eq!(err(Buckets::new(&[])), too_few);
+    assert_eq!(err(Buckets::new(&[f64::INFINITY])), too_few);
+    // One finite bound gets `+Inf` appended; equal neighbours are allowed.
+    assert_eq!(Buckets::new(&[1.0]).unwrap().bounds(), &[1.0, f64::INFINITY]);
+    assert_eq!(Buckets::new(&[1.0, 1.0]).unwrap().bounds(), &[1.0, 1.0, f64::INFINITY]);
+    assert_eq!(Buckets::new(&[1.0, f64::INFINITY]).unwrap().bounds(), &[1.0, f64::INFINITY]);
+    assert_eq!(Buckets::default().bounds().len(), 15);
+
+    assert_eq!(Buckets::linear(0.5, 0.5, 3).unwrap().bounds(), &[0.5, 1.0, 1.5, f64::INFINITY]);
+    assert_eq!(Buckets::linear(-1.0, 1.0, 3).unwrap().bounds(), &[-1.0, 0.0, 1.0, f64::INFINITY]);
+    assert_eq!(Buckets::exponential(1.0, 2.0, 4).unwrap().bounds(), &[1.0, 2.0, 4.0, 8.0, f64::INFINITY]);
+    assert_eq!(Buckets::exponential(0.001, 10.0, 1).unwrap().bounds(), &[0.001, f64::INFINITY]);
+    assert!(matches!(Buckets::linear(0.0, 1.0, 0), Err(Error::InvalidBuckets(_))));
+    assert!(matches!(Buckets::linear(0.0, 0.0, 3), Err(Error::InvalidBuckets(_))));
+    assert!(matches!(Buckets::linear(0.0, f64::NAN, 3), Err(Error::InvalidBuckets(_))));
+    assert!(matches!(Buckets::exponential(0.0, 2.0, 3), Err(Error::InvalidBuckets(_))));
+    assert!(matches!(Buckets::exponential(1.0, 1.0, 3), Err(Error::InvalidBuckets(_))));
+    assert!(matches!(Buckets::exponential(1.0, 2.0, 0), Err(Error::InvalidBuckets(_))));
+}
+
+#[test]
+fn full_names() {
+    fixed_clock();
+    let c = Family::<Counter>::new(Opts::new("requests_total", "h"), ()).unwrap();
+    assert_eq!(c.name(), "requests");
+    let c = Family::<Counter>::new(Opts::new("sent", "h").namespace("app").subsystem("net").unit("bytes"), ()).unwrap();
+    assert_eq!(c.name(), "app_net_sent_bytes");
+    assert_eq!(c.unit(), "bytes");
+    // The unit is not repeated when already there.
+    let g = Family::<Gauge>::new(Opts::new("size_bytes", "h").unit("bytes"), ()).unwrap();
+    assert_eq!(g.name(), "size_bytes");
+    let c = Family::<Counter>::new(Opts::new("sent_bytes_total", "h").unit("bytes"), ()).unwrap();
+    assert_eq!(c.name(), "sent_bytes");
+    assert_eq!(c.help(), "h");
+    assert_eq!(c.label_names(), &[] as &[String]);
+}
+
+#[test]
+fn legacy_validation_switch() {
+    fixed_clock();
+    /// Restores UTF-8 validation even if an assertion fails.
+    struct Restore;
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            fastprom::names::set_legacy_validation(false);
+        }
+    }
+    let _restore = Restore;
+
+    // UTF-8 validation (the default) accepts any non-empty name.
+    assert!(!fastprom::names::legacy_validation());
+    let g = Family::<Gauge>::new(Opts::new("my.metric", "help").labels(["label with space"]), ()).unwrap();
+    g.labels(&["v"]).unwrap().set(1.0);
+    let utf8 = String::from_utf8(encode_text(&g, EscapingScheme::AllowUtf8).unwrap()).unwrap();
+    assert_eq!(
+        utf8,
+        "# HELP \"my.metric\" help\n# TYPE \"my.metric\" gauge\n{\"my.metric\",\"label with space\"=\"v\"} 1.0\n"
+    );
+    assert_eq!(
+        text(&g),
+        "# HELP my_metric help\n# TYPE my_metric gauge\nmy_metric{label_with_space=\"v\"} 1.0\n"
+    );
+    assert!(Family::<Counter>::new(Opts::new("1abc", "h"), ()).is_ok());
+
+    fastprom::names::set_legacy_validation(true);
+    assert!(fastprom::names::legacy_validation());
+    assert_eq!(
+        err(Family::<Gauge>::new(Opts::new("my.metric", "h"), ())),
+        Error::InvalidMetricName("invalid metric name my.metric".into())
+    );
+    assert_eq!(
+        err(Family::<Counter>::new(Opts::new("1abc", "h"), ())),
+        Error::InvalidMetricName("invalid metric name 1abc".into())
+    );
+    assert_eq!(
+        err(Family::<Gauge>::new(Opts::new("ok", "h").labels(["a-b"]), ())),
+        Error::InvalidLabelName("Invalid label metric name: a-b".into())
+    );
+    assert_eq!(
+        err(Family::<Gauge>::new(Opts::new("ok", "h").labels(["a:b"]), ())),
+        Error::InvalidLabelName("Invalid label metric name: a:b".into())
+    );
+    // Namespace and subsystem are part of the checked name.
+    assert_eq!(
+        err(Family::<Gauge>::new(Opts::new("ok", "h").namespace("my-app"), ())),
+        Error::InvalidMetricName("invalid metric name my-app_ok".into())
+    );
+    // Reserved names stay reserved.
+    assert_eq!(
+        err(Family::<Gauge>::new(Opts::new("ok", "h").labels(["__x"]), ())),
+        Error::ReservedLabelName("Reserved label metric name: __x".into())
+    );
+    // Colons are fine in metric names; exemplar label names are checked too.
+    let c = Family::<Counter>::new(Opts::new("ns:ok", "h"), ()).unwrap();
+    let child = c.unlabelled().unwrap();
+    assert!(matches!(child.inc_with_exemplar(1.0, vec![("bad-key".into(), "v".into())]), Err(Error::InvalidLabelName(_))));
+    assert_eq!(child.get(), 1.0, "the increment lands even when the exemplar is refused");
+
+    fastprom::names::set_legacy_validation(false);
+    assert!(Family::<Gauge>::new(Opts::new("my.metric", "h").labels(["a-b"]), ()).is_ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// Labels
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn label_mismatch_messages() {
+    fixed_clock();
+    let f = Family::<Counter>::new(Opts::new("c2", "h").labels(["a", "b"]), ()).unwrap();
+    let count = Error::LabelMismatch("Incorrect label count".into());
+    assert_eq!(err(f.labels(&["x"])), count);
+    assert_eq!(err(f.labels(&["x", "y", "z"])), count);
+    assert_eq!(err(f.labels::<&str>(&[])), count);
+    assert_eq!(err(f.with_labels(&["x"], |c| c.inc())), count);
+    assert_eq!(err(f.labels_by_name(&[("a", "1"), ("z", "2")])), Error::LabelMismatch("Incorrect label names".into()));
+    assert_eq!(err(f.labels_by_name(&[("a", "1")])), Error::LabelMismatch("Incorrect label names".into()));
+    assert_eq!(
+        err(f.labels_by_name(&[("a", "1"), ("a", "2")])),
+        Error::LabelMismatch("Incorrect label names".into())
+    );
+    assert_eq!(err(f.unlabelled()), Error::LabelMismatch("counter metric is missing label values".into()));
+    assert_eq!(
+        err(f.remove(&["a"])),
+        Error::LabelMismatch("Incorrect label count (expected 2, got ('a',))".into())
+    );
+    assert_eq!(
+        err(f.remove_by_labels(&[("z", "1")])),
+        Error::LabelMismatch("Unknown label names: ['z']; expected ('a', 'b')".into())
+    );
+    assert!(f.is_empty(), "failed calls created no child");
+
+    // By name, in any order, reaches the same child as by position.
+    f.labels_by_name(&[("b", "2"), ("a", "1")]).unwrap().inc();
+    f.labels(&["1", "2"]).unwrap().inc();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f.labels(&["1", "2"]).unwrap().get(), 2.0);
+    assert_eq!(f.labels(&["1", "2"]).unwrap().label_values(), vec!["1", "2"]);
+    assert_eq!(f.remove_by_labels::<&str, &str>(&[]).unwrap(), 0);
+    assert_eq!(f.remove_by_labels(&[("b", "2")]).unwrap(), 1);
+    assert!(f.is_empty());
+
+    let name = Family::<Counter>::new(Opts::new("name", "h"), ()).unwrap();
+    let none = Error::LabelMismatch("No label names were set when constructing counter:name".into());
+    assert_eq!(err(name.labels(&["a"])), none);
+    assert_eq!(err(name.labels::<&str>(&[])), none);
+    assert_eq!(err(name.with_labels(&["a"], |c| c.inc())), none);
+    assert_eq!(err(name.labels_by_name(&[("a", "1")])), none);
+    assert_eq!(err(name.remove(&["a"])), none);
+    assert_eq!(err(name.remove_by_labels(&[("a", "1")])), none);
+    name.unlabelled().unwrap().inc();
+    // clear() on an unlabelled family is a no-op.
+    name.clear();
+    assert_eq!(name.len(), 1);
+    assert_eq!(name.unlabelled().unwrap().get(), 1.0);
+
+    let g = Family::<Gauge>::new(Opts::new("gname", "h").labels(["a"]), ()).unwrap();
+    assert_eq!(err(g.unlabelled()), Error::LabelMismatch("gauge metric is missing label values".into()));
+    let h = Family::<Histogram>::new(Opts::new("hname", "h"), Buckets::default()).unwrap();
+    assert_eq!(
+        err(h.labels(&["a"])),
+        Error::LabelMismatch("No label names were set when constructing histogram:hname".into())
+    );
+}
+
+#[test]
+fn counter_increments() {
+    fixed_clock();
+    let f = Family::<Counter>::new(Opts::new("incs", "h").labels(["k"]), ()).unwrap();
+    let c = f.labels(&["a"]).unwrap();
+    c.inc_by(2.5).unwrap();
+    let e = c.inc_by(-1.0).unwrap_err();
+    assert_eq!(e, Error::NegativeIncrement);
+    assert_eq!(e.to_string(), "Counters can only be incremented by non-negative amounts.");
+    assert_eq!(err(c.inc_by(-f64::INFINITY)), Error::NegativeIncrement);
+    assert_eq!(err(c.inc_with_exemplar(-1.0, vec![("t".into(), "1".into())])), Error::NegativeIncrement);
+    assert_eq!(c.get(), 2.5, "refused increments change nothing");
+    assert!(c.exemplar().is_none(), "a refused increment records no exemplar");
+    c.inc_by(0.0).unwrap();
+    c.inc_by(-0.0).unwrap();
+    assert_eq!(c.get(), 2.5);
+    assert_eq!(c.created(), T);
+
+    // NaN is accepted, as in prometheus_client.
+    let n = f.labels(&["nan"]).unwrap();
+    n.inc_by(f64::NAN).unwrap();
+    assert!(n.get().is_nan());
+
+    // Exemplar too long: refused, increment kept.
+    let long = "x".repeat(130);
+    assert_eq!(
+        err(c.inc_with_exemplar(1.0, vec![("t".into(), long)])),
+        Error::InvalidExemplar("Exemplar labels have %d UTF-8 characters, exceeding the limit of 128".into())
+    );
+    assert_eq!(c.get(), 3.5);
+    assert!(c.exemplar().is_none());
+
+    // reset() starts over with a new creation time (the clock is fixed here).
+    c.reset();
+    assert_eq!(c.get(), 0.0);
+    assert_eq!(c.created(), T);
+}
+
+#[test]
+fn counter_exemplar_in_openmetrics_only() {
+    fixed_clock();
+    let x = Family::<Counter>::new(Opts::new("x", "help"), ()).unwrap();
+    x.unlabelled().unwrap().inc_with_exemplar(1.0, vec![("trace_id".into(), "abc".into())]).unwrap();
+    let ex = x.unlabelled().unwrap().exemplar().unwrap();
+    assert_eq!(ex.labels, vec![("trace_id".to_owned(), "abc".to_owned())]);
+    assert_eq!(ex.value, 1.0);
+    assert_eq!(
+        text(&x),
+        "# HELP x_total help\n# TYPE x_total counter\nx_total 1.0\n# HELP x_created help\n# TYPE x_created gauge\nx_created 1234.5\n"
+    );
+    assert_eq!(
+        om(&x),
+        "# HELP x help\n# TYPE x counter\nx_total 1.0 # {trace_id=\"abc\"} 1.0 1234.5\nx_created 1234.5\n# EOF\n"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Registry
+// ---------------------------------------------------------------------------------------
+
+fn sample_registry() -> (Registry, Family<Counter>, Family<Gauge>, Family<Histogram>, Family<Summary>) {
+    let r = Registry::new();
+    let c = Family::<Counter>::new(Opts::new("reqs", "Requests.").labels(["m"]), ()).unwrap();
+    c.labels(&["GET"]).unwrap().inc();
+    c.labels(&["POST"]).unwrap().inc_by(2.0).unwrap();
+    let g = Family::<Gauge>::new(Opts::new("temp", "T.").unit("celsius"), ()).unwrap();
+    g.unlabelled().unwrap().set(21.5);
+    let h = Family::<Histogram>::new(Opts::new("lat", "L."), Buckets::new(&[1.0]).unwrap()).unwrap();
+    h.unlabelled().unwrap().observe(0.5);
+    let s = Family::<Summary>::new(Opts::new("sz", "S.").labels(["path"]), SummaryConfig::default()).unwrap();
+    s.labels(&["/"]).unwrap().observe(3.0);
+    r.register(Arc::new(c.clone())).unwrap();
+    r.register(Arc::new(g.clone())).unwrap();
+    r.register(Arc::new(h.clone())).unwrap();
+    r.register(Arc::new(s.clone())).unwrap();
+    (r, c, g, h, s)
+}
+
+const FULL_TEXT: &str = concat!(
+    "# HELP reqs_total Requests.\n# TYPE reqs_total counter\n",
+    "reqs_total{m=\"GET\"} 1.0\nreqs_total{m=\"POST\"} 2.0\n",
+    "# HELP reqs_created Requests.\n# TYPE reqs_created gauge\n",
+    "reqs_created{m=\"GET\"} 1234.5\nreqs_created{m=\"POST\"} 1234.5\n",
+    "# HELP temp_celsius T.\n# TYPE temp_celsius gauge\ntemp_celsius 21.5\n",
+    "# HELP lat L.\n# TYPE lat histogram\n",
+    "lat_bucket{le=\"1.0\"} 1.0\nlat_bucket{le=\"+Inf\"} 1.0\nlat_count 1.0\nlat_sum 0.5\n",
+    "# HELP lat_created L.\n# TYPE lat_created gauge\nlat_created 1234.5\n",
+    "# HELP sz S.\n# TYPE sz summary\nsz_count{path=\"/\"} 1.0\nsz_sum{path=\"/\"} 3.0\n",
+    "# HELP sz_created S.\n# TYPE sz_created gauge\nsz_created{path=\"/\"} 1234.5\n",
+);
+
+#[test]
+fn registry_exposition() {
+    fixed_clock();
+    let (r, ..) = sample_registry();
+    assert_eq!(text(&r), FULL_TEXT);
+    let fams = r.collect().unwrap();
+    let names: Vec<(&str, MetricType, &str)> =
+        fams.iter().map(|f| (f.name.as_str(), f.metric_type, f.unit.as_str())).collect();
+    assert_eq!(
+        names,
+        vec![
+            ("reqs", MetricType::Counter, ""),
+            ("temp_celsius", MetricType::Gauge, "celsius"),
+            ("lat", MetricType::Histogram, ""),
+            ("sz", MetricType::Summary, ""),
+        ]
+    );
+}
+
+#[test]
+fn duplicate_registration() {
+    fixed_clock();
+    let (r, c, ..) = sample_registry();
+    let clash = Family::<Gauge>::new(Opts::new("reqs_total", "x"), ()).unwrap();
+    let e = err(r.register(Arc::new(clash)));
+    assert_eq!(e, Error::DuplicateTimeseries(vec!["reqs_total".into()]));
+    assert_eq!(e.to_string(), "Duplicated timeseries in CollectorRegistry: {'reqs_total'}");
+
+    // The very same family again clashes on all of its names.
+    assert_eq!(
+        err(r.register(Arc::new(c.clone()))),
+        Error::DuplicateTimeseries(vec!["reqs".into(), "reqs_created".into(), "reqs_total".into()])
+    );
+    let bucket = Family::<Gauge>::new(Opts::new("lat_bucket", "x"), ()).unwrap();
+    assert_eq!(err(r.register(Arc::new(bucket))), Error::DuplicateTimeseries(vec!["lat_bucket".into()]));
+    // A gauge named like a counter's family name (without suffix) clashes too.
+    let bare = Family::<Gauge>::new(Opts::new("reqs", "x"), ()).unwrap();
+    assert_eq!(err(r.register(Arc::new(bare))), Error::DuplicateTimeseries(vec!["reqs".into()]));
+    // A counter `x` against a gauge `x_total`, the other way round.
+    let r2 = Registry::new();
+    r2.register(Arc::new(Family::<Gauge>::new(Opts::new("x_total", "g"), ()).unwrap())).unwrap();
+    assert_eq!(
+        err(r2.register(Arc::new(Family::<Counter>::new(Opts::new("x", "c"), ()).unwrap()))),
+        Error::DuplicateTimeseries(vec!["x_total".into()])
+    );
+    // Nothing was half-registered by the failed attempts.
+    assert_eq!(text(&r), FULL_TEXT);
+    assert_eq!(r2.names(), vec!["x_total".to_owned()]);
+}
+
+#[test]
+fn unregister_and_register_again() {
+    fixed_clock();
+    let r = Registry::new();
+    let c = Family::<Counter>::new(Opts::new("x", "c"), ()).unwrap();
+    let id = r.register(Arc::new(c.clone())).unwrap();
+    assert_eq!(r.names(), vec!["x", "x_created", "x_total"]);
+    r.unregister(id).unwrap();
+    assert_eq!(r.unregister(id), Err(Error::NotRegistered));
+    assert!(r.names().is_empty());
+    assert_eq!(text(&r), "");
+    // Now the names are free: a gauge `x_total`, then (after removing it) the counter again.
+    let g = Family::<Gauge>::new(Opts::new("x_total", "g"), ()).unwrap();
+    let gid = r.register(Arc::new(g)).unwrap();
+    r.unregister(gid).unwrap();
+    let id2 = r.register(Arc::new(c.clone())).unwrap();
+    assert_ne!(id, id2);
+    c.unlabelled().unwrap().inc();
+    assert_eq!(r.get_sample_value("x_total", &[]).unwrap(), Some(1.0));
+}
+
+#[test]
+fn restricted_registry() {
+    fixed_clock();
+    let (r, ..) = sample_registry();
+    let only = r.restricted(["reqs_total", "temp_celsius"]);
+    assert_eq!(
+        text(&only),
+        concat!(
+            "# HELP reqs_total Requests.\n# TYPE reqs_total counter\n",
+            "reqs_total{m=\"GET\"} 1.0\nreqs_total{m=\"POST\"} 2.0\n",
+            "# HELP temp_celsius T.\n# TYPE temp_celsius gauge\ntemp_celsius 21.5\n",
+        )
+    );
+    // OpenMetrics shows that restricted families lose their unit.
+    assert_eq!(
+        om(&only),
+        concat!(
+            "# HELP reqs Requests.\n# TYPE reqs counter\n",
+            "reqs_total{m=\"GET\"} 1.0\nreqs_total{m=\"POST\"} 2.0\n",
+            "# HELP temp_celsius T.\n# TYPE temp_celsius gauge\ntemp_celsius 21.5\n# EOF\n",
+        )
+    );
+    assert!(only.collect().unwrap().iter().all(|f| f.unit.is_empty()));
+    assert_eq!(
+        text(&r.restricted(["lat_bucket"])),
+        "# HELP lat L.\n# TYPE lat histogram\nlat_bucket{le=\"1.0\"} 1.0\nlat_bucket{le=\"+Inf\"} 1.0\n"
+    );
+    // Only `_created` of a counter: the counter header, then the held-back gauge.
+    assert_eq!(
+        text(&r.restricted(["reqs_created"])),
+        concat!(
+            "# HELP reqs_total Requests.\n# TYPE reqs_total counter\n",
+            "# HELP reqs_created Requests.\n# TYPE reqs_created gauge\n",
+            "reqs_created{m=\"GET\"} 1234.5\nreqs_created{m=\"POST\"} 1234.5\n",
+        )
+    );
+    assert_eq!(text(&r.restricted(["nothing"])), "");
+    assert_eq!(om(&r.restricted(["nothing"])), "# EOF\n");
+    assert_eq!(om(&r.restricted(Vec::<String>::new())), "# EOF\n");
+}
+
+#[test]
+fn target_info() {
+    fixed_clock();
+    let r = Registry::new();
+    let g = Family::<Gauge>::new(Opts::new("temp", "help").unit("celsius"), ()).unwrap();
+    g.unlabelled().unwrap().set(21.5);
+    r.register(Arc::new(g)).unwrap();
+    r.set_target_info(Some(vec![("env".into(), "prod".into()), ("region".into(), "eu".into())])).unwrap();
+    assert_eq!(r.target_info(), Some(vec![("env".into(), "prod".into()), ("region".into(), "eu".into())]));
+    assert_eq!(
+        text(&r),
+        concat!(
+            "# HELP target_info Target metadata\n# TYPE target_info gauge\n",
+            "target_info{env=\"prod\",region=\"eu\"} 1.0\n",
+            "# HELP temp_celsius help\n# TYPE temp_celsius gauge\ntemp_celsius 21.5\n",
+        )
+    );
+    assert_eq!(
+        om(&r),
+        concat!(
+            "# HELP target Target metadata\n# TYPE target info\n",
+            "target_info{env=\"prod\",region=\"eu\"} 1.0\n",
+            "# HELP temp_celsius help\n# TYPE temp_celsius gauge\n# UNIT temp_celsius celsius\ntemp_celsius 21.5\n",
+            "# EOF\n",
+        )
+    );
+    assert_eq!(
+        text(&r.restricted(["target_info"])),
+        "# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info{env=\"prod\",region=\"eu\"} 1.0\n"
+    );
+    assert_eq!(r.get_sample_value("target_info", &[("region", "eu"), ("env", "prod")]).unwrap(), Some(1.0));
+
+    // The name is taken while target info is set.
+    let info = Family::<Info>::new(Opts::new("target", "mine"), InfoConfig::default()).unwrap();
+    assert_eq!(err(r.register(Arc::new(info.clone()))), Error::DuplicateTimeseries(vec!["target_info".into()]));
+    // Replacing it is fine; clearing it frees the name.
+    r.set_target_info(Some(vec![("env".into(), "dev".into())])).unwrap();
+    assert_eq!(r.get_sample_value("target_info", &[("env", "dev")]).unwrap(), Some(1.0));
+    r.set_target_info(None).unwrap();
+    assert_eq!(r.target_info(), None);
+    assert!(!text(&r).contains("target_info"));
+    r.register(Arc::new(info)).unwrap();
+    // Now a collector owns `target_info`: target info cannot be set.
+    assert_eq!(
+        err(r.set_target_info(Some(vec![("env".into(), "prod".into())]))),
+        Error::InvalidArgument("CollectorRegistry already contains a target_info metric".into())
+    );
+    // An empty label set means "no target info".
+    r.set_target_info(Some(vec![])).unwrap();
+    assert_eq!(r.target_info(), None);
+}
+
+#[test]
+fn get_sample_value() {
+    fixed_clock();
+    let (r, c, _, h, s) = sample_registry();
+    assert_eq!(r.get_sample_value("reqs_total", &[("m", "GET")]).unwrap(), Some(1.0));
+    assert_eq!(r.get_sample_value("reqs_total", &[("m", "POST")]).unwrap(), Some(2.0));
+    assert_eq!(r.get_sample_value("reqs_created", &[("m", "GET")]).unwrap(), Some(T));
+    assert_eq!(r.get_sample_value("reqs_total", &[("m", "PUT")]).unwrap(), None);
+    // Labels must match exactly: none missing, none extra.
+    assert_eq!(r.get_sample_value("reqs_total", &[]).unwrap(), None);
+    assert_eq!(r.get_sample_value("reqs_total", &[("m", "GET"), ("x", "y")]).unwrap(), None);
+    assert_eq!(r.get_sample_value("reqs", &[("m", "GET")]).unwrap(), None);
+    assert_eq!(r.get_sample_value("temp_celsius", &[]).unwrap(), Some(21.5));
+    assert_eq!(r.get_sample_value("lat_bucket", &[("le", "1.0")]).unwrap(), Some(1.0));
+    assert_eq!(r.get_sample_value("lat_bucket", &[("le", "1")]).unwrap(), None);
+    assert_eq!(r.get_sample_value("lat_count", &[]).unwrap(), Some(1.0));
+    assert_eq!(r.get_sample_value("lat_sum", &[]).unwrap(), Some(0.5));
+    assert_eq!(r.get_sample_value("sz_sum", &[("path", "/")]).unwrap(), Some(3.0));
+    // Live values.
+    c.labels(&["GET"]).unwrap().inc();
+    h.unlabelled().unwrap().observe(2.0);
+    s.labels(&["/"]).unwrap().observe(1.0);
+    assert_eq!(r.get_sample_value("reqs_total", &[("m", "GET")]).unwrap(), Some(2.0));
+    assert_eq!(r.get_sample_value("lat_bucket", &[("le", "+Inf")]).unwrap(), Some(2.0));
+    assert_eq!(r.get_sample_value("lat_bucket", &[("le", "1.0")]).unwrap(), Some(1.0));
+    assert_eq!(r.get_sample_value("sz_count", &[("path", "/")]).unwrap(), Some(2.0));
+    // A removed child is gone from the registry.
+    c.remove(&["GET"]).unwrap();
+    assert_eq!(r.get_sample_value("reqs_total", &[("m", "GET")]).unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------------------
+// Gauges
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn gauge_set_function() {
+    fixed_clock();
+    let r = Registry::new();
+    let g = Family::<Gauge>::new(Opts::new("queue", "Q.").labels(["q"]), ()).unwrap();
+    r.register(Arc::new(g.clone())).unwrap();
+    let child = g.labels(&["main"]).unwrap();
+    child.set(5.0);
+    child.set_function(Arc::new(|| Ok(42.0)));
+    assert_eq!(child.value().unwrap(), 42.0);
+    assert_eq!(child.get(), 5.0, "the stored value is kept");
+    child.inc();
+    assert_eq!(child.get(), 6.0);
+    assert_eq!(r.get_sample_value("queue", &[("q", "main")]).unwrap(), Some(42.0));
+    assert_eq!(text(&r), "# HELP queue Q.\n# TYPE queue gauge\nqueue{q=\"main\"} 42.0\n");
+
+    // A function that fails makes the scrape fail with its error.
+    let bad = g.labels(&["bad"]).unwrap();
+    bad.set_function(Arc::new(|| Err(Error::Collect("queue backend unreachable".into()))));
+    assert_eq!(bad.value(), Err(Error::Collect("queue backend unreachable".into())));
+    let want = Error::Collect("queue backend unreachable".into());
+    assert_eq!(encode_text(&r, EscapingScheme::Underscores).unwrap_err(), want);
+    assert_eq!(encode_openmetrics(&r, EscapingScheme::Underscores, "1.0.0").unwrap_err(), want);
+    assert_eq!(r.collect().unwrap_err(), want);
+    assert_eq!(r.get_sample_value("queue", &[("q", "main")]).unwrap_err(), want);
+    // Removing the failing child heals the scrape.
+    g.remove(&["bad"]).unwrap();
+    assert_eq!(r.get_sample_value("queue", &[("q", "main")]).unwrap(), Some(42.0));
+    // Functions see live state.
+    let state = Arc::new(std::sync::atomic::AtomicU64::new(1));
+    let s2 = Arc::clone(&state);
+    child.set_function(Arc::new(move || Ok(s2.load(std::sync::atomic::Ordering::Relaxed) as f64)));
+    state.store(7, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(r.get_sample_value("queue", &[("q", "main")]).unwrap(), Some(7.0));
+}
+
+#[test]
+fn gauge_operations() {
+    fixed_clock();
+    let g = Family::<Gauge>::new(Opts::new("g", "h"), ()).unwrap();
+    let c = g.unlabelled().unwrap();
+    c.inc();
+    c.inc_by(2.5);
+    c.dec();
+    c.dec_by(0.5);
+    assert_eq!(c.get(), 2.0);
+    c.inc_by(-3.0);
+    assert_eq!(c.get(), -1.0);
+    c.set(f64::NEG_INFINITY);
+    assert_eq!(text(&g), "# HELP g h\n# TYPE g gauge\ng -Inf\n");
+    c.set_to_current_time();
+    assert_eq!(c.get(), T);
+}
+
+// ---------------------------------------------------------------------------------------
+// Enum and Info
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn enum_states() {
+    fixed_clock();
+    let e = Family::<Enum>::new(Opts::new("state", "help").labels(["a", "z"]), States::new(["on", "off"])).unwrap();
+    let child = e.labels(&["x", "y"]).unwrap();
+    assert_eq!(child.get(), "on", "the first state is the initial one");
+    assert_eq!(child.state("nope"), Err(Error::InvalidArgument("'nope' is not in list".into())));
+    assert_eq!(child.state("it's"), Err(Error::InvalidArgument("\"it's\" is not in list".into())));
+    assert_eq!(child.get(), "on");
+    child.state("off").unwrap();
+    assert_eq!(child.get(), "off");
+    // The state label sorts between the family's own labels.
+    assert_eq!(
+        text(&e),
+        "# HELP state help\n# TYPE state gauge\nstate{a=\"x\",state=\"on\",z=\"y\"} 0.0\nstate{a=\"x\",state=\"off\",z=\"y\"} 1.0\n"
+    );
+    assert_eq!(
+        om(&e),
+        "# HELP state help\n# TYPE state stateset\nstate{a=\"x\",state=\"on\",z=\"y\"} 0.0\nstate{a=\"x\",state=\"off\",z=\"y\"} 1.0\n# EOF\n"
+    );
+    assert_eq!(e.config().names(), &["on".to_owned(), "off".to_owned()]);
+}
+
+#[test]
+fn info_values() {
+    fixed_clock();
+    let i = Family::<Info>::new(Opts::new("build", "help").labels(["a"]), InfoConfig::default()).unwrap();
+    let child = i.labels(&["x"]).unwrap();
+    child.set(vec![("version".into(), "1".into()), ("commit".into(), "abc".into())]).unwrap();
+    assert_eq!(text(&i), "# HELP build_info help\n# TYPE build_info gauge\nbuild_info{a=\"x\",commit=\"abc\",version=\"1\"} 1.0\n");
+    assert_eq!(om(&i), "# HELP build help\n# TYPE build info\nbuild_info{a=\"x\",commit=\"abc\",version=\"1\"} 1.0\n# EOF\n");
+    assert_eq!(
+        child.set(vec![("a".into(), "1".into())]),
+        Err(Error::InvalidArgument("Overlapping labels for Info metric, metric: ('a',) child: {'a': '1'}".into()))
+    );
+    assert_eq!(
+        child.set(vec![("bad-key".into(), "1".into()), ("a".into(), "2".into())]),
+        Err(Error::InvalidArgument(
+            "Overlapping labels for Info metric, metric: ('a',) child: {'bad-key': '1', 'a': '2'}".into()
+        ))
+    );
+    // Failed sets keep the previous value.
+    assert_eq!(child.get(), vec![("version".to_owned(), "1".to_owned()), ("commit".to_owned(), "abc".to_owned())]);
+    // prometheus_client does not check Info keys beyond the overlap.
+    child.set(vec![("__x".into(), "1".into())]).unwrap();
+    assert_eq!(child.get(), vec![("__x".to_owned(), "1".to_owned())]);
+    // A repeated key keeps its first position and takes the later value (dict semantics).
+    child.set(vec![("k".into(), "1".into()), ("j".into(), "2".into()), ("k".into(), "3".into())]).unwrap();
+    assert_eq!(child.get(), vec![("k".to_owned(), "3".to_owned()), ("j".to_owned(), "2".to_owned())]);
+    assert!(text(&i).contains("build_info{a=\"x\",j=\"2\",k=\"3\"} 1.0\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Histograms
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn histogram_exposition_and_le_label_order() {
+    fixed_clock();
+    let h = Family::<Histogram>::new(Opts::new("h", "help").labels(["a", "z"]), Buckets::new(&[0.5, 1.0]).unwrap())
+        .unwrap();
+    h.labels(&["1", "2"]).unwrap().observe(0.7);
+    assert_eq!(
+        text(&h),
+        concat!(
+            "# HELP h help\n# TYPE h histogram\n",
+            "h_bucket{a=\"1\",le=\"0.5\",z=\"2\"} 0.0\nh_bucket{a=\"1\",le=\"1.0\",z=\"2\"} 1.0\n",
+            "h_bucket{a=\"1\",le=\"+Inf\",z=\"2\"} 1.0\nh_count{a=\"1\",z=\"2\"} 1.0\nh_sum{a=\"1\",z=\"2\"} 0.7\n",
+            "# HELP h_created help\n# TYPE h_created gauge\nh_created{a=\"1\",z=\"2\"} 1234.5\n",
+        )
+    );
+    assert_eq!(
+        om(&h),
+        concat!(
+            "# HELP h help\n# TYPE h histogram\n",
+            "h_bucket{a=\"1\",le=\"0.5\",z=\"2\"} 0.0\nh_bucket{a=\"1\",le=\"1.0\",z=\"2\"} 1.0\n",
+            "h_bucket{a=\"1\",le=\"+Inf\",z=\"2\"} 1.0\nh_count{a=\"1\",z=\"2\"} 1.0\nh_sum{a=\"1\",z=\"2\"} 0.7\n",
+            "h_created{a=\"1\",z=\"2\"} 1234.5\n# EOF\n",
+        )
+    );
+    // Two children, the second with labels sorting before and after `le`.
+    h.labels(&["0", "9"]).unwrap().observe(0.1);
+    let t = text(&h);
+    assert!(t.contains("h_sum{a=\"1\",z=\"2\"} 0.7\nh_bucket{a=\"0\",le=\"0.5\",z=\"9\"} 1.0\n"), "{t}");
+    assert!(t.contains("h_count{a=\"0\",z=\"9\"} 1.0\nh_sum{a=\"0\",z=\"9\"} 0.1\n"), "{t}");
+    assert!(t.contains("h_created{a=\"1\",z=\"2\"} 1234.5\nh_created{a=\"0\",z=\"9\"} 1234.5\n"), "{t}");
+}
+
+#[test]
+fn histogram_with_negative_buckets_has_no_sum() {
+    fixed_clock();
+    let h = Family::<Histogram>::new(Opts::new("neg", "help"), Buckets::new(&[-1.0, 0.0, 1.0]).unwrap()).unwrap();
+    let c = h.unlabelled().unwrap();
+    c.observe(-0.5);
+    c.observe(0.5);
+    assert_eq!(c.sum(), 0.0);
+    assert_eq!(
+        text(&h),
+        concat!(
+            "# HELP neg help\n# TYPE neg histogram\n",
+            "neg_bucket{le=\"-1.0\"} 0.0\nneg_bucket{le=\"0.0\"} 1.0\nneg_bucket{le=\"1.0\"} 2.0\nneg_bucket{le=\"+Inf\"} 2.0\n",
+            "neg_count 2.0\n",
+            "# HELP neg_created help\n# TYPE neg_created gauge\nneg_created 1234.5\n",
+        )
+    );
+    assert_eq!(
+        om(&h),
+        concat!(
+            "# HELP neg help\n# TYPE neg histogram\n",
+            "neg_bucket{le=\"-1.0\"} 0.0\nneg_bucket{le=\"0.0\"} 1.0\nneg_bucket{le=\"1.0\"} 2.0\nneg_bucket{le=\"+Inf\"} 2.0\n",
+            "neg_count 2.0\nneg_created 1234.5\n# EOF\n",
+        )
+    );
+}
+
+#[test]
+fn histogram_nan_and_infinite_observations() {
+    fixed_clock();
+    let h = Family::<Histogram>::new(Opts::new("nanh", "help"), Buckets::new(&[1.0]).unwrap()).unwrap();
+    let c = h.unlabelled().unwrap();
+    c.observe(f64::NAN);
+    assert_eq!(c.count(), 0);
+    assert_eq!(c.cumulative(), vec![0, 0]);
+    assert!(c.sum().is_nan());
+    assert_eq!(
+        text(&h),
+        concat!(
+            "# HELP nanh help\n# TYPE nanh histogram\n",
+            "nanh_bucket{le=\"1.0\"} 0.0\nnanh_bucket{le=\"+Inf\"} 0.0\nnanh_count 0.0\nnanh_sum NaN\n",
+            "# HELP nanh_created help\n# TYPE nanh_created gauge\nnanh_created 1234.5\n",
+        )
+    );
+    // Bounds are inclusive; +Inf lands in the last bucket, -Inf in the first.
+    c.observe(1.0);
+    c.observe(f64::INFINITY);
+    c.observe(f64::NEG_INFINITY);
+    assert_eq!(c.cumulative(), vec![2, 3]);
+    assert_eq!(c.count(), 3);
+    // With more than 16 bounds (the binary-search path) NaN goes nowhere too.
+    let wide = Family::<Histogram>::new(Opts::new("wide", "h"), Buckets::linear(1.0, 1.0, 20).unwrap()).unwrap();
+    let w = wide.unlabelled().unwrap();
+    w.observe(f64::NAN);
+    w.observe(20.0);
+    w.observe(20.5);
+    w.observe(f64::NEG_INFINITY);
+    let cum = w.cumulative();
+    assert_eq!(cum.len(), 21);
+    assert_eq!(cum[0], 1);
+    assert_eq!(cum[18], 1);
+    assert_eq!(cum[19], 2);
+    assert_eq!(cum[20], 3);
+    assert_eq!(w.count(), 3);
+    assert!(w.sum().is_nan());
+}
+
+#[test]
+fn histogram_exemplars() {
+    fixed_clock();
+    let h = Family::<Histogram>::new(Opts::new("hx", "h"), Buckets::new(&[1.0]).unwrap()).unwrap();
+    let c = h.unlabelled().unwrap();
+    c.observe_with_exemplar(0.5, vec![("trace".into(), "t1".into())]).unwrap();
+    c.observe_with_exemplar(5.0, vec![]).unwrap();
+    assert!(c.observe_with_exemplar(0.7, vec![("t".into(), "x".repeat(200))]).is_err());
+    assert_eq!(c.count(), 3, "observations land even when the exemplar is refused");
+    let o = om(&h);
+    assert!(o.contains("hx_bucket{le=\"1.0\"} 2.0 # {trace=\"t1\"} 0.5 1234.5\n"), "{o}");
+    assert!(o.contains("hx_bucket{le=\"+Inf\"} 3.0\n"), "{o}");
+    assert!(!text(&h).contains("trace"), "no exemplars in the text format");
+}
+
+// ---------------------------------------------------------------------------------------
+// Summaries
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn summary_without_quantiles() {
+    fixed_clock();
+    let s = Family::<Summary>::new(Opts::new("sz", "S.").labels(["path"]), SummaryConfig::default()).unwrap();
+    s.labels(&["/"]).unwrap().observe(3.0);
+    assert_eq!(
+        text(&s),
+        concat!(
+            "# HELP sz S.\n# TYPE sz summary\nsz_count{path=\"/\"} 1.0\nsz_sum{path=\"/\"} 3.0\n",
+            "# HELP sz_created S.\n# TYPE sz_created gauge\nsz_created{path=\"/\"} 1234.5\n",
+        )
+    );
+    assert!(s.labels(&["/"]).unwrap().quantiles().is_empty());
+    assert!(s.config().objectives().is_empty());
+}
+
+#[test]
+fn summary_quantiles() {
+    fixed_clock();
+    let objectives = [
+        Objective { quantile: 0.5, error: 0.05 },
+        Objective { quantile: 0.9, error: 0.01 },
+        Objective { quantile: 0.99, error: 0.001 },
+    ];
+    let cfg = SummaryConfig::quantiles(&objectives, 600.0, 5).unwrap();
+    assert_eq!(cfg.objectives().len(), 3);
+    let s = Family::<Summary>::new(Opts::new("rt", "h").labels(["a", "z"]), cfg.clone()).unwrap();
+    let c = s.labels(&["x", "y"]).unwrap();
+    // An empty window gives NaN.
+    let q = c.quantiles();
+    assert_eq!(q.len(), 3);
+    assert!(q.iter().all(|(_, v)| v.is_nan()));
+    // Four observations: too few for the summary to merge anything, so the answers are
+    // exact nearest-rank quantiles (position max(1, ceil(q * n))).
+    let tiny = Family::<Summary>::new(Opts::new("rt_tiny", "h"), cfg.clone()).unwrap();
+    let t = tiny.unlabelled().unwrap();
+    for v in [3.0, 1.0, 4.0, 2.0] {
+        t.observe(v);
+    }
+    assert_eq!(t.quantiles(), vec![(0.5, 2.0), (0.9, 4.0), (0.99, 4.0)]);
+
+    // 1..=100 in scrambled order: each value is its own rank, so the answers must be
+    // within the objectives' rank error: q*n - e*n <= rank <= q*n + e*n + 1.
+    for i in 0..100u32 {
+        c.observe(f64::from((i * 37) % 100 + 1));
+    }
+    let q = c.quantiles();
+    assert_eq!(q.iter().map(|(q, _)| *q).collect::<Vec<_>>(), vec![0.5, 0.9, 0.99]);
+    for (o, (_, v)) in objectives.iter().zip(&q) {
+        let (lo, hi) = (o.quantile * 100.0 - o.error * 100.0, o.quantile * 100.0 + o.error * 100.0 + 1.0);
+        assert!(*v >= lo - 1e-9 && *v <= hi + 1e-9, "quantile {}: {v} outside [{lo}, {hi}]", o.quantile);
+    }
+    assert_eq!(c.count(), 100);
+    assert_eq!(c.sum(), 5050.0);
+    let g = |i: usize| fastprom::floatfmt::go_float(q[i].1);
+    assert_eq!(
+        text(&s),
+        format!(
+            concat!(
+                "# HELP rt h\n# TYPE rt summary\n",
+                "rt{{a=\"x\",quantile=\"0.5\",z=\"y\"}} {}\n",
+                "rt{{a=\"x\",quantile=\"0.9\",z=\"y\"}} {}\n",
+                "rt{{a=\"x\",quantile=\"0.99\",z=\"y\"}} {}\n",
+                "rt_count{{a=\"x\",z=\"y\"}} 100.0\n",
+                "rt_sum{{a=\"x\",z=\"y\"}} 5050.0\n",
+                "# HELP rt_created h\n# TYPE rt_created gauge\nrt_created{{a=\"x\",z=\"y\"}} 1234.5\n",
+            ),
+            g(0),
+            g(1),
+            g(2)
+        )
+    );
+    let r = Registry::new();
+    r.register(Arc::new(s.clone())).unwrap();
+    assert_eq!(r.get_sample_value("rt", &[("a", "x"), ("z", "y"), ("quantile", "0.9")]).unwrap(), Some(q[1].1));
+
+    // Unlabelled, with a NaN window: quantile samples still come first.
+    let u = Family::<Summary>::new(Opts::new("rt2", "h"), cfg).unwrap();
+    assert_eq!(
+        text(&u),
+        concat!(
+            "# HELP rt2 h\n# TYPE rt2 summary\n",
+            "rt2{quantile=\"0.5\"} NaN\nrt2{quantile=\"0.9\"} NaN\nrt2{quantile=\"0.99\"} NaN\n",
+            "rt2_count 0.0\nrt2_sum 0.0\n",
+            "# HELP rt2_created h\n# TYPE rt2_created gauge\nrt2_created 1234.5\n",
+        )
+    );
+
+    // Bad objectives are refused up front.
+    assert!(SummaryConfig::quantiles(&[Objective { quantile: 1.5, error: 0.01 }], 600.0, 5).is_err());
+    assert!(SummaryConfig::quantiles(&[Objective { quantile: 0.5, error: 0.0 }], 600.0, 5).is_err());
+    assert!(SummaryConfig::quantiles(&[Objective { quantile: 0.5, error: 0.05 }], 0.0, 5).is_err());
+    assert!(SummaryConfig::quantiles(&[Objective { quantile: 0.5, error: 0.05 }], 600.0, 0).is_err());
+}
+
+#[test]
+fn created_uses_the_installed_clock() {
+    fixed_clock();
+    let c = Family::<Counter>::new(Opts::new("born", "h").labels(["k"]), ()).unwrap();
+    let h = Family::<Histogram>::new(Opts::new("born_h", "h").labels(["k"]), Buckets::default()).unwrap();
+    let s = Family::<Summary>::new(Opts::new("born_s", "h").labels(["k"]), SummaryConfig::default()).unwrap();
+    assert_eq!(c.labels(&["a"]).unwrap().created(), T);
+    assert_eq!(h.labels(&["a"]).unwrap().created(), T);
+    assert_eq!(s.labels(&["a"]).unwrap().created(), T);
+    assert_eq!(Family::<Counter>::new(Opts::new("born_u", "h"), ()).unwrap().unlabelled().unwrap().created(), T);
+}
