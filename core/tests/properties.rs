@@ -516,3 +516,128 @@ proptest! {
         prop_assert_eq!(exported, want);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. The extra label (`le`, `quantile`, a stateset's name) is spliced in name order
+// ---------------------------------------------------------------------------------------
+
+/// 0-3 distinct legacy label names, none of them an extra label used below.
+fn label_names() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::btree_set("[a-z][a-z0-9_]{0,3}", 0..4).prop_map(|s| {
+        s.into_iter().filter(|n| !["le", "quantile", "st"].contains(&n.as_str())).collect::<Vec<_>>()
+    })
+}
+
+/// Checks every sample line: labels strictly sorted by name; without the extra label,
+/// they are exactly the labels of one child, children appearing in insertion order; the
+/// extra label is present exactly on the lines that need it.
+fn check_spliced(
+    out: &str,
+    names: &[String],
+    children: &[Vec<String>],
+    extra: &str,
+    needs_extra: impl Fn(&str) -> bool,
+) -> Result<(), TestCaseError> {
+    let mut last_child = 0usize;
+    let mut lines = 0;
+    for line in out.split('\n').filter(|l| !l.is_empty()) {
+        if line.starts_with("# HELP") {
+            // A new section (the text format writes `_created` in a section of its own).
+            last_child = 0;
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        lines += 1;
+        let (name, labels) = if line.contains('{') {
+            let (n, l, _) = parse_sample_line(line).map_err(TestCaseError::fail)?;
+            (n, l)
+        } else {
+            (line.split(' ').next().unwrap_or("").to_owned(), Vec::new())
+        };
+        for w in labels.windows(2) {
+            prop_assert!(w[0].0 < w[1].0, "labels not sorted in {:?}", line);
+        }
+        let has_extra = labels.iter().any(|(k, _)| k == extra);
+        prop_assert_eq!(has_extra, needs_extra(&name), "extra label on {:?}", line);
+        let own: Vec<(String, String)> = labels.into_iter().filter(|(k, _)| k != extra).collect();
+        let want_for = |i: usize| -> Vec<(String, String)> {
+            let mut v: Vec<(String, String)> = names.iter().cloned().zip(children[i].iter().cloned()).collect();
+            v.sort();
+            v
+        };
+        // Within a section the children come in insertion order, each one's lines together.
+        if own != want_for(last_child) {
+            last_child += 1;
+            prop_assert!(last_child < children.len(), "unexpected labels {:?} in {:?}", own, line);
+            prop_assert_eq!(own, want_for(last_child), "line {:?}", line);
+        }
+    }
+    prop_assert!(lines > 0);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn extra_label_is_spliced_in_name_order(
+        names in label_names(),
+        raw_children in prop::collection::vec(prop::collection::vec(any_text(5), 3), 1..4),
+        v in -3.0f64..3.0,
+    ) {
+        let mut children: Vec<Vec<String>> = Vec::new();
+        for c in raw_children {
+            let c = fit(&c, names.len());
+            if !children.contains(&c) {
+                children.push(c);
+            }
+        }
+        if names.is_empty() {
+            children.truncate(1);
+        }
+        let opts = |n: &str| Opts::new(n, "h").labels(names.clone());
+        let h = Family::<Histogram>::new(opts("hh"), Buckets::new(&[-1.0, 0.0, 1.0]).unwrap()).unwrap();
+        let cfg = SummaryConfig::quantiles(
+            &[fastprom::Objective { quantile: 0.5, error: 0.05 }, fastprom::Objective { quantile: 0.9, error: 0.01 }],
+            600.0,
+            5,
+        ).unwrap();
+        let s = Family::<Summary>::new(opts("ss"), cfg).unwrap();
+        let e = Family::<Enum>::new(opts("st"), States::new(["a", "b", "c"])).unwrap();
+        for c in &children {
+            let (hc, sc, ec) = if names.is_empty() {
+                (h.unlabelled().unwrap().clone(), s.unlabelled().unwrap().clone(), e.unlabelled().unwrap().clone())
+            } else {
+                (h.labels(c).unwrap(), s.labels(c).unwrap(), e.labels(c).unwrap())
+            };
+            hc.observe(v);
+            sc.observe(v);
+            ec.state("b").unwrap();
+        }
+        for scheme in [EscapingScheme::AllowUtf8, EscapingScheme::Underscores, EscapingScheme::Values] {
+            for out in [
+                fastprom::expose::encode_text(&h, scheme).unwrap(),
+                fastprom::expose::encode_openmetrics(&h, scheme, "1.0.0").unwrap(),
+            ] {
+                let out = String::from_utf8(out).unwrap();
+                check_spliced(&out, &names, &children, "le", |n| n.ends_with("_bucket"))?;
+            }
+            for out in [
+                fastprom::expose::encode_text(&s, scheme).unwrap(),
+                fastprom::expose::encode_openmetrics(&s, scheme, "1.0.0").unwrap(),
+            ] {
+                let out = String::from_utf8(out).unwrap();
+                check_spliced(&out, &names, &children, "quantile", |n| n.ends_with("ss"))?;
+            }
+            for out in [
+                fastprom::expose::encode_text(&e, scheme).unwrap(),
+                fastprom::expose::encode_openmetrics(&e, scheme, "1.0.0").unwrap(),
+            ] {
+                let out = String::from_utf8(out).unwrap();
+                check_spliced(&out, &names, &children, "st", |_| true)?;
+            }
+        }
+    }
+}

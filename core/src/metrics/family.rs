@@ -11,7 +11,8 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::ops::Deref;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
@@ -157,7 +158,6 @@ impl Opts {
 }
 
 struct Head<M> {
-    seq: u64,
     metric: M,
 }
 
@@ -211,10 +211,12 @@ struct Order<M: MetricCore> {
 }
 
 impl<M: MetricCore> Order<M> {
-    fn remove_ptrs(&mut self, gone: &std::collections::HashSet<usize>) {
+    /// Takes the children whose addresses are in `gone` out of the list and returns them.
+    fn remove_ptrs(&mut self, gone: &std::collections::HashSet<usize>) -> Vec<Child<M>> {
+        let mut removed = Vec::new();
         for slot in self.items.iter_mut() {
             if slot.as_ref().is_some_and(|c| gone.contains(&c.addr())) {
-                *slot = None;
+                removed.extend(slot.take());
                 self.holes += 1;
             }
         }
@@ -222,6 +224,7 @@ impl<M: MetricCore> Order<M> {
             self.items.retain(Option::is_some);
             self.holes = 0;
         }
+        removed
     }
 }
 
@@ -237,7 +240,11 @@ struct Inner<M: MetricCore> {
     /// The children in insertion order (prometheus_client's dict order), with holes where
     /// children were removed; what a scrape walks. Lock order: a shard, then this.
     order: RwLock<Order<M>>,
-    seq: AtomicU64,
+    /// Scrapes of this family in progress: they walk a copy of the child list without
+    /// holding its lock, so children removed meanwhile wait in `graveyard` until the last
+    /// scrape ends (see `retire`).
+    scrapes: AtomicUsize,
+    graveyard: parking_lot::Mutex<Vec<Child<M>>>,
     hasher: foldhash::fast::RandomState,
     single: Option<Child<M>>,
 }
@@ -398,7 +405,7 @@ impl<M: MetricCore> Family<M> {
         let sorted = sort_perm(&refs);
         let config = Arc::new(config);
         let single = if opts.label_names.is_empty() {
-            let head = Head { seq: 0, metric: M::new_child(&config, clock::now()) };
+            let head = Head { metric: M::new_child(&config, clock::now()) };
             Some(Child(ThinArc::from_header_and_slice(head, &[])))
         } else {
             None
@@ -415,7 +422,8 @@ impl<M: MetricCore> Family<M> {
                 config,
                 shards,
                 order: RwLock::new(Order { items: Vec::new(), holes: 0 }),
-                seq: AtomicU64::new(1),
+                scrapes: AtomicUsize::new(0),
+                graveyard: parking_lot::Mutex::new(Vec::new()),
                 hasher: foldhash::fast::RandomState::default(),
                 single,
             }),
@@ -535,7 +543,7 @@ impl<M: MetricCore> Family<M> {
         if let Some(c) = shard.find(h, |c| c.key() == key) {
             return c.clone();
         }
-        let head = Head { seq: self.inner.seq.fetch_add(1, Ordering::Relaxed), metric: M::new_child(&self.inner.config, clock::now()) };
+        let head = Head { metric: M::new_child(&self.inner.config, clock::now()) };
         let child = Child(ThinArc::from_header_and_slice(head, key));
         let hasher = &self.inner.hasher;
         shard.insert_unique(h, child.clone(), |c| hash_key(hasher, c.key()));
@@ -559,7 +567,9 @@ impl<M: MetricCore> Family<M> {
         Ok(match shard.find_entry(h, |c| key_eq(c.key(), values)) {
             Ok(e) => {
                 let (child, _) = e.remove();
-                self.inner.order.write().remove_ptrs(&std::iter::once(child.addr()).collect());
+                drop(shard);
+                let removed = self.inner.order.write().remove_ptrs(&std::iter::once(child.addr()).collect());
+                self.retire(removed);
                 true
             }
             Err(_) => false,
@@ -599,8 +609,10 @@ impl<M: MetricCore> Family<M> {
                 !hit
             });
         }
+        drop(guards);
         if !gone.is_empty() {
-            self.inner.order.write().remove_ptrs(&gone);
+            let removed = self.inner.order.write().remove_ptrs(&gone);
+            self.retire(removed);
         }
         Ok(gone.len())
     }
@@ -609,11 +621,29 @@ impl<M: MetricCore> Family<M> {
     pub fn clear(&self) {
         let mut guards: Vec<_> = self.inner.shards.iter().map(|s| s.write()).collect();
         for t in guards.iter_mut() {
-            t.clear();
+            // A fresh table, as prometheus_client starts a fresh dict: capacity is freed.
+            **t = HashTable::new();
         }
-        let mut order = self.inner.order.write();
-        order.items.clear();
-        order.holes = 0;
+        let removed: Vec<Child<M>> = {
+            let mut order = self.inner.order.write();
+            order.holes = 0;
+            std::mem::take(&mut order.items).into_iter().flatten().collect()
+        };
+        drop(guards);
+        self.retire(removed);
+    }
+
+    /// Drops removed children, or, while a scrape may still be reading them, parks them
+    /// until the last scrape ends. A scrape counts itself in before it copies the child
+    /// list and a remover takes children out of the list before it looks at the count, so
+    /// a scrape either never saw a child or is counted when the child is retired.
+    fn retire(&self, removed: Vec<Child<M>>) {
+        if removed.is_empty() {
+            return;
+        }
+        if self.inner.scrapes.load(Ordering::SeqCst) > 0 {
+            self.inner.graveyard.lock().extend(removed);
+        }
     }
 
     /// Number of children exported.
@@ -621,7 +651,7 @@ impl<M: MetricCore> Family<M> {
         if self.inner.single.is_some() {
             return 1;
         }
-        let order = self.inner.order.read();
+        let order = self.inner.order.read_recursive();
         order.items.len() - order.holes
     }
 
@@ -635,7 +665,7 @@ impl<M: MetricCore> Family<M> {
         if let Some(s) = &self.inner.single {
             return vec![s.clone()];
         }
-        self.inner.order.read().items.iter().flatten().cloned().collect()
+        self.inner.order.read_recursive().items.iter().flatten().cloned().collect()
     }
 
     /// Streams the family to a visitor, children in insertion order. The child list is
@@ -646,7 +676,23 @@ impl<M: MetricCore> Family<M> {
         v.family(&FamilyHeader { name: &inner.name, help: &inner.help, metric_type: M::TYPE, unit: &inner.unit })?;
         let created = crate::created_enabled();
         let extra_name = inner.extra.as_deref().unwrap_or("");
-        let order = inner.order.read_recursive();
+        // Count this scrape in, then copy the child list (without touching reference
+        // counts) and let go of its lock, so collection never blocks the family's writers
+        // and a visitor (a gauge function, say) may create or remove children of this very
+        // family, as with prometheus_client's copied dict.
+        let _scrape = ScrapeGuard::enter(inner);
+        let snapshot: Vec<ManuallyDrop<Child<M>>> = {
+            let order = inner.order.read_recursive();
+            order
+                .items
+                .iter()
+                .flatten()
+                // SAFETY: a bitwise copy that is never dropped, so the reference count is
+                // untouched; the allocation outlives the copy because the list keeps it
+                // alive, or, once removed, `retire` parks it until this scrape ends.
+                .map(|c| ManuallyDrop::new(unsafe { std::ptr::read(c) }))
+                .collect()
+        };
         let one = |child: &Child<M>, v: &mut dyn Visitor| {
             let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::new();
             decode_pairs(&inner.label_names, child.key(), &mut labels);
@@ -655,7 +701,7 @@ impl<M: MetricCore> Family<M> {
                 labels: &labels,
                 sorted: &inner.sorted,
                 extra_name,
-                series: child.0.header.header.seq + 1,
+                series: child.addr() as u64,
                 created,
             };
             child.visit_child(&inner.config, &base, v)
@@ -663,16 +709,33 @@ impl<M: MetricCore> Family<M> {
         if let Some(s) = &inner.single {
             one(s, v)?;
         }
-        let all = &order.items;
-        for (i, child) in all.iter().enumerate() {
-            if let Some(Some(next)) = all.get(i + 4) {
+        for (i, child) in snapshot.iter().enumerate() {
+            if let Some(next) = snapshot.get(i + 4) {
                 prefetch(next);
             }
-            if let Some(child) = child {
-                one(child, v)?;
-            }
+            one(child, v)?;
         }
         v.end_family()
+    }
+}
+
+/// Counts a scrape in and out of a family; the last one out frees the children removed
+/// while scrapes were running.
+struct ScrapeGuard<'a, M: MetricCore>(&'a Inner<M>);
+
+impl<'a, M: MetricCore> ScrapeGuard<'a, M> {
+    fn enter(inner: &'a Inner<M>) -> Self {
+        inner.scrapes.fetch_add(1, Ordering::SeqCst);
+        Self(inner)
+    }
+}
+
+impl<M: MetricCore> Drop for ScrapeGuard<'_, M> {
+    fn drop(&mut self) {
+        if self.0.scrapes.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let dead = std::mem::take(&mut *self.0.graveyard.lock());
+            drop(dead);
+        }
     }
 }
 
