@@ -12,7 +12,6 @@
 use std::hash::{BuildHasher, Hasher};
 use std::ops::Deref;
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
@@ -205,6 +204,11 @@ impl<M: MetricCore> Child<M> {
 
 type Shard<M> = CachePadded<RwLock<HashTable<Child<M>>>>;
 
+struct Scrapes<M: MetricCore> {
+    running: usize,
+    graveyard: Vec<Child<M>>,
+}
+
 struct Order<M: MetricCore> {
     items: Vec<Option<Child<M>>>,
     holes: usize,
@@ -240,11 +244,11 @@ struct Inner<M: MetricCore> {
     /// The children in insertion order (prometheus_client's dict order), with holes where
     /// children were removed; what a scrape walks. Lock order: a shard, then this.
     order: RwLock<Order<M>>,
-    /// Scrapes of this family in progress: they walk a copy of the child list without
-    /// holding its lock, so children removed meanwhile wait in `graveyard` until the last
-    /// scrape ends (see `retire`).
-    scrapes: AtomicUsize,
-    graveyard: parking_lot::Mutex<Vec<Child<M>>>,
+    /// Scrapes of this family in progress (they walk a copy of the child list without
+    /// holding its lock) and the children removed while any ran, freed when the count
+    /// drops to zero. One mutex guards both, so a drain can never take a child parked for
+    /// a scrape that is still running (see `retire`).
+    scrapes: parking_lot::Mutex<Scrapes<M>>,
     hasher: foldhash::fast::RandomState,
     single: Option<Child<M>>,
 }
@@ -422,8 +426,7 @@ impl<M: MetricCore> Family<M> {
                 config,
                 shards,
                 order: RwLock::new(Order { items: Vec::new(), holes: 0 }),
-                scrapes: AtomicUsize::new(0),
-                graveyard: parking_lot::Mutex::new(Vec::new()),
+                scrapes: parking_lot::Mutex::new(Scrapes { running: 0, graveyard: Vec::new() }),
                 hasher: foldhash::fast::RandomState::default(),
                 single,
             }),
@@ -634,15 +637,21 @@ impl<M: MetricCore> Family<M> {
     }
 
     /// Drops removed children, or, while a scrape may still be reading them, parks them
-    /// until the last scrape ends. A scrape counts itself in before it copies the child
-    /// list and a remover takes children out of the list before it looks at the count, so
-    /// a scrape either never saw a child or is counted when the child is retired.
+    /// until the last scrape ends. A scrape counts itself in (under the `scrapes` mutex)
+    /// before it copies the child list, and a remover takes children out of the list
+    /// before it looks at the count (under the same mutex), so a scrape either never saw a
+    /// removed child or is still counted when the child is retired; the graveyard is only
+    /// emptied by the scrape that brings the count to zero, under that mutex.
     fn retire(&self, removed: Vec<Child<M>>) {
         if removed.is_empty() {
             return;
         }
-        if self.inner.scrapes.load(Ordering::SeqCst) > 0 {
-            self.inner.graveyard.lock().extend(removed);
+        let mut sc = self.inner.scrapes.lock();
+        if sc.running > 0 {
+            sc.graveyard.extend(removed);
+        } else {
+            drop(sc);
+            drop(removed);
         }
     }
 
@@ -725,17 +734,23 @@ struct ScrapeGuard<'a, M: MetricCore>(&'a Inner<M>);
 
 impl<'a, M: MetricCore> ScrapeGuard<'a, M> {
     fn enter(inner: &'a Inner<M>) -> Self {
-        inner.scrapes.fetch_add(1, Ordering::SeqCst);
+        inner.scrapes.lock().running += 1;
         Self(inner)
     }
 }
 
 impl<M: MetricCore> Drop for ScrapeGuard<'_, M> {
     fn drop(&mut self) {
-        if self.0.scrapes.fetch_sub(1, Ordering::SeqCst) == 1 {
-            let dead = std::mem::take(&mut *self.0.graveyard.lock());
-            drop(dead);
-        }
+        let dead = {
+            let mut sc = self.0.scrapes.lock();
+            sc.running -= 1;
+            if sc.running == 0 {
+                std::mem::take(&mut sc.graveyard)
+            } else {
+                Vec::new()
+            }
+        };
+        drop(dead);
     }
 }
 
