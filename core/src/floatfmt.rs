@@ -140,6 +140,21 @@ fn decode(v: f64) -> Option<Decoded> {
     Some(d)
 }
 
+/// Whether `v` could be an exact decimal tie between two shortest candidates. A tie needs
+/// the float's exact binary value to end in a 5 at the digit after the shortest digits,
+/// which only floats with few significant bits below the binary point can do; this
+/// cheap test errs on the side of "maybe" (the slow path then decides exactly).
+#[inline]
+fn maybe_tie(v: f64) -> bool {
+    let bits = v.abs().to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let m = if biased == 0 { frac } else { frac | (1u64 << 52) };
+    // A value with at least 17 significant decimal digits of exact expansion cannot tie
+    // at the 16th or 17th; ties need the mantissa's trailing zeros to cover most of it.
+    m.trailing_zeros() >= 20 || biased >= 1075 + 20
+}
+
 fn digits_value(digits: &[u8]) -> Option<u64> {
     digits.iter().try_fold(0u64, |acc, &c| {
         acc.checked_mul(10)?
@@ -331,6 +346,15 @@ pub fn write_py_repr(out: &mut Vec<u8>, v: f64) {
         // `a` is integral and below 1e15, so the conversion is exact.
         write_u64(out, a as u64);
         out.extend_from_slice(b".0");
+        return;
+    }
+    // Ryu's plain decimal layout (decimal exponent -5..=15) is Python's for -4..=15: copy
+    // it unless it is an exact tie, where the digits may need Python's round-half-even.
+    let mut rb = ryu::Buffer::new();
+    let r = rb.format_finite(v).as_bytes();
+    let plain = !r.contains(&b'e') && !r.starts_with(b"0.0000") && !r.starts_with(b"-0.0000");
+    if plain && !maybe_tie(v) {
+        out.extend_from_slice(r);
         return;
     }
     match decode(v) {

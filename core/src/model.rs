@@ -484,7 +484,8 @@ pub struct SampleRef<'a> {
     /// Non-zero when the producer guarantees that, within the current family, samples
     /// with the same `series` carry the same `labels` (encoders reuse their rendering),
     /// and, when `sorted` is given too, that every such sample of the family has the same
-    /// label names at the same positions.
+    /// label names at the same positions, and that such samples' `name` is the
+    /// family's name (native families' samples are named by family name plus suffix).
     pub series: u64,
     /// Value.
     pub value: f64,

@@ -276,14 +276,25 @@ pub struct Restricted<'a> {
     names: HashSet<String>,
 }
 
-struct FilterVisitor<'a> {
+/// A [`Visitor`] that passes on only the samples whose full names are in `names`, and a
+/// family only when it keeps at least one sample (without its unit, as
+/// prometheus_client's `_restricted_metric`). [`Restricted`] uses it; bindings with
+/// registries of their own use it too.
+pub struct NameFilter<'a> {
     names: &'a HashSet<String>,
     out: &'a mut dyn Visitor,
     header: Option<(String, String, MetricType)>,
     open: bool,
 }
 
-impl Visitor for FilterVisitor<'_> {
+impl<'a> NameFilter<'a> {
+    /// Filters what reaches `out` by sample name.
+    pub fn new(names: &'a HashSet<String>, out: &'a mut dyn Visitor) -> Self {
+        Self { names, out, header: None, open: false }
+    }
+}
+
+impl Visitor for NameFilter<'_> {
     fn family(&mut self, h: &FamilyHeader<'_>) -> Result<()> {
         self.header = Some((h.name.to_owned(), h.help.to_owned(), h.metric_type));
         self.open = false;
@@ -337,7 +348,7 @@ impl Collector for Restricted<'_> {
                 .collect();
             (cs, target)
         };
-        let mut f = FilterVisitor { names: &self.names, out: v, header: None, open: false };
+        let mut f = NameFilter::new(&self.names, v);
         if let Some(t) = target {
             t.visit(&mut f)?;
         }

@@ -168,7 +168,7 @@ impl Visitor for OpenMetricsEncoder {
         }
         let has_labels = LabelRenderer::has_labels(s);
         let out = &mut self.out;
-        if self.raw_name && (s.name == self.name) {
+        if self.raw_name && (s.series != 0 || s.name == self.name) {
             out.extend_from_slice(s.name.as_bytes());
             out.extend_from_slice(s.suffix.as_bytes());
             if has_labels {

@@ -153,7 +153,7 @@ impl Visitor for TextEncoder {
     }
 
     fn sample(&mut self, s: &SampleRef<'_>) -> Result<()> {
-        let same_name = s.name == self.name;
+        let same_name = s.series != 0 || s.name == self.name;
         let slot = self.held_slot(s, same_name);
         let raw = self.raw_name && same_name;
         let out = match slot {
