@@ -213,6 +213,10 @@ pub struct NativeHistogram {
     pub neg_deltas: Vec<i64>,
     /// Exemplars attached to the native histogram.
     pub exemplars: Vec<Exemplar>,
+    /// Whether `count_value` and `zero_count` are integers (as parsers produce them and
+    /// as OpenMetrics 2.0 writes them: `count:5`) rather than floats (`count:5.0`, what
+    /// prometheus_client writes for a Python float).
+    pub int_counts: bool,
 }
 
 /// One sample of a family, owned.
@@ -570,6 +574,29 @@ pub trait Visitor {
     fn sample(&mut self, sample: &SampleRef<'_>) -> Result<()>;
     /// Ends the current family.
     fn end_family(&mut self) -> Result<()>;
+
+    /// Several samples that differ from `template` only in the value of its extra label
+    /// (`extras[i]`), the value (`values[i]`) and the exemplar (`exemplars[i]`, when
+    /// given): a histogram's buckets, a summary's quantiles, a stateset's states.
+    /// `template.extra` names the label. Encoders override this to render the shared part
+    /// of the lines once; the default passes each sample to [`Visitor::sample`].
+    fn sample_batch(
+        &mut self,
+        template: &SampleRef<'_>,
+        extras: &[String],
+        values: &[f64],
+        exemplars: Option<&[Option<Exemplar>]>,
+    ) -> Result<()> {
+        let name = template.extra.map_or("", |e| e.0);
+        for (i, (ev, v)) in extras.iter().zip(values).enumerate() {
+            let mut s = *template;
+            s.extra = Some((name, ev.as_str()));
+            s.value = *v;
+            s.exemplar = exemplars.and_then(|e| e.get(i)).and_then(Option::as_ref);
+            self.sample(&s)?;
+        }
+        Ok(())
+    }
 }
 
 /// A [`Visitor`] that builds owned [`MetricFamily`] values.

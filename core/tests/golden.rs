@@ -197,6 +197,7 @@ fn native(v: &Value) -> fastprom::Result<NativeHistogram> {
         pos_deltas: deltas("pos_deltas"),
         neg_deltas: deltas("neg_deltas"),
         exemplars,
+            int_counts: false,
     })
 }
 

@@ -138,18 +138,16 @@ impl LabelRenderer {
         !s.labels.is_empty() || s.extra.is_some()
     }
 
-    /// Appends the sample's labels (without braces).
+    /// Renders the series labels if this is a new series, and works out where the extra
+    /// label goes. Returns whether the sample has an extra label.
     #[inline]
-    pub(crate) fn write(&mut self, out: &mut Vec<u8>, s: &SampleRef<'_>, scheme: EscapingScheme) {
+    fn prepare(&mut self, s: &SampleRef<'_>, scheme: EscapingScheme) -> bool {
         let fresh = s.series == 0 || s.series != self.series;
         if fresh {
             self.render(s, scheme);
             self.series = s.series;
         }
-        let Some((ek, ev)) = s.extra else {
-            out.extend_from_slice(&self.rendered);
-            return;
-        };
+        let Some((ek, _)) = s.extra else { return false };
         let key = (ek.as_ptr() as usize, ek.len());
         if fresh || s.series == 0 || key != self.extra_key {
             // Where the extra label goes among the sorted names, and its escaped name.
@@ -162,31 +160,69 @@ impl LabelRenderer {
             self.extra_name.extend_from_slice(b"=\"");
             self.extra_key = if s.series == 0 { (0, 0) } else { key };
         }
+        true
+    }
+
+    /// The series labels around the extra label: `before` ends with the extra label's
+    /// `name="` and `after` starts right after its value's closing quote.
+    fn pieces(&self) -> (&[u8], &[u8], &[u8]) {
         let pos = self.extra_pos;
-        let write_extra = |out: &mut Vec<u8>, name: &[u8]| {
-            out.extend_from_slice(name);
-            names::escape_label_value_into(out, ev);
-            out.push(b'"');
-        };
         if self.extra_replaces {
             let at = self.starts[pos] as usize;
             let next = self.starts.get(pos + 1).map_or(self.rendered.len(), |n| *n as usize - 1);
-            out.extend_from_slice(&self.rendered[..at]);
-            write_extra(out, &self.extra_name);
-            out.extend_from_slice(&self.rendered[next..]);
+            (&self.rendered[..at], b"", &self.rendered[next..])
         } else if pos >= self.starts.len() {
-            out.extend_from_slice(&self.rendered);
-            if pos > 0 {
-                out.push(b',');
-            }
-            write_extra(out, &self.extra_name);
+            (&self.rendered[..], if pos > 0 { b"," } else { b"" }, b"")
         } else {
             let at = self.starts[pos] as usize;
-            out.extend_from_slice(&self.rendered[..at]);
-            write_extra(out, &self.extra_name);
-            out.push(b',');
-            out.extend_from_slice(&self.rendered[at..]);
+            (&self.rendered[..at], b"", &self.rendered[at - usize::from(at > 0)..])
         }
+    }
+
+    /// Appends the sample's labels (without braces).
+    #[inline]
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, s: &SampleRef<'_>, scheme: EscapingScheme) {
+        if !self.prepare(s, scheme) {
+            out.extend_from_slice(&self.rendered);
+            return;
+        }
+        let ev = s.extra.map_or("", |e| e.1);
+        self.write_with_extra(out, ev);
+    }
+
+    /// Appends the prepared labels with the extra label set to `ev`.
+    #[inline]
+    fn write_with_extra(&self, out: &mut Vec<u8>, ev: &str) {
+        let (before, sep, after) = self.pieces();
+        out.extend_from_slice(before);
+        out.extend_from_slice(sep);
+        out.extend_from_slice(&self.extra_name);
+        names::escape_label_value_into(out, ev);
+        out.push(b'"');
+        if !after.is_empty() && !self.extra_replaces && self.extra_pos < self.starts.len() {
+            // `after` begins at the next label's start minus its comma; a label right at
+            // the start has none, so add it.
+            if self.starts[self.extra_pos] == 0 {
+                out.push(b',');
+            }
+        }
+        out.extend_from_slice(after);
+    }
+
+    /// For a batch: the bytes before the extra label's value (`before`), and after its
+    /// value up to the closing brace (`after`, without the brace). The extra value goes
+    /// between them, escaped.
+    pub(crate) fn batch_pieces(&mut self, s: &SampleRef<'_>, scheme: EscapingScheme, before: &mut Vec<u8>, after: &mut Vec<u8>) {
+        self.prepare(s, scheme);
+        let (b, sep, a) = self.pieces();
+        before.extend_from_slice(b);
+        before.extend_from_slice(sep);
+        before.extend_from_slice(&self.extra_name);
+        after.push(b'"');
+        if !a.is_empty() && !self.extra_replaces && self.extra_pos < self.starts.len() && self.starts[self.extra_pos] == 0 {
+            after.push(b',');
+        }
+        after.extend_from_slice(a);
     }
 }
 

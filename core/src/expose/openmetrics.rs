@@ -29,6 +29,8 @@ pub struct OpenMetricsEncoder {
     namebuf: String,
     labels: LabelRenderer,
     raw_name: bool,
+    before: Vec<u8>,
+    after: Vec<u8>,
 }
 
 fn major_at_least_2(version: &str) -> bool {
@@ -47,6 +49,8 @@ impl OpenMetricsEncoder {
             namebuf: String::new(),
             labels: LabelRenderer::default(),
             raw_name: false,
+            before: Vec::new(),
+            after: Vec::new(),
         }
     }
 
@@ -91,7 +95,14 @@ impl OpenMetricsEncoder {
 
     fn write_native(out: &mut Vec<u8>, nh: &NativeHistogram) {
         out.extend_from_slice(b"{count:");
-        floatfmt::write_py_repr(out, nh.count_value);
+        let count = |out: &mut Vec<u8>, v: f64| {
+            if nh.int_counts && v.is_finite() && v.abs() < 9.0e15 {
+                out.extend_from_slice((v as i64).to_string().as_bytes());
+            } else {
+                floatfmt::write_py_repr(out, v);
+            }
+        };
+        count(out, nh.count_value);
         out.extend_from_slice(b",sum:");
         floatfmt::write_py_repr(out, nh.sum_value);
         out.extend_from_slice(b",schema:");
@@ -99,7 +110,7 @@ impl OpenMetricsEncoder {
         out.extend_from_slice(b",zero_threshold:");
         floatfmt::write_py_repr(out, nh.zero_threshold);
         out.extend_from_slice(b",zero_count:");
-        floatfmt::write_py_repr(out, nh.zero_count);
+        count(out, nh.zero_count);
         let join = |out: &mut Vec<u8>, key: &str, items: Vec<String>| {
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(items.join(",").as_bytes());
@@ -217,6 +228,53 @@ impl Visitor for OpenMetricsEncoder {
             }
         }
         self.out.push(b'\n');
+        Ok(())
+    }
+
+    fn sample_batch(
+        &mut self,
+        t: &SampleRef<'_>,
+        extras: &[String],
+        values: &[f64],
+        exemplars: Option<&[Option<Exemplar>]>,
+    ) -> Result<()> {
+        let fast = self.raw_name && (t.series != 0 || t.name == self.name) && t.extra.is_some() && t.timestamp.is_none();
+        if !fast {
+            let name = t.extra.map_or("", |e| e.0);
+            for (i, (ev, v)) in extras.iter().zip(values).enumerate() {
+                let mut s = *t;
+                s.extra = Some((name, ev.as_str()));
+                s.value = *v;
+                s.exemplar = exemplars.and_then(|e| e.get(i)).and_then(Option::as_ref);
+                self.sample(&s)?;
+            }
+            return Ok(());
+        }
+        if exemplars.is_some_and(|e| e.iter().any(Option::is_some)) && !self.exemplar_allowed(t) {
+            return Err(Error::Encode(format!(
+                "Metric {} has exemplars, but is not a histogram bucket or counter",
+                self.name
+            )));
+        }
+        // Render everything but the extra label's value and the sample value once.
+        self.before.clear();
+        self.after.clear();
+        self.before.extend_from_slice(t.name.as_bytes());
+        self.before.extend_from_slice(t.suffix.as_bytes());
+        self.before.push(b'{');
+        self.labels.batch_pieces(t, self.escaping, &mut self.before, &mut self.after);
+        self.after.extend_from_slice(b"} ");
+        for (i, (ev, v)) in extras.iter().zip(values).enumerate() {
+            let out = &mut self.out;
+            out.extend_from_slice(&self.before);
+            names::escape_label_value_into(out, ev);
+            out.extend_from_slice(&self.after);
+            floatfmt::write_go_float(out, *v);
+            if let Some(ex) = exemplars.and_then(|e| e.get(i)).and_then(Option::as_ref) {
+                self.write_exemplar(ex);
+            }
+            self.out.push(b'\n');
+        }
         Ok(())
     }
 

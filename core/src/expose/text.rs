@@ -30,6 +30,9 @@ pub struct TextEncoder {
     labels: LabelRenderer,
     /// Whether the family name may be written as is (plus a native suffix).
     raw_name: bool,
+    /// Scratch for batches: the line up to the extra label's value, and after it.
+    before: Vec<u8>,
+    after: Vec<u8>,
 }
 
 const HELD: [&str; 3] = ["_created", "_gcount", "_gsum"];
@@ -37,7 +40,7 @@ const HELD: [&str; 3] = ["_created", "_gcount", "_gsum"];
 impl TextEncoder {
     /// An encoder with an empty output.
     pub fn new(escaping: EscapingScheme) -> Self {
-        Self { out: Vec::with_capacity(super::size_hint()), escaping, name: String::new(), help: String::new(), held: Default::default(), namebuf: String::new(), labels: LabelRenderer::default(), raw_name: false }
+        Self { out: Vec::with_capacity(super::size_hint()), escaping, name: String::new(), help: String::new(), held: Default::default(), namebuf: String::new(), labels: LabelRenderer::default(), raw_name: false, before: Vec::new(), after: Vec::new() }
     }
 
     /// The bytes written so far.
@@ -161,6 +164,46 @@ impl Visitor for TextEncoder {
             None => &mut self.out,
         };
         Self::line(out, &mut self.namebuf, &mut self.labels, self.escaping, raw, s)
+    }
+
+    fn sample_batch(
+        &mut self,
+        t: &SampleRef<'_>,
+        extras: &[String],
+        values: &[f64],
+        exemplars: Option<&[Option<crate::model::Exemplar>]>,
+    ) -> Result<()> {
+        let same_name = t.series != 0 || t.name == self.name;
+        if !(self.raw_name && same_name) || t.extra.is_none() || t.timestamp.is_some() || self.held_slot(t, same_name).is_some() {
+            // The general path, one sample at a time (exemplars are not part of this
+            // format, so they are dropped either way).
+            let name = t.extra.map_or("", |e| e.0);
+            for (ev, v) in extras.iter().zip(values) {
+                let mut s = *t;
+                s.extra = Some((name, ev.as_str()));
+                s.value = *v;
+                self.sample(&s)?;
+            }
+            let _ = exemplars;
+            return Ok(());
+        }
+        // Render everything but the extra label's value and the sample value once.
+        self.before.clear();
+        self.after.clear();
+        self.before.extend_from_slice(t.name.as_bytes());
+        self.before.extend_from_slice(t.suffix.as_bytes());
+        self.before.push(b'{');
+        self.labels.batch_pieces(t, self.escaping, &mut self.before, &mut self.after);
+        self.after.extend_from_slice(b"} ");
+        let out = &mut self.out;
+        for (ev, v) in extras.iter().zip(values) {
+            out.extend_from_slice(&self.before);
+            names::escape_label_value_into(out, ev);
+            out.extend_from_slice(&self.after);
+            floatfmt::write_go_float(out, *v);
+            out.push(b'\n');
+        }
+        Ok(())
     }
 
     fn end_family(&mut self) -> Result<()> {

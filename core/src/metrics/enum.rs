@@ -78,9 +78,9 @@ impl MetricCore for Enum {
 
     fn visit_child(&self, config: &States, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
         let cur = self.current.load(Ordering::Relaxed);
-        for (i, state) in config.states.iter().enumerate() {
-            v.sample(&base.sample_extra("", state, if i == cur { 1.0 } else { 0.0 }))?;
-        }
+        let values: smallvec::SmallVec<[f64; 16]> =
+            (0..config.states.len()).map(|i| if i == cur { 1.0 } else { 0.0 }).collect();
+        base.batch(v, "", &config.states, &values, None)?;
         Ok(())
     }
 }

@@ -99,6 +99,20 @@ impl<'a> Base<'a> {
         }
     }
 
+    /// Streams one sample per extra-label value (see [`Visitor::sample_batch`]).
+    #[inline]
+    pub fn batch(
+        &self,
+        v: &mut dyn Visitor,
+        suffix: &'a str,
+        extras: &[String],
+        values: &[f64],
+        exemplars: Option<&[Option<crate::model::Exemplar>]>,
+    ) -> Result<()> {
+        let template = self.sample_extra(suffix, "", 0.0);
+        v.sample_batch(&template, extras, values, exemplars)
+    }
+
     /// A sample with the child's labels plus the type's extra label set to `extra`.
     #[inline]
     pub fn sample_extra(&self, suffix: &'a str, extra: &'a str, value: f64) -> SampleRef<'a> {

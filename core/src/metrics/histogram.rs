@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
+use smallvec::SmallVec;
 
 use super::atomic::AtomicF64;
 use super::family::{Base, MetricCore};
@@ -165,12 +166,15 @@ impl MetricCore for Histogram {
     fn visit_child(&self, config: &Buckets, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
         let exemplars = if self.has_exemplars.load(Ordering::Acquire) { self.exemplars.lock().clone() } else { None };
         let mut acc = 0u64;
-        for (i, c) in self.counts.iter().enumerate() {
-            acc += c.load(Ordering::Relaxed);
-            let mut s = base.sample_extra("_bucket", &config.les[i], acc as f64);
-            s.exemplar = exemplars.as_ref().and_then(|e| e[i].as_ref());
-            v.sample(&s)?;
-        }
+        let cumulative: SmallVec<[f64; 24]> = self
+            .counts
+            .iter()
+            .map(|c| {
+                acc += c.load(Ordering::Relaxed);
+                acc as f64
+            })
+            .collect();
+        base.batch(v, "_bucket", &config.les, &cumulative, exemplars.as_deref())?;
         v.sample(&base.sample("_count", acc as f64))?;
         if config.bounds[0] >= 0.0 {
             v.sample(&base.sample("_sum", self.sum()))?;

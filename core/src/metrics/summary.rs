@@ -110,9 +110,10 @@ impl MetricCore for Summary {
     }
 
     fn visit_child(&self, config: &SummaryConfig, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
-        for (i, (_, value)) in self.quantiles().iter().enumerate() {
-            let q = config.quantile_labels.get(i).map_or("", String::as_str);
-            v.sample(&base.sample_extra("", q, *value))?;
+        let qs = self.quantiles();
+        if !qs.is_empty() {
+            let values: Vec<f64> = qs.iter().map(|(_, value)| *value).collect();
+            base.batch(v, "", &config.quantile_labels[..values.len().min(config.quantile_labels.len())], &values, None)?;
         }
         v.sample(&base.sample("_count", self.count() as f64))?;
         v.sample(&base.sample("_sum", self.sum()))?;

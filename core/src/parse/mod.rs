@@ -34,7 +34,7 @@ pub fn canonical(families: &[MetricFamily]) -> String {
                 "S {} {} {} {} {} {}",
                 crate::pyrepr::str_repr(&s.name),
                 labels_repr(&s.labels),
-                floatfmt::py_repr(s.value),
+                if s.native_histogram.is_some() { "-".to_owned() } else { floatfmt::py_repr(s.value) },
                 ts_repr(s.timestamp),
                 s.exemplar.as_ref().map_or("-".to_owned(), exemplar_repr),
                 s.native_histogram.as_ref().map_or("-".to_owned(), |n| {
