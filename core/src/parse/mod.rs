@@ -5,6 +5,8 @@
 pub mod openmetrics;
 pub mod text;
 
+pub use text::Mode;
+
 use std::fmt::Write as _;
 
 use crate::floatfmt;

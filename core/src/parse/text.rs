@@ -28,6 +28,17 @@
 //!   Go does) instead of one family each, and a HELP after an untyped family's samples
 //!   joins that family.
 //!
+//!   Strict mode accepts nothing that Go or prometheus_client refuses, and is stricter
+//!   than Go in places: type names must be lowercase `counter`, `gauge`, `histogram`,
+//!   `summary` or `untyped`; a HELP or TYPE needs a metric name (and TYPE a type); `\"` is
+//!   refused in HELP text (Go reads `"`, prometheus_client keeps `\"`); a quoted metric name
+//!   must come first inside the braces; a metric name must be followed by a blank or `{`
+//!   (Go reads `a+1` as `a` with the value `+1`); `__`-prefixed label names are refused (as
+//!   prometheus_client does); HELP or TYPE for `x_sum` while `x` is a summary is refused
+//!   (Go would file it under `x`). Duplicate series are not looked for (Go's parser does
+//!   not either). HELP text is read as prometheus_client reads it (trailing whitespace
+//!   dropped), and `# HELP name` without text counts as an empty HELP.
+//!
 //! The parser works line by line over bytes, holds one family at a time, and never
 //! panics; [`TextParser`] streams families from any [`BufRead`].
 
@@ -415,9 +426,9 @@ fn unicode_decimal(c: char) -> Option<u8> {
 }
 
 /// A number as prometheus_client's `_parse_value` reads it.
-enum PyNum {
+enum PyNum<'a> {
     /// An `int`: ASCII sign and digits.
-    Int(String),
+    Int(Cow<'a, str>),
     /// A `float`.
     Float(f64),
 }
@@ -467,7 +478,7 @@ fn is_decimal_syntax(b: &[u8]) -> bool {
 }
 
 /// prometheus_client's `_parse_value`: `int(v)`, else `float(v)`; underscores refused.
-fn py_parse_value(v: &str) -> Result<PyNum, String> {
+fn py_parse_value(v: &str) -> Result<PyNum<'_>, String> {
     let bad = || format!("could not convert string to float: {}", crate::pyrepr::str_repr(v));
     if v.contains('_') || v != py_strip(v) {
         return Err(format!("Invalid value: {}", crate::pyrepr::str_repr(v)));
@@ -494,7 +505,7 @@ fn py_parse_value(v: &str) -> Result<PyNum, String> {
         _ => b,
     };
     if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) && digits.len() <= INT_MAX_STR_DIGITS {
-        return Ok(PyNum::Int(ascii.into_owned()));
+        return Ok(PyNum::Int(ascii));
     }
     if !is_py_float_syntax(b) {
         return Err(bad());
@@ -502,7 +513,7 @@ fn py_parse_value(v: &str) -> Result<PyNum, String> {
     ascii.parse::<f64>().map(PyNum::Float).map_err(|_| bad())
 }
 
-impl PyNum {
+impl PyNum<'_> {
     /// `float(v)`; an int too large for a float gives +-inf (the nearest f64).
     fn value(&self) -> f64 {
         match self {
@@ -523,6 +534,12 @@ impl PyNum {
     fn millis_to_seconds(&self) -> Result<f64, String> {
         match self {
             Self::Int(s) => {
+                if let Ok(i) = s.parse::<i64>() {
+                    if i.unsigned_abs() < 1 << 53 {
+                        // Exact in a float, so one division rounds correctly.
+                        return Ok(i as f64 / 1000.0 + 0.0);
+                    }
+                }
                 let mut e = String::with_capacity(s.len() + 3);
                 e.push_str(s);
                 e.push_str("e-3");
@@ -713,7 +730,7 @@ fn parse_sample_lenient(text: &str, legacy: bool) -> Result<Sample, String> {
     let b = text.as_bytes();
     let label_start = next_unquoted(b, 0, |c| c == b'{');
     let ls = match label_start {
-        Some(ls) if !text[..ls].contains(" # ") => ls,
+        Some(ls) if !has_space_hash_space(&b[..ls]) => ls,
         _ => {
             // No labels (or an exemplar-looking " # " before the brace).
             let name_end = next_unquoted(b, 0, |c| c == b' ' || c == b'\t');
@@ -756,6 +773,11 @@ fn parse_sample_lenient(text: &str, legacy: bool) -> Result<Sample, String> {
     };
     let (value, timestamp) = parse_value_and_timestamp(&text[le + 1..])?;
     Ok(Sample { name, labels, value, timestamp, exemplar: None, native_histogram: None })
+}
+
+/// Whether `" # "` occurs in `b`.
+fn has_space_hash_space(b: &[u8]) -> bool {
+    b.len() >= 3 && (1..b.len() - 1).any(|i| b[i] == b'#' && b[i - 1] == b' ' && b[i + 1] == b' ')
 }
 
 /// prometheus_client's `_parse_value_and_timestamp`: the first token is the value, the
@@ -1017,30 +1039,26 @@ fn is_name_cont(c: u8, colon: bool) -> bool {
 /// and the index after the closing quote. `\\`, `\"` and `\n` are the only escapes.
 fn read_quoted(line: &str, i: usize) -> Result<(String, usize), String> {
     let b = line.as_bytes();
-    let mut out = Vec::new();
-    let mut j = i + 1;
-    let mut run = j;
+    let start = i + 1;
+    let mut j = start;
+    let mut escaped = false;
     while j < b.len() {
         match b[j] {
             b'"' => {
-                out.extend_from_slice(&b[run..j]);
-                let s = String::from_utf8(out).map_err(|_| "invalid UTF-8 in quoted string".to_owned())?;
-                return Ok((s, j + 1));
+                let raw = &line[start..j];
+                return Ok((if escaped { py_unescape(raw, true) } else { raw.to_owned() }, j + 1));
             }
             b'\\' => {
-                out.extend_from_slice(&b[run..j]);
                 match b.get(j + 1) {
-                    Some(b'\\') => out.push(b'\\'),
-                    Some(b'"') => out.push(b'"'),
-                    Some(b'n') => out.push(b'\n'),
+                    Some(b'\\' | b'"' | b'n') => {}
                     Some(_) => {
                         let c = line[j + 1..].chars().next().unwrap_or('?');
                         return Err(format!("invalid escape sequence '\\{c}'"));
                     }
-                    None => return Err("unterminated quoted string".into()),
+                    None => break,
                 }
+                escaped = true;
                 j += 2;
-                run = j;
             }
             _ => j += 1,
         }
@@ -1079,7 +1097,7 @@ fn go_timestamp(tok: &str) -> Result<Timestamp, String> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) || tok.parse::<i64>().is_err() {
         return Err(bad());
     }
-    let secs = PyNum::Int(tok.to_owned()).millis_to_seconds()?;
+    let secs = PyNum::Int(Cow::Borrowed(tok)).millis_to_seconds()?;
     Ok(Timestamp::Float(secs))
 }
 
@@ -1408,12 +1426,12 @@ impl Strict {
         }
         if let Some(f) = self.cur.as_mut() {
             let suffix = s.name.strip_prefix(f.name.as_str());
-            let routed = match (f.typ, suffix) {
-                (_, Some("")) => true,
-                (Some(SType::Summary), Some("_sum" | "_count")) => true,
-                (Some(SType::Histogram), Some("_sum" | "_count" | "_bucket")) => true,
-                _ => false,
-            };
+            let routed = matches!(
+                (f.typ, suffix),
+                (_, Some(""))
+                    | (Some(SType::Summary), Some("_sum" | "_count"))
+                    | (Some(SType::Histogram), Some("_sum" | "_count" | "_bucket"))
+            );
             if routed {
                 let label = |k: &str| s.labels.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
                 match (f.typ, suffix) {
@@ -1598,6 +1616,21 @@ mod tests {
         for (text, line) in cases {
             assert_eq!(err_line(strict(text)), *line, "{text:?}");
         }
+    }
+
+    #[test]
+    fn lenient_errors_name_their_line() {
+        assert_eq!(err_line(lenient("a 1\nb{c=\"d\" 1\n")), 2);
+        assert_eq!(err_line(lenient("a 1\n\n# TYPE b\n")), 3);
+        assert_eq!(err_line(lenient("a x\n")), 1);
+        // An invalid type is found when the family ends (as in Python), reported at its TYPE line.
+        assert_eq!(err_line(lenient("x 1\n# TYPE a bogus\na 1\n# TYPE b gauge\n")), 2);
+        let mut stream = parse_reader("x 1\n# TYPE a bogus\na 1\n".as_bytes(), Mode::Lenient);
+        assert!(matches!(stream.next(), Some(Ok(f)) if f.name == "x"));
+        assert!(matches!(stream.next(), Some(Err(Error::Parse { line: 2, .. }))));
+        assert!(stream.next().is_none());
+        // A later TYPE line fixes it before the family ends.
+        assert!(lenient("# TYPE a bogus\n# TYPE a gauge\na 1\n").is_ok());
     }
 
     #[test]
