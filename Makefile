@@ -41,8 +41,9 @@ test-py: ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, e
 	$(PY) -m pytest -q core/tests/py examples/tests
 
 bench: ## Criterion benchmarks side by side with the prometheus and prometheus-client crates
-	CRITERION_HOME=$(CURDIR)/target/criterion cargo bench -p fastprom --bench metrics
+	CRITERION_HOME=$(CURDIR)/target/criterion cargo bench -p fastprom --bench metrics --bench parse
 	@python3 tools/bench_table.py
+	@$(PY) tools/bench_parse.py
 
 FUZZ_SECONDS ?= 60
 fuzz: ## Fuzz both parsers with cargo fuzz on nightly (FUZZ_SECONDS per target)

@@ -19,6 +19,7 @@ GROUPS = [
     ("encode_text_1x10000_counters", "text encode, 1 family x 10,000 counters"),
     ("encode_text_100x100_histograms", "text encode, 100 histogram families x 100 children"),
     ("encode_openmetrics_1x10000_counters_with_created", "OpenMetrics encode, 10,000 counters with _created"),
+    ("parse_10000_series", "parse a 10,000-series exposition (636 KB)"),
 ]
 
 
