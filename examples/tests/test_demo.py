@@ -26,6 +26,7 @@ def test_demo_scrapes_app_and_gateway():
     # through @base64; the deleted group is gone.
     assert "'job': 'batchA'" in out and "'instance': 'worker 1', 'job': 'batchB'" in out, out
     assert "instance@base64/d29ya2VyIDE=" in out, out
-    assert "batchC" not in out.split("Part 2: Prometheus scrapes the gateway")[1], out
+    ingested = proc.stdout.split("Part 2: Prometheus scrapes the gateway")[1]
+    assert "batchC" not in ingested, out
     # Everything it started was stopped.
     assert out.count("stopped ") == 3, out
