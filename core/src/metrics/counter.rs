@@ -60,6 +60,26 @@ impl Counter {
         self.created.set(clock::now());
     }
 
+    /// Sets the total directly (prometheus_client's `_value.set`, used by tools that
+    /// restore state); negative or NaN totals are refused, as a counter never holds them.
+    pub fn set(&self, total: f64) -> Result<()> {
+        if !(total >= 0.0) {
+            return Err(Error::NegativeIncrement);
+        }
+        self.value.set(total);
+        Ok(())
+    }
+
+    /// Sets the creation time reported as `_created`.
+    pub fn set_created(&self, t: f64) {
+        self.created.set(t);
+    }
+
+    /// Records an exemplar without changing the total.
+    pub fn set_exemplar(&self, ex: Exemplar) {
+        self.exemplar.set(ex);
+    }
+
     /// When the counter was created or last reset.
     pub fn created(&self) -> f64 {
         self.created.get()
@@ -88,5 +108,25 @@ impl MetricCore for Counter {
             v.sample(&base.sample("_created", self.created()))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_total_created_and_exemplar() {
+        let c = Counter::new_child(&Arc::new(()), 5.0);
+        assert_eq!(c.created(), 5.0);
+        c.set(3.0).unwrap();
+        assert_eq!(c.get(), 3.0);
+        assert!(c.set(-1.0).is_err());
+        assert!(c.set(f64::NAN).is_err());
+        c.set_created(7.0);
+        assert_eq!(c.created(), 7.0);
+        c.set_exemplar(Exemplar { labels: vec![("t".into(), "1".into())], value: 2.0, timestamp: None });
+        assert_eq!(c.get(), 3.0);
+        assert_eq!(c.exemplar().map(|e| e.value), Some(2.0));
     }
 }

@@ -67,7 +67,10 @@ impl Gauge {
     }
     /// The value a scrape reports.
     pub fn value(&self) -> Result<f64> {
-        match self.function.read().as_ref() {
+        // Call the function without holding the lock: it may take other locks (a
+        // binding's interpreter lock) or touch this very gauge.
+        let f = self.function.read().clone();
+        match f {
             Some(f) => f(),
             None => Ok(self.get()),
         }

@@ -121,6 +121,31 @@ impl Histogram {
         Ok(())
     }
 
+    /// Records an exemplar on bucket `index` without observing anything.
+    pub fn set_bucket_exemplar(&self, index: usize, ex: Exemplar) -> Result<()> {
+        if index >= self.counts.len() {
+            return Err(Error::InvalidArgument(format!("bucket index {index} out of range")));
+        }
+        let mut slots = self.exemplars.lock();
+        let slots = slots.get_or_insert_with(|| vec![None; self.counts.len()].into_boxed_slice());
+        slots[index] = Some(ex);
+        self.has_exemplars.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The exemplar of bucket `index`, if any.
+    pub fn bucket_exemplar(&self, index: usize) -> Option<Exemplar> {
+        if !self.has_exemplars.load(Ordering::Acquire) {
+            return None;
+        }
+        self.exemplars.lock().as_ref().and_then(|s| s.get(index).cloned().flatten())
+    }
+
+    /// Sets the creation time reported as `_created`.
+    pub fn set_created(&self, t: f64) {
+        self.created.set(t);
+    }
+
     /// Sum of observations.
     pub fn sum(&self) -> f64 {
         self.sum.get()
@@ -183,5 +208,21 @@ impl MetricCore for Histogram {
             v.sample(&base.sample("_created", self.created()))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_exemplars_without_observing() {
+        let h = Histogram::new_child(&Arc::new(Buckets::new(&[1.0, 2.0]).unwrap()), 0.0);
+        assert!(h.bucket_exemplar(1).is_none());
+        h.set_bucket_exemplar(1, Exemplar { labels: vec![], value: 1.5, timestamp: None }).unwrap();
+        assert_eq!(h.bucket_exemplar(1).map(|e| e.value), Some(1.5));
+        assert!(h.bucket_exemplar(0).is_none());
+        assert!(h.set_bucket_exemplar(3, Exemplar { labels: vec![], value: 0.0, timestamp: None }).is_err());
+        assert_eq!(h.count(), 0);
     }
 }

@@ -61,7 +61,8 @@ impl MetricCore for Info {
     }
 
     fn visit_child(&self, _: &InfoConfig, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
-        let value = self.value.read();
+        // Copy the pairs out so no lock is held while the visitor runs.
+        let value = self.value.read().clone();
         let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::from_slice(base.labels);
         labels.extend(value.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         v.sample(&SampleRef {

@@ -76,6 +76,11 @@ impl Summary {
         self.sum.get()
     }
 
+    /// Sets the creation time reported as `_created`.
+    pub fn set_created(&self, t: f64) {
+        self.created.set(t);
+    }
+
     /// Creation time.
     pub fn created(&self) -> f64 {
         self.created.get()
