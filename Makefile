@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DURATION ?= 0
 CARGO_TEST_FLAGS ?=
 
-.PHONY: help setup demo test test-rust test-wasm test-vectors test-py bench fuzz clean
+.PHONY: help setup demo test test-rust test-wasm test-vectors test-py python test-python bench fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -17,7 +17,7 @@ demo: setup ## Run the tutorial against real Prometheus + Pushgateway (DURATION=
 	cargo build --release -p fastprom-examples
 	$(PY) tools/demo.py --duration $(DURATION)
 
-test: setup test-rust test-wasm test-vectors test-py ## Run every test
+test: setup test-rust test-wasm test-vectors test-py test-python ## Run every test
 	@echo "make test: all passed"
 
 test-rust: ## Rust unit, golden, property and concurrency tests
@@ -39,6 +39,12 @@ test-vectors: ## Regenerate every prometheus_client-derived test vector and diff
 test-py: ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, end-to-end demo
 	cargo build --release -p fastprom-examples
 	$(PY) -m pytest -q core/tests/py examples/tests
+
+python: ## Build the Python package (fastprom, with its Rust extension) into .venv
+	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/maturin develop --release -q -m bindings-python/Cargo.toml
+
+test-python: python ## pytest: the Python binding against prometheus_client 0.26, servers, push, frameworks
+	$(PY) -m pytest -q bindings-python/tests
 
 bench: ## Criterion benchmarks side by side with the prometheus and prometheus-client crates
 	CRITERION_HOME=$(CURDIR)/target/criterion cargo bench -p fastprom --bench metrics --bench parse

@@ -1,0 +1,179 @@
+"""Type stubs for ``fastprom._fastprom``, the native half of fastprom.
+
+Everything here is used by fastprom's own modules; applications use ``fastprom`` (or
+``prometheus_client`` through the alias) instead.
+"""
+
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple
+
+# --- encoding -----------------------------------------------------------------------------
+
+def generate_text(registry: Any, escaping: str = "underscores") -> bytes:
+    """The Prometheus text format of everything ``registry.collect()`` yields, byte for
+    byte as prometheus_client's ``exposition.generate_latest``. ``registry`` is anything
+    with ``collect()``: a ``CollectorRegistry`` or ``RestrictedRegistry`` (walked natively,
+    collector by collector), a single metric, or any custom collector. ``escaping`` is
+    ``underscores``, ``dots``, ``values`` or ``allow-utf-8`` (anything else: underscores)."""
+
+def generate_openmetrics(registry: Any, escaping: str = "underscores", version: str = "1.0.0") -> bytes:
+    """OpenMetrics text, ending with ``# EOF``, as prometheus_client's
+    ``openmetrics.exposition.generate_latest``; ``version`` 2.0.0 or later writes native
+    histogram samples."""
+
+def choose_encoder_info(accept_header: Optional[str] = None) -> Tuple[Literal["text", "openmetrics"], str, str, str]:
+    """What prometheus_client's ``choose_encoder`` decides for an ``Accept`` header:
+    ``(kind, escaping, version, content_type)``. ``version`` is the OpenMetrics version as
+    the client wrote it, ``0.0.4`` or ``1.0.0`` for text."""
+
+def gzip_accepted(accept_encoding: Optional[str] = None) -> bool:
+    """Whether an ``Accept-Encoding`` header accepts gzip (prometheus_client's
+    ``gzip_accepted``)."""
+
+def gzip(data: bytes) -> bytes:
+    """gzip-compresses ``data`` (the GIL is released meanwhile)."""
+
+def push_request(
+    method: Literal["PUT", "POST", "DELETE"],
+    gateway: str,
+    job: str,
+    grouping_key: List[Tuple[str, str]],
+    body: bytes,
+    compression: Optional[str] = None,
+) -> Tuple[str, List[Tuple[str, str]], bytes]:
+    """The Pushgateway request prometheus_client's ``push_to_gateway`` (PUT),
+    ``pushadd_to_gateway`` (POST) and ``delete_from_gateway`` (DELETE) send:
+    ``(url, headers, body)``. ``body`` is the text-format exposition (ignored for DELETE);
+    ``compression`` ``'gzip'`` compresses it. Raises ``ValueError`` for an unsupported
+    compression, compression on DELETE, an invalid IPv6 gateway, an empty gateway, or a
+    grouping key naming ``job`` or repeating a name."""
+
+# --- process-wide switches ----------------------------------------------------------------
+
+def set_created_enabled(on: bool) -> None:
+    """Turns ``_created`` samples on or off (``enable_created_metrics`` /
+    ``disable_created_metrics``; ``PROMETHEUS_DISABLE_CREATED_SERIES``)."""
+
+def created_enabled() -> bool: ...
+
+def set_legacy_validation(on: bool) -> None:
+    """Turns legacy name validation on or off (``fastprom.validation``'s
+    ``enable_legacy_validation`` / ``disable_legacy_validation``)."""
+
+def legacy_validation() -> bool: ...
+
+def set_clock(callable: Optional[Callable[[], float]] = None) -> None:
+    """Installs the wall clock the core reads (``_created``, exemplar timestamps,
+    ``set_to_current_time``): called at each read. ``None``: look up and call
+    ``time.time`` at each read. ``fastprom.metrics`` installs one that calls
+    ``time.time()``, so patching ``time.time`` works as with prometheus_client."""
+
+def configure(
+    *,
+    metric: type = ...,
+    sample: type = ...,
+    exemplar: type = ...,
+    child_dict: Callable[[Any], Dict[Tuple[str, ...], Any]] = ...,
+    native_ok: Callable[[type], bool] = ...,
+    registry: type = ...,
+    restricted: type = ...,
+) -> None:
+    """Hands the package's classes to the native side (called by ``fastprom.metrics`` and
+    ``fastprom.registry`` at import): ``Metric``, ``Sample`` and ``Exemplar`` for
+    ``collect()``; the ``_metrics`` dict type (called with the parent metric); a predicate
+    telling whether a metric class overrides none of the sample hooks (then its instances
+    are encoded from their core family); the registry classes walked through
+    ``_fp_snapshot()``."""
+
+# --- metric bases ---------------------------------------------------------------------------
+
+class Value:
+    """A value cell, as prometheus_client's ``values.MutexValue``: ``_value``, ``_sum``,
+    ``_count`` and each of ``_buckets``."""
+
+    def get(self) -> float: ...
+    def set(self, value: float, timestamp: Optional[float] = None) -> None:
+        """Gauges; counters for values >= 0 (``_created`` moves to now)."""
+    def inc(self, amount: float) -> None: ...
+    def get_exemplar(self) -> Any:
+        """The exemplar (counters, histogram buckets), or ``None``."""
+    def set_exemplar(self, exemplar: Any) -> None:
+        """Raises ``NotImplementedError``."""
+
+class _NativeBase:
+    """What every native base has (the classes below inherit nothing from it at run time;
+    it only groups the stubs)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any: ...
+    def labels(self, *labelvalues: object, **labelkwargs: object) -> Any:
+        """The child for the label values: found natively when it exists and every value is
+        a ``str``, else ``self._fp_labels(*labelvalues, **labelkwargs)``."""
+    def _fp_init(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        namespace: str,
+        subsystem: str,
+        unit: str,
+        labelvalues: Sequence[str],
+        config: Any = None,
+    ) -> str:
+        """Builds the core family (checking every name with prometheus_client's messages)
+        unless the object was born a child; returns the full name."""
+    def _fp_get(self, key: Tuple[str, ...]) -> Any: ...
+    def _fp_prepare(self, key: Tuple[str, ...]) -> None:
+        """Creates the core child for ``key`` and parks it: the next native base constructed
+        on this thread is attached to it."""
+    def _fp_attach(self, key: Tuple[str, ...], child: Any) -> None: ...
+    def _fp_abort(self, key: Tuple[str, ...]) -> None: ...
+    def _fp_forget(self, key: Tuple[str, ...]) -> bool: ...
+    def _fp_forget_all(self) -> None: ...
+    _metrics: Dict[Tuple[str, ...], Any]
+    def _fp_collect(self) -> List[Any]: ...
+    def _fp_child_samples(self) -> Tuple[Any, ...]: ...
+
+class CounterBase(_NativeBase):
+    def inc(self, amount: float = 1, exemplar: Optional[Dict[str, str]] = None) -> None: ...
+    def reset(self) -> None: ...
+    @property
+    def _value(self) -> Value: ...
+    @property
+    def _created(self) -> float: ...
+
+class GaugeBase(_NativeBase):
+    def inc(self, amount: float = 1) -> None: ...
+    def dec(self, amount: float = 1) -> None: ...
+    def set(self, value: float) -> None: ...
+    def set_to_current_time(self) -> None: ...
+    def set_function(self, f: Callable[[], float]) -> None: ...
+    def _fp_set_most_recent(self, on: bool) -> None: ...
+    @property
+    def _value(self) -> Value: ...
+
+class HistogramBase(_NativeBase):
+    def observe(self, amount: float, exemplar: Optional[Dict[str, str]] = None) -> None: ...
+    @property
+    def _sum(self) -> Value: ...
+    @property
+    def _buckets(self) -> List[Value]: ...
+    @property
+    def _created(self) -> float: ...
+
+class SummaryBase(_NativeBase):
+    def observe(self, amount: float) -> None: ...
+    @property
+    def _count(self) -> Value: ...
+    @property
+    def _sum(self) -> Value: ...
+    @property
+    def _created(self) -> float: ...
+
+class InfoBase(_NativeBase):
+    def info(self, val: Dict[str, str]) -> None: ...
+    @property
+    def _value(self) -> Dict[str, str]: ...
+
+class EnumBase(_NativeBase):
+    def state(self, state: str) -> None: ...
+    @property
+    def _value(self) -> int: ...

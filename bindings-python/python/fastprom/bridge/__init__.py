@@ -1,0 +1,1 @@
+"""Bridges to other monitoring systems (``prometheus_client.bridge``)."""

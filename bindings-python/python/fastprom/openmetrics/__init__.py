@@ -1,0 +1,1 @@
+"""OpenMetrics exposition and parsing (``prometheus_client.openmetrics``)."""

@@ -1,0 +1,58 @@
+//! Core errors as Python exceptions.
+//!
+//! The core's messages are already prometheus_client's, so nearly every error becomes a
+//! `ValueError` with the core's exact text. Python exceptions raised inside core callbacks
+//! (a gauge function, the clock) cannot travel through the core's `Error`; they are parked
+//! here, per thread, and win over the core error that the callback turned them into.
+
+use std::cell::RefCell;
+
+use fastprom::Error;
+use pyo3::exceptions::{PyKeyError, PyOverflowError, PyValueError};
+use pyo3::prelude::*;
+
+thread_local! {
+    static STASH: RefCell<Option<PyErr>> = const { RefCell::new(None) };
+}
+
+/// Parks a Python exception raised inside a core callback; the first one parked wins.
+pub(crate) fn stash(err: PyErr) {
+    STASH.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.is_none() {
+            *s = Some(err);
+        }
+    });
+}
+
+/// Takes the parked exception, if any.
+pub(crate) fn take_stash() -> Option<PyErr> {
+    STASH.with(|s| s.borrow_mut().take())
+}
+
+/// Converts a core error: a parked Python exception first, else prometheus_client's
+/// exception type for the core's message.
+pub(crate) fn to_py(err: Error) -> PyErr {
+    if let Some(e) = take_stash() {
+        return e;
+    }
+    match err {
+        Error::NotRegistered => PyKeyError::new_err(err.to_string()),
+        Error::Encode(msg) if msg == "cannot convert float infinity to integer" => {
+            PyOverflowError::new_err(msg)
+        }
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// The outcome of a core call that may have run Python callbacks: a parked exception wins
+/// even when the core call itself succeeded.
+pub(crate) fn check<T>(r: fastprom::Result<T>) -> PyResult<T> {
+    match r {
+        Ok(v) => match take_stash() {
+            Some(e) => Err(e),
+            None => Ok(v),
+        },
+        Err(e) => Err(to_py(e)),
+    }
+}

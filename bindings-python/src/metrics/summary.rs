@@ -1,0 +1,86 @@
+//! `SummaryBase`: `observe`, `_count`, `_sum`, `_created`.
+
+use std::sync::OnceLock;
+
+use fastprom::{Family, Summary, SummaryConfig};
+use pyo3::prelude::*;
+
+use super::common::native_methods;
+use super::fast::{fast_method, Arg, Signature};
+use super::value::{Target, Value};
+use super::{added, observable, AnyFamily, Native, Node};
+
+/// Native base of `fastprom.metrics.Summary` (count and sum, no quantiles, as
+/// prometheus_client).
+#[pyclass(subclass, frozen, module = "fastprom._fastprom")]
+pub(crate) struct SummaryBase {
+    cell: OnceLock<Node<Summary>>,
+}
+
+impl Native for SummaryBase {
+    type M = Summary;
+    const KIND: &'static str = "summary";
+    const CREATED: bool = true;
+
+    fn cell(&self) -> &OnceLock<Node<Summary>> {
+        &self.cell
+    }
+
+    fn from_cell(cell: OnceLock<Node<Summary>>) -> Self {
+        Self { cell }
+    }
+
+    fn make_config(_: Python<'_>, _: Option<&Bound<'_, PyAny>>) -> PyResult<SummaryConfig> {
+        Ok(SummaryConfig::default())
+    }
+
+    fn any_family(f: &Family<Summary>) -> AnyFamily {
+        AnyFamily::Summary(f.clone())
+    }
+}
+
+/// `Summary.observe(self, amount)`.
+fn observe(this: &SummaryBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
+    let child = observable(this)?;
+    let amount = amount
+        .as_deref()
+        .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing amount"))?;
+    child.observe(added(amount)?);
+    Ok(())
+}
+
+const OBSERVE: Signature = Signature {
+    qualname: "Summary.observe",
+    names: &["amount"],
+    required: 1,
+};
+fast_method!(summary_observe, SummaryBase, OBSERVE, 1, observe);
+
+native_methods!(SummaryBase, {
+    /// The count cell.
+    #[getter]
+    fn _count(slf: &Bound<'_, Self>) -> PyResult<Value> {
+        match slf.get().cell.get().and_then(|n| n.child.as_ref()) {
+            Some(c) => Ok(Value::new(Target::SummaryCount(c.clone()))),
+            None => Err(super::no_attribute(slf.as_any(), "_count")),
+        }
+    }
+
+    /// The sum cell.
+    #[getter]
+    fn _sum(slf: &Bound<'_, Self>) -> PyResult<Value> {
+        match slf.get().cell.get().and_then(|n| n.child.as_ref()) {
+            Some(c) => Ok(Value::new(Target::SummarySum(c.clone()))),
+            None => Err(super::no_attribute(slf.as_any(), "_sum")),
+        }
+    }
+
+    /// When the summary was created.
+    #[getter]
+    fn _created(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        match slf.get().cell.get().and_then(|n| n.child.as_ref()) {
+            Some(c) => Ok(c.created()),
+            None => Err(super::no_attribute(slf.as_any(), "_created")),
+        }
+    }
+});
