@@ -27,6 +27,8 @@ use crate::names;
 use crate::pyrepr;
 use crate::registry::{Collector, Desc};
 
+use super::shard;
+
 const SHARDS: usize = 16;
 /// The most label names a family may have (sort permutations are stored as `u16`).
 pub const MAX_LABELS: usize = 4096;
@@ -216,7 +218,7 @@ impl<M: MetricCore> Child<M> {
     }
 }
 
-type Shard<M> = CachePadded<RwLock<HashTable<Child<M>>>>;
+type Shard<M> = CachePadded<shard::Shard<HashTable<Child<M>>>>;
 
 struct Scrapes<M: MetricCore> {
     running: usize,
@@ -428,7 +430,7 @@ impl<M: MetricCore> Family<M> {
         } else {
             None
         };
-        let shards = (0..SHARDS).map(|_| CachePadded::new(RwLock::new(HashTable::new()))).collect();
+        let shards = (0..SHARDS).map(|_| CachePadded::new(shard::Shard::new(HashTable::new()))).collect();
         Ok(Self {
             inner: Arc::new(Inner {
                 name,
@@ -508,14 +510,18 @@ impl<M: MetricCore> Family<M> {
             return Err(Error::LabelMismatch("Incorrect label count".into()));
         }
         let h = hash_values(&self.inner.hasher, values);
-        {
-            let shard = self.shard_of(h).read();
-            if let Some(c) = shard.find(h, |c| key_eq(c.key(), values)) {
-                return Ok(f(c));
-            }
+        let mut f = Some(f);
+        let hit = self.shard_of(h).read_with(|t| {
+            t.find(h, |c| key_eq(c.key(), values)).map(|c| f.take().map(|f| f(c)))
+        });
+        if let Some(Some(r)) = hit {
+            return Ok(r);
         }
         let c = self.insert(h, &encode_key(values));
-        Ok(f(&c))
+        match f {
+            Some(f) => Ok(f(&c)),
+            None => unreachable!("the closure runs at most once"),
+        }
     }
 
     /// The child for `values`, in label-name declaration order, created on first use
@@ -526,11 +532,8 @@ impl<M: MetricCore> Family<M> {
             return Err(Error::LabelMismatch("Incorrect label count".into()));
         }
         let h = hash_values(&self.inner.hasher, values);
-        {
-            let shard = self.shard_of(h).read();
-            if let Some(c) = shard.find(h, |c| key_eq(c.key(), values)) {
-                return Ok(c.clone());
-            }
+        if let Some(c) = self.shard_of(h).read_with(|t| t.find(h, |c| key_eq(c.key(), values)).cloned()) {
+            return Ok(c);
         }
         Ok(self.insert(h, &encode_key(values)))
     }

@@ -10,6 +10,7 @@ pub mod gauge;
 pub mod histogram;
 pub mod info;
 pub mod quantile;
+mod shard;
 pub mod summary;
 
 pub use atomic::AtomicF64;
