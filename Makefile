@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DURATION ?= 0
 CARGO_TEST_FLAGS ?=
 
-.PHONY: help setup demo test test-rust test-wasm test-vectors test-py python test-python bench fuzz clean
+.PHONY: help setup demo dist test test-rust test-wasm test-vectors test-py python test-python bench fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -13,8 +13,7 @@ help: ## List the targets
 setup: ## Install what is missing (Debian packages, wasm target, .venv with test deps)
 	@tools/setup.sh
 
-demo: setup ## Run the tutorial against real Prometheus + Pushgateway (DURATION=s to stop by itself)
-	cargo build --release -p fastprom-examples
+demo: setup python ## The tutorial's Python scripts on fastprom vs real Prometheus + Pushgateway (DURATION=s stops it)
 	$(PY) tools/demo.py --duration $(DURATION)
 
 test: setup test-rust test-wasm test-vectors test-py test-python ## Run every test
@@ -36,15 +35,22 @@ test-vectors: ## Regenerate every prometheus_client-derived test vector and diff
 	$(PY) tools/gen_golden.py --out $$tmp/golden && diff -r $$tmp/golden core/tests/golden && \
 	echo "test-vectors: all vectors equal prometheus_client 0.26.0's output"
 
-test-py: ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, end-to-end demo
-	cargo build --release -p fastprom-examples
+test-py: python ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, end-to-end demo
 	$(PY) -m pytest -q core/tests/py examples/tests
 
 python: ## Build the Python package (fastprom, with its Rust extension) into .venv
 	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/maturin develop --release -q -m bindings-python/Cargo.toml
 
-test-python: python ## pytest: the Python binding against prometheus_client 0.26, servers, push, frameworks
+test-python: python ## pytest: the Python binding against prometheus_client 0.26, servers, push, frameworks, tutorial, wheel
 	$(PY) -m pytest -q bindings-python/tests
+
+WHEELS := target/wheels
+dist: setup ## Build an sdist and a manylinux2014 x86_64 wheel (maturin --zig) into target/wheels
+	rm -f $(WHEELS)/fastprom-*
+	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/maturin build --release --zig --compatibility manylinux2014 \
+		-m bindings-python/Cargo.toml -i $(PY) --out $(WHEELS)
+	.venv/bin/maturin sdist -m bindings-python/Cargo.toml --out $(WHEELS)
+	@ls -1 $(WHEELS)/fastprom-*
 
 bench: ## Criterion benchmarks side by side with the prometheus and prometheus-client crates
 	CRITERION_HOME=$(CURDIR)/target/criterion cargo bench -p fastprom --bench metrics --bench parse

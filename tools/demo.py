@@ -1,11 +1,20 @@
 #!/usr/bin/env python3
-"""make demo: the tutorial, on fastprom, against a real Prometheus and Pushgateway.
+"""make demo: the tutorial's Python scripts, on fastprom, against a real Prometheus and
+Pushgateway.
 
 Starts a Pushgateway and Prometheus (Debian packages) on loopback ports with the
-tutorial's scrape configuration (examples/prometheus.yml), runs the instrumented app
-(part 1) and the batch job pushing to the gateway (part 2: PUT, POST with a grouping key,
-DELETE), prints what Prometheus ingested through its HTTP API, then keeps everything
-serving until Ctrl-C or until --duration seconds have passed, and stops what it started.
+tutorial's scrape configuration (examples/prometheus.yml: the app, and the gateway with
+honor_labels: true), runs the tutorial's instrumented app, examples/python/prometheus.py
+(part 1), and its batch job, examples/python/pushgateway.py (part 2: PUT for job batchA),
+then examples/python/push_methods.py (POST with a grouping key that travels as @base64,
+PUT and DELETE), all with `from fastprom import ...` in place of prometheus_client. Prints
+what Prometheus ingested through its HTTP API and the console's address, keeps everything
+serving until Ctrl-C or until --duration seconds have passed, and stops what it started,
+by PID.
+
+Run it with the interpreter that has fastprom installed (`make demo` uses .venv's, after
+`make python`). Port 0 picks a free port; a default port that is taken is replaced by a
+free one.
 """
 
 import argparse
@@ -71,10 +80,19 @@ def wait_series(prom, expr, timeout, want=True):
     raise SystemExit(f"Prometheus: {expr!r} {'never appeared' if want else 'never went away'} within {timeout}s")
 
 
+def show(prom, expr, label=None):
+    """Prints every series of ``expr`` as Prometheus returns it; returns them."""
+    res = query(prom, expr)
+    for r in res:
+        labels = {k: v for k, v in r["metric"].items() if k != "__name__"}
+        print(f"  {label or r['metric'].get('__name__', expr)}{labels} = {r['value'][1]}")
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=0, help="seconds to keep serving after the checks (0: until Ctrl-C)")
-    ap.add_argument("--bin-dir", default=os.path.join(ROOT, "target", "release"))
+    ap.add_argument("--python", default=sys.executable, help="interpreter that runs the tutorial's scripts (has fastprom)")
     ap.add_argument("--app-port", type=int, default=8000)
     ap.add_argument("--gateway-port", type=int, default=9091)
     ap.add_argument("--prometheus-port", type=int, default=9090)
@@ -83,6 +101,10 @@ def main():
     for tool in ("prometheus", "prometheus-pushgateway"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed (make demo installs it: apt-get install {tool})")
+    check = subprocess.run([args.python, "-c", "import fastprom"], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise SystemExit(f"{args.python} cannot import fastprom (make demo builds it with `make python`):\n{check.stderr}")
+    scripts = os.path.join(ROOT, "examples", "python")
     app_port, gw_port, prom_port = (free_port(args.app_port), free_port(args.gateway_port), free_port(args.prometheus_port))
     work = tempfile.mkdtemp(prefix="fastprom-demo-")
     procs = []
@@ -91,7 +113,7 @@ def main():
         log = open(os.path.join(work, name + ".log"), "wb")
         p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         procs.append((name, p))
-        print(f"started {name} (pid {p.pid})")
+        print(f"started {name} (pid {p.pid}): {' '.join(cmd)}")
         return p
 
     def stop_all(*_):
@@ -103,8 +125,15 @@ def main():
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
             print(f"stopped {name} (pid {p.pid})")
         shutil.rmtree(work, ignore_errors=True)
+
+    def run_script(script, *script_args):
+        cmd = [args.python, os.path.join(scripts, script), *script_args]
+        print(f"$ python examples/python/{script} {' '.join(script_args)}")
+        sys.stdout.flush()
+        subprocess.run(cmd, check=True, timeout=60)
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
@@ -116,43 +145,42 @@ def main():
 
         gw = start("pushgateway", ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{gw_port}"])
         wait_http(f"http://127.0.0.1:{gw_port}/-/ready", "Pushgateway", gw)
-        app = start("app", [os.path.join(args.bin_dir, "tutorial_app"), str(app_port), "127.0.0.1"])
-        wait_http(f"http://127.0.0.1:{app_port}/metrics", "app", app)
+        # The tutorial's app: its own start_http_server, on the port given as argument.
+        app = start("app", [args.python, os.path.join(scripts, "prometheus.py"), str(app_port)])
+        wait_http(f"http://127.0.0.1:{app_port}/metrics", "app (examples/python/prometheus.py)", app)
         prom = start("prometheus", ["prometheus", f"--config.file={conf_path}", f"--storage.tsdb.path={work}/data",
                                     f"--web.listen-address=127.0.0.1:{prom_port}"])
         wait_http(f"http://127.0.0.1:{prom_port}/-/ready", "Prometheus", prom)
 
-        push = os.path.join(args.bin_dir, "tutorial_push")
         gateway = f"127.0.0.1:{gw_port}"
-        print("\n== Part 2: a batch job pushes to the Pushgateway")
-        subprocess.run([push, gateway, "batchA", "put"], check=True)
-        subprocess.run([push, gateway, "batchB", "post", "instance=worker 1"], check=True)
-        subprocess.run([push, gateway, "batchC", "put"], check=True)
-        subprocess.run([push, gateway, "batchC", "delete"], check=True)
+        print("\n== Part 2: batch jobs push to the Pushgateway")
+        run_script("pushgateway.py", gateway)  # the tutorial's: PUT, job batchA
+        run_script("push_methods.py", gateway)  # POST batchB{instance="worker 1"}, PUT + DELETE batchC
         groups = json.loads(http_get(f"http://127.0.0.1:{gw_port}/api/v1/metrics"))["data"]
         for g in groups:
             print("  gateway holds group", g["labels"])
 
-        print("\n== Part 1: Prometheus scrapes the app's /metrics")
-        res = wait_series(prom_port, 'request_processing_seconds_count{job="app"}', 60)
-        for r in res:
-            print(f"  request_processing_seconds_count{r['metric']} = {r['value'][1]}")
-        res = query(prom_port, 'request_processing_seconds_sum{job="app"}')
-        for r in res:
-            print(f"  request_processing_seconds_sum{r['metric']} = {r['value'][1]}")
-        res = query(prom_port, 'process_resident_memory_bytes{job="app"}')
-        for r in res:
-            print(f"  process_resident_memory_bytes{r['metric']} = {r['value'][1]}")
+        print("\n== Part 1: Prometheus scrapes the app's /metrics (examples/python/prometheus.py)")
+        wait_series(prom_port, 'request_processing_seconds_count{job="app"} > 0', 60)
+        show(prom_port, 'request_processing_seconds_count{job="app"}', "request_processing_seconds_count")
+        show(prom_port, 'request_processing_seconds_sum{job="app"}', "request_processing_seconds_sum")
+        # What the Python client adds by itself: process metrics (Linux), the platform and gc.
+        process = show(prom_port, '{job="app", __name__=~"process_.+"}')
+        python = show(prom_port, 'python_info{job="app"}', "python_info")
+        if not process or not python:
+            raise SystemExit("the app's process_* and python_info metrics did not reach Prometheus")
 
         print("\n== Part 2: Prometheus scrapes the gateway with honor_labels: true")
-        res = wait_series(prom_port, "job_last_success_unixtime", 60)
-        jobs = sorted(r["metric"].get("job", "") for r in res)
-        for r in res:
-            print(f"  job_last_success_unixtime{r['metric']} = {r['value'][1]}")
-        if "batchA" not in jobs or "batchB" not in jobs:
-            raise SystemExit(f"expected jobs batchA and batchB with honored labels, got {jobs}")
-        if "batchC" in jobs:
-            raise SystemExit("batchC was deleted from the gateway but Prometheus still sees it")
+        deadline = time.time() + 60
+        while True:
+            res = query(prom_port, "job_last_success_unixtime")
+            jobs = sorted(r["metric"].get("job", "") for r in res)
+            if {"batchA", "batchB"} <= set(jobs) and "batchC" not in jobs:
+                break
+            if time.time() > deadline:
+                raise SystemExit(f"expected jobs batchA and batchB with honored labels and no batchC, got {jobs}")
+            time.sleep(0.5)
+        show(prom_port, "job_last_success_unixtime", "job_last_success_unixtime")
 
         print(f"\nPrometheus console: http://127.0.0.1:{prom_port}/graph")
         print(f"App metrics:        http://127.0.0.1:{app_port}/metrics")
@@ -161,9 +189,11 @@ def main():
         sys.stdout.flush()
         if args.duration > 0:
             print(f"serving for {args.duration:g} s ...")
+            sys.stdout.flush()
             time.sleep(args.duration)
         else:
             print("serving until Ctrl-C ...")
+            sys.stdout.flush()
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:

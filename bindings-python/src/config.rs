@@ -18,6 +18,9 @@ const FIELDS: &[&str] = &[
     "native_ok",
     "registry",
     "restricted",
+    "timestamp",
+    "native_histogram",
+    "bucket_span",
 ];
 
 static CONFIG: RwLock<Option<HashMap<&'static str, Py<PyAny>>>> = RwLock::new(None);
@@ -34,7 +37,8 @@ type TypeVerdict = (Py<PyType>, bool);
 /// called with the parent metric), `native_ok` (called with a metric class: whether its
 /// samples are the native ones, i.e. it overrides none of the sample hooks), `registry`
 /// and `restricted` (`CollectorRegistry` / `RestrictedRegistry`, walked natively through
-/// their `_fp_snapshot()`).
+/// their `_fp_snapshot()`), `timestamp`, `native_histogram` and `bucket_span` (the parsers'
+/// `Timestamp`, `NativeHistogram` and `BucketSpan`).
 #[pyfunction]
 #[pyo3(signature = (**kwargs))]
 pub(crate) fn configure(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {

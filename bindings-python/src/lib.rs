@@ -10,6 +10,9 @@
 //! * [`registry`]: `generate_text` / `generate_openmetrics`, walking any `collect()`-able;
 //! * [`convert`]: Python `Metric` objects to core samples and back;
 //! * [`expose`]: negotiation, gzip, Pushgateway requests;
+//! * [`parse`]: the text and OpenMetrics parsers, building prometheus_client's objects
+//!   (with [`parse_lines`], what the core's parsed model does not keep yet, and
+//!   [`parse_errors`], prometheus_client's exceptions);
 //! * [`clock`]: the core's clock, routed to Python's `time.time`;
 //! * [`errors`]: core errors to Python exceptions.
 
@@ -21,6 +24,9 @@ mod convert;
 mod errors;
 mod expose;
 mod metrics;
+mod parse;
+mod parse_errors;
+mod parse_lines;
 mod registry;
 
 /// Turns the `_created` samples on or off (`enable_created_metrics` /
@@ -61,6 +67,7 @@ fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(config::configure, m)?)?;
     expose::register(m)?;
     metrics::register(m)?;
+    parse::register(m)?;
     registry::register(m)?;
     Ok(())
 }

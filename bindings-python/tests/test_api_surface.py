@@ -24,10 +24,6 @@ ALLOWED_MISSING = {
     '.decorator': {'DEF', 'append', 'dispatch_on', 'get_init', 'init', 'n_args', 'operator',
                    'print_function'},
     '.multiprocess': {'Gauge', 'Metric', 'MmapedDict', 'Sample', 'defaultdict', 'floatToGoString', 'json'},
-    '.parser': {'Dict', 'Iterable', 'List', 'Match', 'Metric', 'Optional', 'Sample', 'StringIO', 'TextIO',
-                'Tuple', 're', 'string'},
-    '.openmetrics.parser': {'BucketSpan', 'Exemplar', 'Metric', 'NativeHistogram', 'Sample', 'StringIO',
-                            'Timestamp', 'floatToGoString', 'math', 're'},
 }
 
 

@@ -1,5 +1,6 @@
 """End to end: `tools/demo.py` (what `make demo` runs) against a real Prometheus and
-Pushgateway from Debian's packages, on loopback ports, stopping by itself."""
+Pushgateway from Debian's packages, on loopback ports, stopping by itself. The app and
+the batch jobs are the tutorial's Python scripts in examples/python, on fastprom."""
 
 import os
 import re
@@ -9,7 +10,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_demo_scrapes_app_and_gateway():
+def test_demo_scrapes_python_app_and_gateway():
     # Port 0 asks the demo to pick free ports (the defaults may be taken on a shared box).
     proc = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tools", "demo.py"), "--duration", "0.5",
@@ -19,14 +20,31 @@ def test_demo_scrapes_app_and_gateway():
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "DEMO OK" in out, out
+    # The app is the tutorial's Python script, on fastprom.
+    assert re.search(r"started app \(pid \d+\): \S+ \S+/examples/python/prometheus\.py \d+", out), out
     # Part 1: the app's summary was scraped and has observations.
     m = re.search(r"request_processing_seconds_count\{.*'job': 'app'\} = (\d+)", out)
     assert m and int(m.group(1)) >= 1, out
-    # Part 2: honor_labels kept the pushed job labels; the grouping key with a space went
-    # through @base64; the deleted group is gone.
-    assert "'job': 'batchA'" in out and "'instance': 'worker 1', 'job': 'batchB'" in out, out
-    assert "instance@base64/d29ya2VyIDE=" in out, out
+    assert re.search(r"request_processing_seconds_sum\{.*'job': 'app'\} = [0-9.e+-]+", out), out
+    # ... with what the Python client adds by itself: process metrics and python_info.
+    for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"):
+        assert re.search(name + r"\{.*'job': 'app'\} = ", out), (name, out)
+    assert re.search(r"python_info\{.*'implementation': 'CPython'.*'job': 'app'.*\} = 1", out), out
+    # Part 2: the tutorial's push (PUT batchA), then POST with a grouping key whose space
+    # went through @base64, PUT and DELETE of batchC, all through fastprom's functions.
+    assert "$ python examples/python/pushgateway.py 127.0.0.1:" in out, out
+    assert re.search(r"^POST http://127\.0\.0\.1:\d+/metrics/job/batchB/instance@base64/d29ya2VyIDE=$", out, re.M), out
+    assert re.search(r"^PUT http://127\.0\.0\.1:\d+/metrics/job/batchC$", out, re.M), out
+    assert re.search(r"^DELETE http://127\.0\.0\.1:\d+/metrics/job/batchC$", out, re.M), out
+    # honor_labels kept the pushed job/instance labels; the deleted group is gone.
     ingested = proc.stdout.split("Part 2: Prometheus scrapes the gateway")[1]
+    assert re.search(r"job_last_success_unixtime\{.*'job': 'batchA'\}", ingested), out
+    assert "job_last_success_unixtime{'instance': 'worker 1', 'job': 'batchB'}" in ingested, out
     assert "batchC" not in ingested, out
-    # Everything it started was stopped.
-    assert out.count("stopped ") == 3, out
+    assert "Prometheus console: http://127.0.0.1:" in out, out
+    # Everything it started was stopped, by PID, and is gone.
+    started = dict(re.findall(r"^started (\S+) \(pid (\d+)\)", out, re.M))
+    assert sorted(started) == ["app", "prometheus", "pushgateway"], out
+    for name, pid in started.items():
+        assert f"stopped {name} (pid {pid})" in out, out
+        assert not os.path.exists(f"/proc/{pid}"), f"{name} (pid {pid}) still runs"

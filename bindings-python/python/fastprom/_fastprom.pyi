@@ -76,13 +76,30 @@ def configure(
     native_ok: Callable[[type], bool] = ...,
     registry: type = ...,
     restricted: type = ...,
+    timestamp: type = ...,
+    native_histogram: type = ...,
+    bucket_span: type = ...,
 ) -> None:
-    """Hands the package's classes to the native side (called by ``fastprom.metrics`` and
-    ``fastprom.registry`` at import): ``Metric``, ``Sample`` and ``Exemplar`` for
-    ``collect()``; the ``_metrics`` dict type (called with the parent metric); a predicate
-    telling whether a metric class overrides none of the sample hooks (then its instances
-    are encoded from their core family); the registry classes walked through
-    ``_fp_snapshot()``."""
+    """Hands the package's classes to the native side (called by ``fastprom.metrics``,
+    ``fastprom.registry`` and ``fastprom.parser`` at import): ``Metric``, ``Sample`` and
+    ``Exemplar`` for ``collect()`` and the parsers; the ``_metrics`` dict type (called with
+    the parent metric); a predicate telling whether a metric class overrides none of the
+    sample hooks (then its instances are encoded from their core family); the registry
+    classes walked through ``_fp_snapshot()``; ``Timestamp``, ``NativeHistogram`` and
+    ``BucketSpan`` for the parsers."""
+
+# --- parsers ------------------------------------------------------------------------------
+
+def text_string_to_metric_families(text: str) -> Tuple[List[Any], Optional[BaseException]]:
+    """prometheus_client's ``parser.text_string_to_metric_families``, parsed natively (GIL
+    released): the ``Metric`` families its generator would yield, in order, and the
+    exception it would raise after them (``None`` when the text parses).
+    ``fastprom.parser`` yields the families, then raises the exception."""
+
+def openmetrics_text_string_to_metric_families(text: str) -> Tuple[List[Any], Optional[BaseException]]:
+    """The same for ``openmetrics.parser.text_string_to_metric_families``: ``Metric``
+    families with ``Sample``, ``Exemplar``, ``Timestamp`` and ``NativeHistogram`` objects
+    as prometheus_client builds them, and the exception that ends them."""
 
 # --- metric bases ---------------------------------------------------------------------------
 

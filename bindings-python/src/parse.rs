@@ -1,0 +1,548 @@
+//! The text and OpenMetrics parsers: the core parses, with the GIL released, and this
+//! module turns its families into prometheus_client's objects.
+//!
+//! Each entry point returns `(families, error)`: every family prometheus_client's generator
+//! would yield, in order, then the exception it would raise after them (or `None`). The
+//! Python modules yield the families and then raise the error, so a consumer sees the same
+//! sequence as with prometheus_client's generators.
+//!
+//! Objects are built as prometheus_client builds them, without running Python code:
+//! `Metric` through `object.__new__` and its attributes in `__init__`'s order; `Sample`,
+//! `Exemplar`, `NativeHistogram` and `BucketSpan` (named tuples) as tuples of their type;
+//! `Timestamp` (OpenMetrics) through `object.__new__` with `sec` and `nsec`. Values are
+//! `int` where prometheus_client's `_parse_value` gives an `int` (see [`parse_lines`]),
+//! text-format timestamps are float seconds. Label names and repeated label values are
+//! shared between samples (strings are immutable, so nothing observable changes).
+
+use fastprom::model::{BucketSpan, Exemplar, MetricFamily, NativeHistogram, Sample, Timestamp};
+use fastprom::parse::{openmetrics, text};
+use fastprom::Error;
+use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyType};
+
+use crate::config;
+use crate::parse_errors;
+use crate::parse_lines::{self, Origin};
+
+/// Families, then the error that ends them.
+type Parsed = (Vec<MetricFamily>, Option<Error>);
+
+/// What the iterator of a streaming core parser gives before its first error.
+fn streamed(items: impl Iterator<Item = fastprom::Result<MetricFamily>>) -> Parsed {
+    let mut families = Vec::new();
+    for item in items {
+        match item {
+            Ok(f) => families.push(f),
+            Err(e) => return (families, Some(e)),
+        }
+    }
+    (families, None)
+}
+
+/// A core parse error as the exception prometheus_client raises (see [`parse_errors`]).
+fn to_py(py: Python<'_>, err: Error, om: bool) -> PyErr {
+    match err {
+        Error::Parse { msg, .. } => parse_errors::to_py(py, msg, om),
+        other => crate::errors::to_py(other),
+    }
+}
+
+/// `(families, error)` as Python objects; the families are consumed as they are built, so
+/// each sample's memory is released while it is still in cache.
+fn finish<'py>(
+    py: Python<'py>,
+    text: &str,
+    (families, error): Parsed,
+    origins: &[Origin],
+    om: bool,
+) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
+    let list = Builder::new(py, text)?.families(families, origins)?;
+    let error = error.map(|e| to_py(py, e, om).into_value(py).into_bound(py).into_any());
+    Ok((list, error))
+}
+
+/// prometheus_client's `parser.text_string_to_metric_families`, as `(families, error)`.
+#[pyfunction]
+fn text_string_to_metric_families<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyString>,
+) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
+    let s = text.to_str()?;
+    let (parsed, origins) = py.detach(|| {
+        let parsed = match text::text_string_to_metric_families(s) {
+            Ok(f) => (f, None),
+            Err(_) => streamed(text::parse_reader(s.as_bytes(), text::Mode::Lenient)),
+        };
+        let origins = parse_lines::text_origins(s, &parsed.0);
+        (parsed, origins)
+    });
+    finish(py, s, parsed, &origins, false)
+}
+
+/// prometheus_client's `openmetrics.parser.text_string_to_metric_families`, as
+/// `(families, error)`.
+#[pyfunction]
+fn openmetrics_text_string_to_metric_families<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyString>,
+) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
+    let s = text.to_str()?;
+    let (parsed, origins) = py.detach(|| {
+        let parsed = match openmetrics::parse_str(s) {
+            Ok(f) => (f, None),
+            Err(_) => streamed(openmetrics::parse_reader(s.as_bytes())),
+        };
+        let origins = parse_lines::openmetrics_origins(s, &parsed.0);
+        (parsed, origins)
+    });
+    finish(py, s, parsed, &origins, true)
+}
+
+/// Registers the parser functions.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(text_string_to_metric_families, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        openmetrics_text_string_to_metric_families,
+        m
+    )?)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the objects
+
+/// A new reference, or the pending Python exception.
+fn owned<'py>(py: Python<'py>, p: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: `p` is a new reference or NULL with an exception set; the GIL is held.
+    unsafe { Bound::from_owned_ptr_or_err(py, p) }
+}
+
+/// A `str` from UTF-8, copied straight into a compact ASCII string when it is ASCII.
+fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+    let len = s.len() as ffi::Py_ssize_t;
+    if s.is_ascii() {
+        // SAFETY: `PyUnicode_New(len, 127)` makes a compact ASCII string of `len` one-byte
+        // characters (NUL-terminated by CPython); exactly `len` ASCII bytes are written
+        // into its data before anyone else sees it.
+        unsafe {
+            let o = ffi::PyUnicode_New(len, 127);
+            if !o.is_null() {
+                std::ptr::copy_nonoverlapping(s.as_ptr(), ffi::PyUnicode_1BYTE_DATA(o), s.len());
+            }
+            owned(py, o)
+        }
+    } else {
+        // SAFETY: a valid UTF-8 buffer of `len` bytes.
+        owned(py, unsafe {
+            ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), len)
+        })
+    }
+}
+
+/// Whether the `str` object `o` (made by [`new_str`]) holds `s`.
+fn holds(o: &Bound<'_, PyAny>, s: &str) -> bool {
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: `o` is a live `str` made from UTF-8, so its UTF-8 form exists (for ASCII it
+    // is the string's own data); the pointer is valid for `len` bytes while `o` lives.
+    unsafe {
+        let p = ffi::PyUnicode_AsUTF8AndSize(o.as_ptr(), &mut len);
+        if p.is_null() {
+            ffi::PyErr_Clear();
+            return false;
+        }
+        len as usize == s.len()
+            && std::slice::from_raw_parts(p.cast::<u8>(), s.len()) == s.as_bytes()
+    }
+}
+
+/// Python's `int(tok)`, or `None` when `int()` refuses it (then it is a float).
+fn int_of<'py>(py: Python<'py>, tok: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let b = tok.as_bytes();
+    if tok.is_ascii() && b.len() <= 18 {
+        let (neg, digits) = match b.first() {
+            Some(b'-') => (true, &b[1..]),
+            Some(b'+') => (false, &b[1..]),
+            _ => (false, b),
+        };
+        let v = digits
+            .iter()
+            .fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'));
+        return Ok(Some(
+            (if neg { -v } else { v }).into_pyobject(py)?.into_any(),
+        ));
+    }
+    let s = new_str(py, tok)?;
+    // SAFETY: `s` is a live `str`; the GIL is held; the result is a new reference or NULL.
+    let r = unsafe { ffi::PyNumber_Long(s.as_ptr()) };
+    if r.is_null() {
+        // Beyond `int()`'s digit limit, or not digits after all: a float, as in Python.
+        let _ = PyErr::take(py);
+        return Ok(None);
+    }
+    owned(py, r).map(Some)
+}
+
+/// Strings reused across samples: the last value seen at each label position, and label
+/// and sample names (interned). Sharing equal strings changes nothing observable.
+#[derive(Default)]
+struct Cache<'py> {
+    names: Vec<Bound<'py, PyAny>>,
+    prev_names: Vec<Option<Bound<'py, PyAny>>>,
+    prev_values: Vec<Option<Bound<'py, PyAny>>>,
+    sample_name: Option<Bound<'py, PyAny>>,
+}
+
+/// The most names kept for reuse (label names and sample names).
+const NAME_CACHE: usize = 64;
+
+/// `slot` when it holds `s`, else a new string from `make`, kept in `slot`.
+fn reuse<'py>(
+    slot: &mut Option<Bound<'py, PyAny>>,
+    s: &str,
+    make: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(o) = slot {
+        if holds(o, s) {
+            return Ok(o.clone());
+        }
+    }
+    let o = make()?;
+    *slot = Some(o.clone());
+    Ok(o)
+}
+
+/// `slots[i]`, grown as needed.
+fn slot<'a, 'py>(
+    slots: &'a mut Vec<Option<Bound<'py, PyAny>>>,
+    i: usize,
+) -> &'a mut Option<Bound<'py, PyAny>> {
+    if slots.len() <= i {
+        slots.resize(i + 1, None);
+    }
+    &mut slots[i]
+}
+
+impl<'py> Cache<'py> {
+    /// An interned name.
+    fn name(&mut self, py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(o) = self.names.iter().find(|o| holds(o, s)) {
+            return Ok(o.clone());
+        }
+        let mut p = new_str(py, s)?.into_ptr();
+        // SAFETY: `p` is an owned reference to an exact `str`; interning may replace it
+        // with the interned object, transferring the reference.
+        unsafe { ffi::PyUnicode_InternInPlace(&mut p) };
+        let o = owned(py, p)?;
+        if self.names.len() < NAME_CACHE {
+            self.names.push(o.clone());
+        }
+        Ok(o)
+    }
+
+    fn label_name(&mut self, py: Python<'py>, i: usize, s: &str) -> PyResult<Bound<'py, PyAny>> {
+        let mut prev = slot(&mut self.prev_names, i).take();
+        let o = reuse(&mut prev, s, || self.name(py, s));
+        self.prev_names[i] = prev;
+        o
+    }
+
+    fn label_value(&mut self, py: Python<'py>, i: usize, s: &str) -> PyResult<Bound<'py, PyAny>> {
+        reuse(slot(&mut self.prev_values, i), s, || new_str(py, s))
+    }
+
+    fn sample_name(&mut self, py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+        let mut prev = self.sample_name.take();
+        let o = reuse(&mut prev, s, || self.name(py, s));
+        self.sample_name = prev;
+        o
+    }
+}
+
+/// Builds prometheus_client's objects for parsed families.
+struct Builder<'py, 'a> {
+    py: Python<'py>,
+    text: &'a str,
+    metric: Bound<'py, PyType>,
+    sample: Bound<'py, PyType>,
+    exemplar: Bound<'py, PyType>,
+    timestamp: Bound<'py, PyType>,
+    native: Bound<'py, PyType>,
+    span: Bound<'py, PyType>,
+    empty: Bound<'py, PyAny>,
+    cache: Cache<'py>,
+}
+
+/// A configured class, checked to be built the way [`Builder`] builds it: a plain class
+/// (`object.__new__`) or a named tuple (a tuple's layout).
+fn class<'py>(py: Python<'py>, field: &'static str, tuple: bool) -> PyResult<Bound<'py, PyType>> {
+    let cls = config::get(py, field)?.cast_into::<PyType>()?;
+    // SAFETY: reading the type slots of a live type object, and of the static base types.
+    let ok = unsafe {
+        let ty: *mut ffi::PyTypeObject = cls.as_ptr().cast();
+        if tuple {
+            let base = std::ptr::addr_of!(ffi::PyTuple_Type);
+            cls.is_subclass_of::<pyo3::types::PyTuple>()?
+                && (*ty).tp_basicsize == (*base).tp_basicsize
+                && (*ty).tp_itemsize == (*base).tp_itemsize
+        } else {
+            // CPython's `object_new`, inherited by classes that define no `__new__`.
+            let object_new = (*std::ptr::addr_of!(ffi::PyBaseObject_Type)).tp_new;
+            (*ty).tp_new.map(|f| f as usize) == object_new.map(|f| f as usize)
+        }
+    };
+    if !ok {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "fastprom._fastprom: {field} is not a {}",
+            if tuple { "named tuple" } else { "plain class" }
+        )));
+    }
+    Ok(cls)
+}
+
+impl<'py, 'a> Builder<'py, 'a> {
+    fn new(py: Python<'py>, text: &'a str) -> PyResult<Self> {
+        Ok(Self {
+            py,
+            text,
+            metric: class(py, "metric", false)?,
+            sample: class(py, "sample", true)?,
+            exemplar: class(py, "exemplar", true)?,
+            timestamp: class(py, "timestamp", false)?,
+            native: class(py, "native_histogram", true)?,
+            span: class(py, "bucket_span", true)?,
+            empty: pyo3::types::PyTuple::empty(py).into_any(),
+            cache: Cache::default(),
+        })
+    }
+
+    /// `object.__new__(cls)`.
+    fn instance(&self, cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+        // SAFETY: `object.__new__` called as from Python with a class and no arguments;
+        // the result is a new reference or NULL.
+        unsafe {
+            let new = (*std::ptr::addr_of!(ffi::PyBaseObject_Type))
+                .tp_new
+                .ok_or_else(|| PyValueError::new_err("object has no tp_new"))?;
+            owned(
+                self.py,
+                new(
+                    cls.as_ptr().cast(),
+                    self.empty.as_ptr(),
+                    std::ptr::null_mut(),
+                ),
+            )
+        }
+    }
+
+    /// `tuple.__new__(cls, items)` for a tuple subclass without `__dict__` (a named tuple).
+    fn tuple<const N: usize>(
+        &self,
+        cls: &Bound<'py, PyType>,
+        items: [Bound<'py, PyAny>; N],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // SAFETY: named tuples have the layout of a tuple (`__slots__ = ()`), so their
+        // `tp_alloc` gives a zeroed tuple of `N` items, each slot then set exactly once
+        // with an owned reference, as `tuple.__new__(cls, items)` does. A tuple holding
+        // no tracked object is untracked, as the collector would untrack it.
+        unsafe {
+            let ty: *mut ffi::PyTypeObject = cls.as_ptr().cast();
+            let alloc = (*ty).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+            let t = owned(self.py, alloc(ty, N as ffi::Py_ssize_t))?;
+            let mut atomic = true;
+            for (i, item) in items.into_iter().enumerate() {
+                let p = item.into_ptr();
+                atomic &= ffi::PyObject_IS_GC(p) == 0 || ffi::PyObject_GC_IsTracked(p) == 0;
+                ffi::PyTuple_SET_ITEM(t.as_ptr(), i as ffi::Py_ssize_t, p);
+            }
+            if atomic {
+                // What the collector does to such a tuple at its first pass.
+                ffi::PyObject_GC_UnTrack(t.as_ptr().cast());
+            }
+            Ok(t)
+        }
+    }
+
+    fn none(&self) -> Bound<'py, PyAny> {
+        self.py.None().into_bound(self.py)
+    }
+
+    fn families(
+        mut self,
+        families: Vec<MetricFamily>,
+        origins: &[Origin],
+    ) -> PyResult<Bound<'py, PyList>> {
+        let py = self.py;
+        let out = PyList::empty(py);
+        let mut k = 0;
+        for f in families {
+            let m = self.instance(&self.metric)?;
+            m.setattr(pyo3::intern!(py, "name"), new_str(py, &f.name)?)?;
+            m.setattr(pyo3::intern!(py, "documentation"), new_str(py, &f.help)?)?;
+            m.setattr(pyo3::intern!(py, "unit"), new_str(py, &f.unit)?)?;
+            m.setattr(
+                pyo3::intern!(py, "type"),
+                PyString::intern(py, f.metric_type.as_str()),
+            )?;
+            // SAFETY: a new list of `n` empty slots, each set exactly once below (a
+            // failure leaves NULL slots, which a list's deallocation skips).
+            let samples = owned(py, unsafe {
+                ffi::PyList_New(f.samples.len() as ffi::Py_ssize_t)
+            })?;
+            for (i, s) in f.samples.into_iter().enumerate() {
+                let o = origins.get(k).copied().unwrap_or_default();
+                k += 1;
+                let item = self.sample(&s, &o)?;
+                // SAFETY: `samples` is a list of `n` slots; slot `i` is set once.
+                unsafe {
+                    ffi::PyList_SET_ITEM(samples.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr())
+                };
+            }
+            m.setattr(pyo3::intern!(py, "samples"), samples)?;
+            out.append(m)?;
+        }
+        Ok(out)
+    }
+
+    fn labels(&mut self, labels: &[(String, String)]) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        // SAFETY: a new dict, filled through the C API with live keys and values.
+        unsafe {
+            let d = owned(py, ffi::PyDict_New())?;
+            for (i, (k, v)) in labels.iter().enumerate() {
+                let k = self.cache.label_name(py, i, k)?;
+                let v = self.cache.label_value(py, i, v)?;
+                if ffi::PyDict_SetItem(d.as_ptr(), k.as_ptr(), v.as_ptr()) != 0 {
+                    return Err(PyErr::fetch(py));
+                }
+            }
+            Ok(d)
+        }
+    }
+
+    /// A value: `int(text)` when the line's text is an integer, else the float.
+    fn value(&self, v: f64, text: Option<(usize, usize)>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some((a, b)) = text {
+            if let Some(i) = int_of(self.py, &self.text[a..b])? {
+                return Ok(i);
+            }
+        }
+        Ok(pyo3::types::PyFloat::new(self.py, v).into_any())
+    }
+
+    fn int(&self, v: i128) -> PyResult<Bound<'py, PyAny>> {
+        Ok(v.into_pyobject(self.py)?.into_any())
+    }
+
+    fn timestamp(&self, ts: Option<Timestamp>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match ts {
+            None => self.none(),
+            Some(Timestamp::Float(f)) => pyo3::types::PyFloat::new(py, f).into_any(),
+            Some(Timestamp::Int(i)) => self.int(i128::from(i))?,
+            Some(Timestamp::Exact { sec, nsec }) => {
+                let t = self.instance(&self.timestamp)?;
+                t.setattr(pyo3::intern!(py, "sec"), self.int(sec)?)?;
+                t.setattr(pyo3::intern!(py, "nsec"), self.int(i128::from(nsec))?)?;
+                t
+            }
+        })
+    }
+
+    fn exemplar(
+        &mut self,
+        e: &Exemplar,
+        text: Option<(usize, usize)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let labels = self.labels_fresh(&e.labels)?;
+        let value = self.value(e.value, text)?;
+        self.tuple(
+            &self.exemplar,
+            [labels, value, self.timestamp(e.timestamp)?],
+        )
+    }
+
+    /// Labels not shared with the series' position cache (exemplar labels).
+    fn labels_fresh(&mut self, labels: &[(String, String)]) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let d = pyo3::types::PyDict::new(py);
+        for (k, v) in labels {
+            d.set_item(self.cache.name(py, k)?, new_str(py, v)?)?;
+        }
+        Ok(d.into_any())
+    }
+
+    fn spans(&self, spans: &[BucketSpan]) -> PyResult<Bound<'py, PyAny>> {
+        if spans.is_empty() {
+            return Ok(self.none());
+        }
+        let items = spans
+            .iter()
+            .map(|s| {
+                self.tuple(
+                    &self.span,
+                    [
+                        self.int(i128::from(s.offset))?,
+                        self.int(i128::from(s.length))?,
+                    ],
+                )
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(pyo3::types::PyTuple::new(self.py, items)?.into_any())
+    }
+
+    fn deltas(&self, deltas: &[i64]) -> PyResult<Bound<'py, PyAny>> {
+        if deltas.is_empty() {
+            return Ok(self.none());
+        }
+        Ok(pyo3::types::PyTuple::new(self.py, deltas)?.into_any())
+    }
+
+    fn native(&self, n: &NativeHistogram) -> PyResult<Bound<'py, PyAny>> {
+        let float = |v: f64| pyo3::types::PyFloat::new(self.py, v).into_any();
+        self.tuple(
+            &self.native,
+            [
+                self.int(n.count_value as i128)?,
+                float(n.sum_value),
+                self.int(i128::from(n.schema))?,
+                float(n.zero_threshold),
+                self.int(n.zero_count as i128)?,
+                self.spans(&n.pos_spans)?,
+                self.spans(&n.neg_spans)?,
+                self.deltas(&n.pos_deltas)?,
+                self.deltas(&n.neg_deltas)?,
+                self.none(),
+            ],
+        )
+    }
+
+    fn sample(&mut self, s: &Sample, o: &Origin) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let name = self.cache.sample_name(py, &s.name)?;
+        if let Some(n) = &s.native_histogram {
+            let labels = if o.labels_none {
+                self.none()
+            } else {
+                self.labels(&s.labels)?
+            };
+            let (none1, none2, none3) = (self.none(), self.none(), self.none());
+            return self.tuple(
+                &self.sample,
+                [name, labels, none1, none2, none3, self.native(n)?],
+            );
+        }
+        let labels = self.labels(&s.labels)?;
+        let value = self.value(s.value, o.value)?;
+        let ts = self.timestamp(s.timestamp)?;
+        let exemplar = match &s.exemplar {
+            Some(e) => self.exemplar(e, o.exemplar)?,
+            None => self.none(),
+        };
+        self.tuple(
+            &self.sample,
+            [name, labels, value, ts, exemplar, self.none()],
+        )
+    }
+}
