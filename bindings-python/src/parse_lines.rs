@@ -19,6 +19,7 @@
 //! Samples whose value cannot come from `int()` (fractions, NaN) are not looked up.
 
 use fastprom::model::{MetricFamily, Sample};
+use fastprom::pystr::{lstrip as py_lstrip, strip as py_strip};
 
 /// Where the value of one sample came from: byte ranges into the parsed text.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,21 +30,6 @@ pub(crate) struct Origin {
     pub(crate) exemplar: Option<(usize, usize)>,
     /// A native-histogram sample whose labels prometheus_client leaves as `None`.
     pub(crate) labels_none: bool,
-}
-
-/// `str.isspace()`.
-fn is_py_space(c: char) -> bool {
-    matches!(c,
-        '\t'..='\r' | '\x1c'..='\x20' | '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}'
-        | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
-}
-
-fn py_strip(s: &str) -> &str {
-    s.trim_matches(is_py_space)
-}
-
-fn py_lstrip(s: &str) -> &str {
-    s.trim_start_matches(is_py_space)
 }
 
 /// `_next_unquoted_char(text, chs, start)` over bytes (`chs` is ASCII, never `"` or `\`).

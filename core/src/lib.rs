@@ -44,6 +44,7 @@ pub mod names;
 pub mod parse;
 pub mod push;
 mod pyrepr;
+pub mod pystr;
 pub mod registry;
 
 use std::sync::atomic::{AtomicBool, Ordering};

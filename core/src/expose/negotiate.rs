@@ -13,6 +13,7 @@
 use std::cmp::Ordering;
 
 use crate::names::EscapingScheme;
+use crate::pystr::{is_space as py_is_space, strip as py_strip};
 
 /// `Content-Type` of the Prometheus text format 0.0.4 (prometheus_client's
 /// `CONTENT_TYPE_PLAIN_0_0_4`); also the answer when nothing better was asked for.
@@ -167,30 +168,6 @@ fn concat(parts: &[&str]) -> String {
         out.push_str(part);
     }
     out
-}
-
-/// Python's `str.isspace()` for one character (Unicode 14, as in Python 3.11; the set has not
-/// changed in later Unicode versions).
-fn py_is_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t'..='\r'
-            | '\u{1c}'..='\u{20}'
-            | '\u{85}'
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-    )
-}
-
-/// Python's `s.strip()`.
-fn py_strip(s: &str) -> &str {
-    s.trim_matches(py_is_space)
 }
 
 /// The value of the first `;`-separated token of `entry` that reads `name=...`, as

@@ -41,6 +41,7 @@ use smallvec::SmallVec;
 use crate::error::{Error, Result};
 use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, Timestamp};
 use crate::names;
+use crate::pystr::{is_space as py_is_space, strip as py_strip};
 
 type Msg = String;
 type PResult<T> = std::result::Result<T, Msg>;
@@ -156,23 +157,6 @@ impl<R: BufRead> Iterator for OpenMetricsParser<R> {
 
 // ---------------------------------------------------------------------------------------
 // Python's character classes and number parsing.
-
-/// `str.isspace()` (and `\s` in a `str` regex).
-fn py_is_space(c: char) -> bool {
-    matches!(c,
-        '\t'..='\r' | '\x1c'..='\x1f' | ' ' | '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}'
-        | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
-}
-
-/// `str.strip()`.
-fn py_strip(s: &str) -> &str {
-    // Fast path: both ends are printable ASCII.
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&f), Some(&l)) if (0x21..0x7f).contains(&f) && (0x21..0x7f).contains(&l) => s,
-        _ => s.trim_matches(py_is_space),
-    }
-}
 
 /// Whether `s` is non-empty printable ASCII without `_`: `int()` and `float()` then need
 /// no Unicode transform, stripping or underscore handling.

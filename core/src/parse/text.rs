@@ -51,6 +51,7 @@ use smallvec::SmallVec;
 use crate::error::{Error, Result};
 use crate::model::{MetricFamily, MetricType, Sample, Timestamp};
 use crate::names;
+use crate::pystr::{lstrip as py_lstrip, strip as py_strip};
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
@@ -238,41 +239,6 @@ impl Engine {
             Self::Lenient(p) => p.finish(lineno, out),
             Self::Strict(p) => p.finish(lineno, out),
         }
-    }
-}
-
-/// Python's `str.isspace()`.
-fn is_py_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t'..='\r'
-            | '\x1c'..='\x20'
-            | '\u{85}'
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-    )
-}
-
-/// Python's `str.strip()`.
-fn py_strip(s: &str) -> &str {
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => s,
-        _ => s.trim_matches(is_py_space),
-    }
-}
-
-/// Python's `str.lstrip()`.
-fn py_lstrip(s: &str) -> &str {
-    match s.as_bytes().first() {
-        Some(&f) if f > b' ' && f < 0x80 => s,
-        _ => s.trim_start_matches(is_py_space),
     }
 }
 
