@@ -48,9 +48,7 @@ pub(crate) fn configure(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
     for (k, v) in kwargs.iter() {
         let k: String = k.extract()?;
         let Some(field) = FIELDS.iter().find(|f| **f == k) else {
-            return Err(PyTypeError::new_err(format!(
-                "configure() got an unexpected keyword argument '{k}'"
-            )));
+            return Err(PyTypeError::new_err(format!("configure() got an unexpected keyword argument '{k}'")));
         };
         map.insert(field, v.unbind());
     }
@@ -65,9 +63,7 @@ pub(crate) fn get<'py>(py: Python<'py>, field: &'static str) -> PyResult<Bound<'
         .as_ref()
         .and_then(|m| m.get(field))
         .map(|v| v.bind(py).clone())
-        .ok_or_else(|| {
-            PyRuntimeError::new_err(format!("fastprom._fastprom is not configured: {field}"))
-        })
+        .ok_or_else(|| PyRuntimeError::new_err(format!("fastprom._fastprom is not configured: {field}")))
 }
 
 /// Whether instances of `ty` may be encoded from their native family (cached per type).
@@ -77,9 +73,6 @@ pub(crate) fn native_ok(py: Python<'_>, ty: &Bound<'_, PyType>) -> PyResult<bool
         return Ok(*ok);
     }
     let ok = get(py, "native_ok")?.call1((ty,))?.is_truthy()?;
-    NATIVE_OK
-        .write()
-        .get_or_insert_with(HashMap::new)
-        .insert(key, (ty.clone().unbind(), ok));
+    NATIVE_OK.write().get_or_insert_with(HashMap::new).insert(key, (ty.clone().unbind(), ok));
     Ok(ok)
 }

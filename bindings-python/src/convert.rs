@@ -10,8 +10,8 @@
 //! families, for `collect()` of a native metric.
 
 use fastprom::model::{
-    BucketSpan, Exemplar, FamilyHeader, MetricFamily, MetricType, NativeHistogram, Sample,
-    SampleRef, Timestamp, Visitor,
+    BucketSpan, Exemplar, FamilyHeader, MetricFamily, MetricType, NativeHistogram, Sample, SampleRef, Timestamp,
+    Visitor,
 };
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
@@ -58,12 +58,7 @@ fn timestamp(ts: &Bound<'_, PyAny>) -> PyResult<Option<Timestamp>> {
 /// A label value as prometheus_client's escaper needs it: a `str`.
 fn label_value<'py>(v: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
     v.cast_into::<PyString>().map_err(|e| {
-        let ty = e
-            .into_inner()
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let ty = e.into_inner().get_type().name().map(|n| n.to_string()).unwrap_or_default();
         PyAttributeError::new_err(format!("'{ty}' object has no attribute 'replace'"))
     })
 }
@@ -71,12 +66,7 @@ fn label_value<'py>(v: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
 /// A label name: a `str`.
 fn label_name<'py>(k: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
     k.cast_into::<PyString>().map_err(|e| {
-        let ty = e
-            .into_inner()
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let ty = e.into_inner().get_type().name().map(|n| n.to_string()).unwrap_or_default();
         PyTypeError::new_err(format!("object of type '{ty}' has no len()"))
     })
 }
@@ -100,9 +90,7 @@ fn label_pairs<'py>(labels: &Bound<'py, PyAny>) -> PyResult<Pairs<'py>> {
 }
 
 fn owned_pairs(p: &Pairs<'_>) -> PyResult<Vec<(String, String)>> {
-    p.iter()
-        .map(|(k, v)| Ok((k.to_str()?.to_owned(), v.to_str()?.to_owned())))
-        .collect()
+    p.iter().map(|(k, v)| Ok((k.to_str()?.to_owned(), v.to_str()?.to_owned()))).collect()
 }
 
 fn exemplar(e: &Bound<'_, PyAny>) -> PyResult<Exemplar> {
@@ -112,11 +100,7 @@ fn exemplar(e: &Bound<'_, PyAny>) -> PyResult<Exemplar> {
         Ok(t) => timestamp(&t)?,
         Err(_) => None,
     };
-    Ok(Exemplar {
-        labels,
-        value,
-        timestamp: ts,
-    })
+    Ok(Exemplar { labels, value, timestamp: ts })
 }
 
 fn spans(v: &Bound<'_, PyAny>) -> PyResult<Vec<BucketSpan>> {
@@ -126,10 +110,7 @@ fn spans(v: &Bound<'_, PyAny>) -> PyResult<Vec<BucketSpan>> {
     v.try_iter()?
         .map(|s| {
             let s = s?;
-            Ok(BucketSpan {
-                offset: s.get_item(0)?.extract()?,
-                length: s.get_item(1)?.extract()?,
-            })
+            Ok(BucketSpan { offset: s.get_item(0)?.extract()?, length: s.get_item(1)?.extract()? })
         })
         .collect()
 }
@@ -146,10 +127,7 @@ fn native_histogram(nh: &Bound<'_, PyAny>) -> PyResult<NativeHistogram> {
     let exemplars = if exemplars.is_none() {
         Vec::new()
     } else {
-        exemplars
-            .try_iter()?
-            .map(|e| exemplar(&e?))
-            .collect::<PyResult<_>>()?
+        exemplars.try_iter()?.map(|e| exemplar(&e?)).collect::<PyResult<_>>()?
     };
     let count = field(nh, 0, "count_value")?;
     let zero_count = field(nh, 4, "zero_count")?;
@@ -170,24 +148,14 @@ fn native_histogram(nh: &Bound<'_, PyAny>) -> PyResult<NativeHistogram> {
 }
 
 fn sample<V: Visitor + ?Sized>(s: &Bound<'_, PyAny>, v: &mut V) -> PyResult<()> {
-    let name = field(s, 0, "name")?
-        .cast_into::<PyString>()
-        .map_err(PyErr::from)?;
+    let name = field(s, 0, "name")?.cast_into::<PyString>().map_err(PyErr::from)?;
     let pairs = label_pairs(&field(s, 1, "labels")?)?;
     let value = float(&field(s, 2, "value")?)?;
     let ts = timestamp(&field(s, 3, "timestamp")?)?;
     let ex = field(s, 4, "exemplar")?;
-    let ex = if !ex.is_none() && ex.is_truthy()? {
-        Some(exemplar(&ex)?)
-    } else {
-        None
-    };
+    let ex = if !ex.is_none() && ex.is_truthy()? { Some(exemplar(&ex)?) } else { None };
     let nh = field(s, 5, "native_histogram")?;
-    let nh = if !nh.is_none() && nh.is_truthy()? {
-        Some(native_histogram(&nh)?)
-    } else {
-        None
-    };
+    let nh = if !nh.is_none() && nh.is_truthy()? { Some(native_histogram(&nh)?) } else { None };
     let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::with_capacity(pairs.len());
     for (k, val) in &pairs {
         labels.push((k.to_str()?, val.to_str()?));
@@ -208,31 +176,14 @@ fn sample<V: Visitor + ?Sized>(s: &Bound<'_, PyAny>, v: &mut V) -> PyResult<()> 
 }
 
 fn metric_inner<V: Visitor + ?Sized>(m: &Bound<'_, PyAny>, v: &mut V) -> PyResult<()> {
-    let name = m
-        .getattr("name")?
-        .cast_into::<PyString>()
-        .map_err(PyErr::from)?;
-    let help = m
-        .getattr("documentation")?
-        .cast_into::<PyString>()
-        .map_err(PyErr::from)?;
-    let typ = m
-        .getattr("type")?
-        .cast_into::<PyString>()
-        .map_err(PyErr::from)?;
+    let name = m.getattr("name")?.cast_into::<PyString>().map_err(PyErr::from)?;
+    let help = m.getattr("documentation")?.cast_into::<PyString>().map_err(PyErr::from)?;
+    let typ = m.getattr("type")?.cast_into::<PyString>().map_err(PyErr::from)?;
     let unit = m.getattr("unit")?;
-    let unit = if unit.is_none() {
-        PyString::new(m.py(), "")
-    } else {
-        unit.cast_into::<PyString>().map_err(PyErr::from)?
-    };
+    let unit =
+        if unit.is_none() { PyString::new(m.py(), "") } else { unit.cast_into::<PyString>().map_err(PyErr::from)? };
     let metric_type = MetricType::from_name(typ.to_str()?).map_err(errors::to_py)?;
-    let header = FamilyHeader {
-        name: name.to_str()?,
-        help: help.to_str()?,
-        metric_type,
-        unit: unit.to_str()?,
-    };
+    let header = FamilyHeader { name: name.to_str()?, help: help.to_str()?, metric_type, unit: unit.to_str()? };
     v.family(&header).map_err(errors::to_py)?;
     for s in m.getattr("samples")?.try_iter()? {
         sample(&s?, v)?;
@@ -245,10 +196,7 @@ pub(crate) fn visit_metric<V: Visitor + ?Sized>(m: &Bound<'_, PyAny>, v: &mut V)
     metric_inner(m, v).inspect_err(|e| {
         let py = m.py();
         let val = e.value(py);
-        if let Ok(args) = val
-            .getattr("args")
-            .and_then(|a| a.cast_into::<PyTuple>().map_err(PyErr::from))
-        {
+        if let Ok(args) = val.getattr("args").and_then(|a| a.cast_into::<PyTuple>().map_err(PyErr::from)) {
             let mut items: Vec<Bound<'_, PyAny>> = args.iter().collect();
             if items.is_empty() {
                 items.push(PyString::new(py, "").into_any());
@@ -262,10 +210,7 @@ pub(crate) fn visit_metric<V: Visitor + ?Sized>(m: &Bound<'_, PyAny>, v: &mut V)
 }
 
 /// `tuple.__new__(cls, items)`: a `Sample` (a tuple subclass) without running Python code.
-fn tuple_of<'py>(
-    cls: &Bound<'py, PyAny>,
-    items: Vec<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
+fn tuple_of<'py>(cls: &Bound<'py, PyAny>, items: Vec<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
     let py = cls.py();
     let inner = PyTuple::new(py, items)?;
     let ty = cls.cast::<PyType>().map_err(PyErr::from)?;
@@ -281,11 +226,7 @@ fn tuple_of<'py>(
             .ok_or_else(|| PyTypeError::new_err("tuple has no tp_new"))?;
         Bound::from_owned_ptr_or_err(
             py,
-            new(
-                ty.as_ptr().cast::<ffi::PyTypeObject>(),
-                args.as_ptr(),
-                std::ptr::null_mut(),
-            ),
+            new(ty.as_ptr().cast::<ffi::PyTypeObject>(), args.as_ptr(), std::ptr::null_mut()),
         )
     }
 }
@@ -321,11 +262,7 @@ pub(crate) struct PyBuilder<'py> {
 impl<'py> PyBuilder<'py> {
     /// A builder using the configured `Metric` and `Sample` classes.
     pub(crate) fn new(py: Python<'py>) -> PyResult<Self> {
-        Ok(Self {
-            py,
-            metric_cls: config::get(py, "metric")?,
-            sample_cls: config::get(py, "sample")?,
-        })
+        Ok(Self { py, metric_cls: config::get(py, "metric")?, sample_cls: config::get(py, "sample")? })
     }
 
     /// A `Sample`; stateset values are `int`s, as prometheus_client's Enum gives them.
@@ -359,13 +296,8 @@ impl<'py> PyBuilder<'py> {
     pub(crate) fn metrics(&self, families: &[MetricFamily]) -> PyResult<Py<PyList>> {
         let out = PyList::empty(self.py);
         for f in families {
-            let m = self
-                .metric_cls
-                .call1((&f.name, &f.help, f.metric_type.as_str(), &f.unit))?;
-            let list = m
-                .getattr("samples")?
-                .cast_into::<PyList>()
-                .map_err(PyErr::from)?;
+            let m = self.metric_cls.call1((&f.name, &f.help, f.metric_type.as_str(), &f.unit))?;
+            let list = m.getattr("samples")?.cast_into::<PyList>().map_err(PyErr::from)?;
             let ints = f.metric_type == MetricType::StateSet;
             for s in &f.samples {
                 list.append(self.sample(s, ints)?)?;
@@ -378,11 +310,7 @@ impl<'py> PyBuilder<'py> {
     /// The samples of one family, as a tuple (`_child_samples()`).
     pub(crate) fn samples(&self, family: &MetricFamily) -> PyResult<Py<PyTuple>> {
         let ints = family.metric_type == MetricType::StateSet;
-        let items = family
-            .samples
-            .iter()
-            .map(|s| self.sample(s, ints))
-            .collect::<PyResult<Vec<_>>>()?;
+        let items = family.samples.iter().map(|s| self.sample(s, ints)).collect::<PyResult<Vec<_>>>()?;
         Ok(PyTuple::new(self.py, items)?.unbind())
     }
 }

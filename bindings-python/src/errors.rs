@@ -38,9 +38,7 @@ pub(crate) fn to_py(err: Error) -> PyErr {
     }
     match err {
         Error::NotRegistered => PyKeyError::new_err(err.to_string()),
-        Error::Encode(msg) if msg == "cannot convert float infinity to integer" => {
-            PyOverflowError::new_err(msg)
-        }
+        Error::Encode(msg) if msg == "cannot convert float infinity to integer" => PyOverflowError::new_err(msg),
         other => PyValueError::new_err(other.to_string()),
     }
 }

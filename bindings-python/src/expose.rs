@@ -13,9 +13,7 @@ use crate::errors;
 /// content_type)`, kind `"text"` or `"openmetrics"`.
 #[pyfunction]
 #[pyo3(signature = (accept_header=None))]
-fn choose_encoder_info(
-    accept_header: Option<&str>,
-) -> (&'static str, &'static str, String, String) {
+fn choose_encoder_info(accept_header: Option<&str>) -> (&'static str, &'static str, String, String) {
     let n = negotiate::negotiate(accept_header);
     let (kind, version) = match n.format {
         Format::Text004 => ("text", "0.0.4".to_owned()),
@@ -58,22 +56,11 @@ fn push_request<'py>(
         "PUT" => PushMethod::Put,
         "POST" => PushMethod::Post,
         "DELETE" => PushMethod::Delete,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "Unsupported method: {other}"
-            )))
-        }
+        other => return Err(PyValueError::new_err(format!("Unsupported method: {other}"))),
     };
-    let compression = compression
-        .map(Compression::from_name)
-        .transpose()
-        .map_err(errors::to_py)?;
-    let key: Vec<(&str, &str)> = grouping_key
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let req =
-        push::push_request(method, gateway, job, &key, body, compression).map_err(errors::to_py)?;
+    let compression = compression.map(Compression::from_name).transpose().map_err(errors::to_py)?;
+    let key: Vec<(&str, &str)> = grouping_key.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let req = push::push_request(method, gateway, job, &key, body, compression).map_err(errors::to_py)?;
     Ok((req.url, req.headers, PyBytes::new(py, &req.body)))
 }
 

@@ -103,10 +103,7 @@ fn openmetrics_text_string_to_metric_families<'py>(
 /// Registers the parser functions.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text_string_to_metric_families, m)?)?;
-    m.add_function(wrap_pyfunction!(
-        openmetrics_text_string_to_metric_families,
-        m
-    )?)?;
+    m.add_function(wrap_pyfunction!(openmetrics_text_string_to_metric_families, m)?)?;
     Ok(())
 }
 
@@ -135,9 +132,7 @@ fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
         }
     } else {
         // SAFETY: a valid UTF-8 buffer of `len` bytes.
-        owned(py, unsafe {
-            ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), len)
-        })
+        owned(py, unsafe { ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), len) })
     }
 }
 
@@ -152,8 +147,7 @@ fn holds(o: &Bound<'_, PyAny>, s: &str) -> bool {
             ffi::PyErr_Clear();
             return false;
         }
-        len as usize == s.len()
-            && std::slice::from_raw_parts(p.cast::<u8>(), s.len()) == s.as_bytes()
+        len as usize == s.len() && std::slice::from_raw_parts(p.cast::<u8>(), s.len()) == s.as_bytes()
     }
 }
 
@@ -166,12 +160,8 @@ fn int_of<'py>(py: Python<'py>, tok: &str) -> PyResult<Option<Bound<'py, PyAny>>
             Some(b'+') => (false, &b[1..]),
             _ => (false, b),
         };
-        let v = digits
-            .iter()
-            .fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'));
-        return Ok(Some(
-            (if neg { -v } else { v }).into_pyobject(py)?.into_any(),
-        ));
+        let v = digits.iter().fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'));
+        return Ok(Some((if neg { -v } else { v }).into_pyobject(py)?.into_any()));
     }
     let s = new_str(py, tok)?;
     // SAFETY: `s` is a live `str`; the GIL is held; the result is a new reference or NULL.
@@ -214,10 +204,7 @@ fn reuse<'py>(
 }
 
 /// `slots[i]`, grown as needed.
-fn slot<'a, 'py>(
-    slots: &'a mut Vec<Option<Bound<'py, PyAny>>>,
-    i: usize,
-) -> &'a mut Option<Bound<'py, PyAny>> {
+fn slot<'a, 'py>(slots: &'a mut Vec<Option<Bound<'py, PyAny>>>, i: usize) -> &'a mut Option<Bound<'py, PyAny>> {
     if slots.len() <= i {
         slots.resize(i + 1, None);
     }
@@ -325,14 +312,7 @@ impl<'py, 'a> Builder<'py, 'a> {
             let new = (*std::ptr::addr_of!(ffi::PyBaseObject_Type))
                 .tp_new
                 .ok_or_else(|| PyValueError::new_err("object has no tp_new"))?;
-            owned(
-                self.py,
-                new(
-                    cls.as_ptr().cast(),
-                    self.empty.as_ptr(),
-                    std::ptr::null_mut(),
-                ),
-            )
+            owned(self.py, new(cls.as_ptr().cast(), self.empty.as_ptr(), std::ptr::null_mut()))
         }
     }
 
@@ -368,11 +348,7 @@ impl<'py, 'a> Builder<'py, 'a> {
         self.py.None().into_bound(self.py)
     }
 
-    fn families(
-        mut self,
-        families: Vec<MetricFamily>,
-        origins: &[Origin],
-    ) -> PyResult<Bound<'py, PyList>> {
+    fn families(mut self, families: Vec<MetricFamily>, origins: &[Origin]) -> PyResult<Bound<'py, PyList>> {
         let py = self.py;
         let out = PyList::empty(py);
         let mut k = 0;
@@ -381,23 +357,16 @@ impl<'py, 'a> Builder<'py, 'a> {
             m.setattr(pyo3::intern!(py, "name"), new_str(py, &f.name)?)?;
             m.setattr(pyo3::intern!(py, "documentation"), new_str(py, &f.help)?)?;
             m.setattr(pyo3::intern!(py, "unit"), new_str(py, &f.unit)?)?;
-            m.setattr(
-                pyo3::intern!(py, "type"),
-                PyString::intern(py, f.metric_type.as_str()),
-            )?;
+            m.setattr(pyo3::intern!(py, "type"), PyString::intern(py, f.metric_type.as_str()))?;
             // SAFETY: a new list of `n` empty slots, each set exactly once below (a
             // failure leaves NULL slots, which a list's deallocation skips).
-            let samples = owned(py, unsafe {
-                ffi::PyList_New(f.samples.len() as ffi::Py_ssize_t)
-            })?;
+            let samples = owned(py, unsafe { ffi::PyList_New(f.samples.len() as ffi::Py_ssize_t) })?;
             for (i, s) in f.samples.into_iter().enumerate() {
                 let o = origins.get(k).copied().unwrap_or_default();
                 k += 1;
                 let item = self.sample(&s, &o)?;
                 // SAFETY: `samples` is a list of `n` slots; slot `i` is set once.
-                unsafe {
-                    ffi::PyList_SET_ITEM(samples.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr())
-                };
+                unsafe { ffi::PyList_SET_ITEM(samples.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr()) };
             }
             m.setattr(pyo3::intern!(py, "samples"), samples)?;
             out.append(m)?;
@@ -450,17 +419,10 @@ impl<'py, 'a> Builder<'py, 'a> {
         })
     }
 
-    fn exemplar(
-        &mut self,
-        e: &Exemplar,
-        text: Option<(usize, usize)>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn exemplar(&mut self, e: &Exemplar, text: Option<(usize, usize)>) -> PyResult<Bound<'py, PyAny>> {
         let labels = self.labels_fresh(&e.labels)?;
         let value = self.value(e.value, text)?;
-        self.tuple(
-            &self.exemplar,
-            [labels, value, self.timestamp(e.timestamp)?],
-        )
+        self.tuple(&self.exemplar, [labels, value, self.timestamp(e.timestamp)?])
     }
 
     /// Labels not shared with the series' position cache (exemplar labels).
@@ -479,15 +441,7 @@ impl<'py, 'a> Builder<'py, 'a> {
         }
         let items = spans
             .iter()
-            .map(|s| {
-                self.tuple(
-                    &self.span,
-                    [
-                        self.int(i128::from(s.offset))?,
-                        self.int(i128::from(s.length))?,
-                    ],
-                )
-            })
+            .map(|s| self.tuple(&self.span, [self.int(i128::from(s.offset))?, self.int(i128::from(s.length))?]))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(pyo3::types::PyTuple::new(self.py, items)?.into_any())
     }
@@ -522,16 +476,9 @@ impl<'py, 'a> Builder<'py, 'a> {
         let py = self.py;
         let name = self.cache.sample_name(py, &s.name)?;
         if let Some(n) = &s.native_histogram {
-            let labels = if o.labels_none {
-                self.none()
-            } else {
-                self.labels(&s.labels)?
-            };
+            let labels = if o.labels_none { self.none() } else { self.labels(&s.labels)? };
             let (none1, none2, none3) = (self.none(), self.none(), self.none());
-            return self.tuple(
-                &self.sample,
-                [name, labels, none1, none2, none3, self.native(n)?],
-            );
+            return self.tuple(&self.sample, [name, labels, none1, none2, none3, self.native(n)?]);
         }
         let labels = self.labels(&s.labels)?;
         let value = self.value(s.value, o.value)?;
@@ -540,9 +487,6 @@ impl<'py, 'a> Builder<'py, 'a> {
             Some(e) => self.exemplar(e, o.exemplar)?,
             None => self.none(),
         };
-        self.tuple(
-            &self.sample,
-            [name, labels, value, ts, exemplar, self.none()],
-        )
+        self.tuple(&self.sample, [name, labels, value, ts, exemplar, self.none()])
     }
 }

@@ -19,9 +19,7 @@
 //! `ValueError()`, `float()` of a slice cut at the wrong place), the core's own message is
 //! kept; docs/compatibility.md lists those cases.
 
-use pyo3::exceptions::{
-    PyAttributeError, PyIndexError, PyKeyError, PyOverflowError, PyTypeError, PyValueError,
-};
+use pyo3::exceptions::{PyAttributeError, PyIndexError, PyKeyError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -40,11 +38,8 @@ const LABEL_REASONS: &[&str] = &[
 ];
 
 /// Name-validation reasons, followed by the name.
-const LABEL_REASON_PREFIXES: &[&str] = &[
-    "invalid metric name ",
-    "Invalid label metric name: ",
-    "Reserved label metric name: ",
-];
+const LABEL_REASON_PREFIXES: &[&str] =
+    &["invalid metric name ", "Invalid label metric name: ", "Reserved label metric name: "];
 
 /// `_parse_nh_struct`'s field pattern.
 const NH_ITEM: &str = r"(\w+):\s*([^,}]+)";
@@ -63,32 +58,24 @@ fn translate(py: Python<'_>, msg: &str, om: bool) -> PyResult<Option<PyErr>> {
         return Ok(Some(PyIndexError::new_err(msg.to_owned())));
     }
     if msg == "Timestamps of different types cannot be compared" {
-        return Ok(Some(PyAttributeError::new_err(
-            "'float' object has no attribute 'sec'",
-        )));
+        return Ok(Some(PyAttributeError::new_err("'float' object has no attribute 'sec'")));
     }
     if !om {
         return Ok(None);
     }
     if msg.starts_with("int too large to convert to float: ") {
         // `math.isnan()` of a huge int raises before prometheus_client adds the line.
-        return Ok(Some(PyOverflowError::new_err(
-            "int too large to convert to float",
-        )));
+        return Ok(Some(PyOverflowError::new_err("int too large to convert to float")));
     }
     if msg.starts_with("must be real number, not NoneType: ") {
         // `math.isnan(None)` for a suffixed native-histogram sample.
-        return Ok(Some(PyTypeError::new_err(
-            "must be real number, not NoneType",
-        )));
+        return Ok(Some(PyTypeError::new_err("must be real number, not NoneType")));
     }
     if let Some(rest) = msg.strip_prefix("Invalid labels: ") {
         return Ok(invalid_labels(rest));
     }
     if let Some(rest) = msg.strip_prefix("invalid metric name: ") {
-        return Ok(Some(PyValueError::new_err(format!(
-            "invalid metric name:{rest}"
-        ))));
+        return Ok(Some(PyValueError::new_err(format!("invalid metric name:{rest}"))));
     }
     for prefix in [
         "the sample name of a native histogram with labels should have no suffixes",
@@ -100,14 +87,8 @@ fn translate(py: Python<'_>, msg: &str, om: bool) -> PyResult<Option<PyErr>> {
     }
     for (prefix, conv) in [
         ("native histogram without ", None),
-        (
-            "invalid literal for int() in native histogram ",
-            Some("int"),
-        ),
-        (
-            "could not convert string to float in native histogram ",
-            Some("float"),
-        ),
+        ("invalid literal for int() in native histogram ", Some("int")),
+        ("could not convert string to float in native histogram ", Some("float")),
     ] {
         if let Some((key, text)) = msg.strip_prefix(prefix).and_then(|r| r.split_once(": ")) {
             return native_struct(py, key, text, conv);
@@ -119,9 +100,7 @@ fn translate(py: Python<'_>, msg: &str, om: bool) -> PyResult<Option<PyErr>> {
     if let Some(v) = msg.strip_prefix("could not convert string to float: ") {
         if str_literal(py, v)?.is_none() {
             let repr = PyString::new(py, v).repr()?;
-            return Ok(Some(PyValueError::new_err(format!(
-                "could not convert string to float: {repr}"
-            ))));
+            return Ok(Some(PyValueError::new_err(format!("could not convert string to float: {repr}"))));
         }
     }
     Ok(None)
@@ -132,16 +111,12 @@ fn invalid_labels(rest: &str) -> Option<PyErr> {
     let body = rest.strip_suffix(')')?;
     for (p, _) in body.match_indices(" (") {
         let reason = &body[p + 2..];
-        let known = LABEL_REASONS.contains(&reason)
-            || LABEL_REASON_PREFIXES.iter().any(|x| reason.starts_with(x));
+        let known = LABEL_REASONS.contains(&reason) || LABEL_REASON_PREFIXES.iter().any(|x| reason.starts_with(x));
         if known {
             if reason == "string index out of range" {
                 return Some(PyIndexError::new_err(reason.to_owned()));
             }
-            return Some(PyValueError::new_err(format!(
-                "Invalid labels: {}",
-                &body[..p]
-            )));
+            return Some(PyValueError::new_err(format!("Invalid labels: {}", &body[..p])));
         }
     }
     None
@@ -169,16 +144,8 @@ fn timestamp(py: Python<'_>, repr: &str) -> PyResult<Option<PyErr>> {
 
 /// The exception `_parse_nh_struct` raises for field `key` of `text`: `KeyError` when
 /// the field is missing, else `int()`'s or `float()`'s error.
-fn native_struct(
-    py: Python<'_>,
-    key: &str,
-    text: &str,
-    conv: Option<&str>,
-) -> PyResult<Option<PyErr>> {
-    let found = py
-        .import("re")?
-        .getattr("findall")?
-        .call1((NH_ITEM, text))?;
+fn native_struct(py: Python<'_>, key: &str, text: &str, conv: Option<&str>) -> PyResult<Option<PyErr>> {
+    let found = py.import("re")?.getattr("findall")?.call1((NH_ITEM, text))?;
     let items = PyDict::new(py);
     for pair in found.try_iter()? {
         let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;

@@ -39,11 +39,7 @@ fn next_unquoted(b: &[u8], chs: &[u8], start: usize) -> Option<usize> {
             return next_unquoted_plain(b, *ch, start);
         }
     }
-    let mut run = b[..start.min(b.len())]
-        .iter()
-        .rev()
-        .take_while(|&&c| c == b'\\')
-        .count();
+    let mut run = b[..start.min(b.len())].iter().rev().take_while(|&&c| c == b'\\').count();
     let mut in_quotes = false;
     for (i, &c) in b.iter().enumerate().skip(start) {
         if c == b'\\' {
@@ -80,10 +76,7 @@ fn next_unquoted_plain(b: &[u8], ch: u8, start: usize) -> Option<usize> {
 /// Whether `" # "` occurs in `b`.
 fn has_space_hash_space(b: &[u8]) -> bool {
     let mut from = 0;
-    while let Some(p) = b
-        .get(from..)
-        .and_then(|r| r.iter().position(|&c| c == b'#'))
-    {
+    while let Some(p) = b.get(from..).and_then(|r| r.iter().position(|&c| c == b'#')) {
         let i = from + p;
         if i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' ') {
             return true;
@@ -95,10 +88,7 @@ fn has_space_hash_space(b: &[u8]) -> bool {
 
 /// `text[pos + 1:]` in characters, from the character at byte `pos`.
 fn after_char(text: &str, pos: usize) -> usize {
-    text[pos..]
-        .chars()
-        .next()
-        .map_or(text.len(), |c| pos + c.len_utf8())
+    text[pos..].chars().next().map_or(text.len(), |c| pos + c.len_utf8())
 }
 
 /// Whether `int()` may take `tok`: ASCII `[+-]?[0-9]+`, or any non-ASCII text (Unicode
@@ -134,8 +124,7 @@ fn same_value(a: f64, b: f64) -> bool {
 /// The lines of `text` as prometheus_client's `StringIO` iteration gives them, without
 /// their `\n`.
 fn lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive('\n')
-        .map(|l| l.strip_suffix('\n').unwrap_or(l))
+    text.split_inclusive('\n').map(|l| l.strip_suffix('\n').unwrap_or(l))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -160,10 +149,7 @@ fn text_value(t: &str) -> &str {
     };
     let s = py_lstrip(remaining);
     let sep = if s.contains(' ') { ' ' } else { '\t' };
-    s.split(sep)
-        .map(py_strip)
-        .find(|v| !v.is_empty())
-        .unwrap_or("")
+    s.split(sep).map(py_strip).find(|v| !v.is_empty()).unwrap_or("")
 }
 
 /// The usual line, `name value` or `name{labels} value` with one blank in all (no tab,
@@ -186,9 +172,7 @@ pub(crate) fn text_origins(text: &str, families: &[MetricFamily]) -> Vec<Origin>
     let total: usize = families.iter().map(|f| f.samples.len()).sum();
     let mut out = Vec::with_capacity(total);
     let samples = families.iter().flat_map(|f| f.samples.iter());
-    let sample_lines = lines(text)
-        .map(py_strip)
-        .filter(|t| !t.is_empty() && !t.starts_with('#'));
+    let sample_lines = lines(text).map(py_strip).filter(|t| !t.is_empty() && !t.starts_with('#'));
     for (s, t) in samples.zip(sample_lines) {
         if !may_be_int(s.value) {
             out.push(Origin::default());
@@ -196,10 +180,7 @@ pub(crate) fn text_origins(text: &str, families: &[MetricFamily]) -> Vec<Origin>
         }
         let tok = text_value(t);
         let value = range_of(text, tok).filter(|_| value_fits(s, tok));
-        out.push(Origin {
-            value,
-            ..Origin::default()
-        });
+        out.push(Origin { value, ..Origin::default() });
     }
     out.resize(total, Origin::default());
     out
@@ -250,22 +231,13 @@ fn om_line(t: &str) -> OmLine<'_> {
             Some(ls) => (&t[..ls], t.get(ls + 1..v - 2)),
             None => (&t[..v - 1], None),
         };
-        return OmLine {
-            name,
-            labels,
-            value: &t[v..],
-            rest: None,
-        };
+        return OmLine { name, labels, value: &t[v..], rest: None };
     }
     let (name, labels, rest) = match next_unquoted(b, b"{", 0) {
         Some(ls) if !has_space_hash_space(&b[..ls]) => match next_unquoted(b, b"}", 0) {
             Some(le) => {
                 let p = after_char(t, le);
-                let rest = if p < t.len() {
-                    &t[after_char(t, p)..]
-                } else {
-                    ""
-                };
+                let rest = if p < t.len() { &t[after_char(t, p)..] } else { "" };
                 (&t[..ls], t.get(ls + 1..le), rest)
             }
             None => (&t[..ls], None, &t[after_char(t, 0)..]),
@@ -279,12 +251,7 @@ fn om_line(t: &str) -> OmLine<'_> {
         Some((v, r)) => (v, Some(r)),
         None => (rest, None),
     };
-    OmLine {
-        name,
-        labels,
-        value,
-        rest,
-    }
+    OmLine { name, labels, value, rest }
 }
 
 /// Whether line `l` may be the one that gave `s` (used only when the parser dropped lines
@@ -297,9 +264,7 @@ fn om_line_may_give(l: &OmLine<'_>, s: &Sample) -> bool {
     if !l.name.is_empty() && !l.name.contains('"') && l.name != s.name {
         return false;
     }
-    let ts = l
-        .rest
-        .map_or("", |r| r.split([' ', '#']).next().unwrap_or(""));
+    let ts = l.rest.map_or("", |r| r.split([' ', '#']).next().unwrap_or(""));
     match (s.timestamp, ts) {
         (None, "") => {}
         (None, _) | (Some(_), "") => return false,
@@ -310,9 +275,7 @@ fn om_line_may_give(l: &OmLine<'_>, s: &Sample) -> bool {
         }
     }
     let text = l.labels.unwrap_or("");
-    s.labels
-        .iter()
-        .all(|(_, v)| v.contains(['\\', '"', '\n']) || text.contains(v.as_str()))
+    s.labels.iter().all(|(_, v)| v.contains(['\\', '"', '\n']) || text.contains(v.as_str()))
 }
 
 /// The exemplar value of `_parse_remaining_text`'s state machine, over the text after the
@@ -363,10 +326,8 @@ fn om_exemplar_value(t: &str) -> Option<&str> {
 pub(crate) fn openmetrics_origins(text: &str, families: &[MetricFamily]) -> Vec<Origin> {
     let total: usize = families.iter().map(|f| f.samples.len()).sum();
     let mut out = Vec::with_capacity(total);
-    let sample_lines: Vec<&str> = lines(text)
-        .take_while(|l| *l != "# EOF")
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+    let sample_lines: Vec<&str> =
+        lines(text).take_while(|l| *l != "# EOF").filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     let samples = families.iter().flat_map(|f| f.samples.iter());
     if sample_lines.len() == total {
         // No line was dropped: the n-th line gave the n-th sample.
@@ -404,10 +365,7 @@ fn om_origin(text: &str, s: &Sample, t: &str, check: bool) -> Option<Origin> {
             None if check => return None,
             None => false,
         };
-        return Some(Origin {
-            labels_none: s.labels.is_empty() && !named_labels,
-            ..Origin::default()
-        });
+        return Some(Origin { labels_none: s.labels.is_empty() && !named_labels, ..Origin::default() });
     }
     if !check && s.exemplar.is_none() && !may_be_int(s.value) {
         return Some(Origin::default());
@@ -422,11 +380,7 @@ fn om_origin(text: &str, s: &Sample, t: &str, check: bool) -> Option<Origin> {
             .and_then(|v| range_of(text, v)),
         _ => None,
     };
-    Some(Origin {
-        value: range_of(text, l.value).filter(|_| value_fits(s, l.value)),
-        exemplar,
-        labels_none: false,
-    })
+    Some(Origin { value: range_of(text, l.value).filter(|_| value_fits(s, l.value)), exemplar, labels_none: false })
 }
 
 #[cfg(test)]

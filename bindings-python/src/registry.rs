@@ -16,9 +16,7 @@ use fastprom::registry::NameFilter;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use crate::metrics::{
-    AnyFamily, CounterBase, EnumBase, GaugeBase, HistogramBase, InfoBase, Native, SummaryBase,
-};
+use crate::metrics::{AnyFamily, CounterBase, EnumBase, GaugeBase, HistogramBase, InfoBase, Native, SummaryBase};
 use crate::{config, convert, errors};
 
 /// A visitor the walk can hand native families to.
@@ -93,21 +91,14 @@ fn native_family(obj: &Bound<'_, PyAny>) -> PyResult<Option<AnyFamily>> {
     Ok(None)
 }
 
-type Snapshot<'py> = (
-    Bound<'py, PyAny>,
-    Vec<Bound<'py, PyAny>>,
-    Option<HashSet<String>>,
-);
+type Snapshot<'py> = (Bound<'py, PyAny>, Vec<Bound<'py, PyAny>>, Option<HashSet<String>>);
 
 /// `registry._fp_snapshot()` for fastprom's registries: (target info metric or `None`,
 /// collectors in collection order, the restricted names or `None`); `None` when the
 /// registry's `collect` is overridden.
 fn snapshot<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Snapshot<'py>>> {
     let py = obj.py();
-    let types = PyTuple::new(
-        py,
-        [config::get(py, "registry")?, config::get(py, "restricted")?],
-    )?;
+    let types = PyTuple::new(py, [config::get(py, "registry")?, config::get(py, "restricted")?])?;
     if !obj.is_instance(&types)? {
         return Ok(None);
     }
@@ -115,11 +106,8 @@ fn snapshot<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Snapshot<'py>>> {
     if snap.is_none() {
         return Ok(None);
     }
-    let (target, collectors, names): (
-        Bound<'py, PyAny>,
-        Vec<Bound<'py, PyAny>>,
-        Option<HashSet<String>>,
-    ) = snap.extract()?;
+    let (target, collectors, names): (Bound<'py, PyAny>, Vec<Bound<'py, PyAny>>, Option<HashSet<String>>) =
+        snap.extract()?;
     Ok(Some((target, collectors, names)))
 }
 
@@ -132,11 +120,7 @@ fn flush<S: Sink>(py: Python<'_>, sink: &mut S, pending: &mut Vec<AnyFamily>) ->
     errors::check(r)
 }
 
-fn walk<S: Sink>(
-    obj: &Bound<'_, PyAny>,
-    sink: &mut S,
-    pending: &mut Vec<AnyFamily>,
-) -> PyResult<()> {
+fn walk<S: Sink>(obj: &Bound<'_, PyAny>, sink: &mut S, pending: &mut Vec<AnyFamily>) -> PyResult<()> {
     let py = obj.py();
     if let Some(f) = native_family(obj)? {
         pending.push(f);
@@ -186,10 +170,7 @@ fn encode<S: Sink>(registry: &Bound<'_, PyAny>, sink: &mut S) -> PyResult<()> {
 /// (prometheus_client's `exposition.generate_latest`).
 #[pyfunction]
 #[pyo3(signature = (registry, escaping="underscores"))]
-fn generate_text<'py>(
-    registry: &Bound<'py, PyAny>,
-    escaping: &str,
-) -> PyResult<Bound<'py, PyBytes>> {
+fn generate_text<'py>(registry: &Bound<'py, PyAny>, escaping: &str) -> PyResult<Bound<'py, PyBytes>> {
     let mut enc = TextEncoder::new(convert::escaping(escaping));
     encode(registry, &mut enc)?;
     Ok(PyBytes::new(registry.py(), &enc.into_bytes()))

@@ -52,10 +52,8 @@ fn lookup_setup() -> Lookup {
     let p = prometheus::IntCounterVec::new(prometheus::Opts::new("req", "h"), &names).unwrap();
     let pc = PcFamily::<PcLabels, PcCounter>::default();
     let keys: Vec<[String; 3]> = (0..CHILDREN).map(label_values).collect();
-    let pc_keys: Vec<PcLabels> = keys
-        .iter()
-        .map(|k| names.iter().zip(k.iter()).map(|(n, v)| ((*n).to_owned(), v.clone())).collect())
-        .collect();
+    let pc_keys: Vec<PcLabels> =
+        keys.iter().map(|k| names.iter().zip(k.iter()).map(|(n, v)| ((*n).to_owned(), v.clone())).collect()).collect();
     for (k, pk) in keys.iter().zip(&pc_keys) {
         let r = [k[0].as_str(), k[1].as_str(), k[2].as_str()];
         fp.labels(&r).unwrap().inc();
@@ -187,9 +185,9 @@ fn histogram_observe(c: &mut Criterion) {
             black_box(&fh).observe(v)
         })
     });
-    let ph = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new("h", "h").buckets(
-        fastprom::metrics::DEFAULT_BUCKETS.to_vec(),
-    ))
+    let ph = prometheus::Histogram::with_opts(
+        prometheus::HistogramOpts::new("h", "h").buckets(fastprom::metrics::DEFAULT_BUCKETS.to_vec()),
+    )
     .unwrap();
     g.bench_function("prometheus", |b| {
         b.iter(|| {
@@ -231,7 +229,9 @@ fn encode_counters(c: &mut Criterion) {
         let pk: PcLabels = names.iter().zip(k.iter()).map(|(a, b)| ((*a).to_owned(), b.clone())).collect();
         pc.get_or_create(&pk).inc_by(i as f64);
     }
-    g.bench_function("fastprom", |b| b.iter(|| fastprom::expose::encode_text(&reg, EscapingScheme::Underscores).unwrap()));
+    g.bench_function("fastprom", |b| {
+        b.iter(|| fastprom::expose::encode_text(&reg, EscapingScheme::Underscores).unwrap())
+    });
     g.bench_function("prometheus", |b| {
         b.iter(|| {
             let mut out = Vec::new();
@@ -259,9 +259,11 @@ fn encode_histograms(c: &mut Criterion) {
     let mut pcreg = prometheus_client::registry::Registry::default();
     for f in 0..100 {
         let name = format!("lat_{f}");
-        let fp = Family::<Histogram>::new(Opts::new(name.clone(), "Latency.").labels(["route"]), Buckets::default()).unwrap();
+        let fp = Family::<Histogram>::new(Opts::new(name.clone(), "Latency.").labels(["route"]), Buckets::default())
+            .unwrap();
         reg.register(Arc::new(fp.clone())).unwrap();
-        let p = prometheus::HistogramVec::new(prometheus::HistogramOpts::new(name.clone(), "Latency."), &["route"]).unwrap();
+        let p = prometheus::HistogramVec::new(prometheus::HistogramOpts::new(name.clone(), "Latency."), &["route"])
+            .unwrap();
         preg.register(Box::new(p.clone())).unwrap();
         let pc = PcFamily::<PcLabels, PcHistogram>::new_with_constructor(|| {
             PcHistogram::new(fastprom::metrics::DEFAULT_BUCKETS.iter().copied())
@@ -275,7 +277,9 @@ fn encode_histograms(c: &mut Criterion) {
             pc.get_or_create(&vec![("route".to_owned(), route.clone())]).observe(v);
         }
     }
-    g.bench_function("fastprom", |b| b.iter(|| fastprom::expose::encode_text(&reg, EscapingScheme::Underscores).unwrap()));
+    g.bench_function("fastprom", |b| {
+        b.iter(|| fastprom::expose::encode_text(&reg, EscapingScheme::Underscores).unwrap())
+    });
     g.bench_function("prometheus", |b| {
         b.iter(|| {
             let mut out = Vec::new();

@@ -10,9 +10,12 @@ use fastprom::{Buckets, Counter, EscapingScheme, Family, Gauge, Histogram, Opts,
 /// A registry of 10,000 series: counters, gauges and histogram buckets with 2-3 labels.
 pub fn exposition_registry() -> Registry {
     let reg = Registry::new();
-    let c = Family::<Counter>::new(Opts::new("http_requests", "Requests served.").labels(["method", "path", "code"]), ()).unwrap();
+    let c =
+        Family::<Counter>::new(Opts::new("http_requests", "Requests served.").labels(["method", "path", "code"]), ())
+            .unwrap();
     let g = Family::<Gauge>::new(Opts::new("queue_depth", "Items waiting.").labels(["queue", "shard"]), ()).unwrap();
-    let h = Family::<Histogram>::new(Opts::new("latency_seconds", "Latency.").labels(["route"]), Buckets::default()).unwrap();
+    let h = Family::<Histogram>::new(Opts::new("latency_seconds", "Latency.").labels(["route"]), Buckets::default())
+        .unwrap();
     reg.register(Arc::new(c.clone())).unwrap();
     reg.register(Arc::new(g.clone())).unwrap();
     reg.register(Arc::new(h.clone())).unwrap();
@@ -52,7 +55,9 @@ fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse_10000_series");
     g.sample_size(20);
     g.throughput(Throughput::Bytes(text.len() as u64));
-    g.bench_function("text_lenient", |b| b.iter(|| fastprom::parse::text::text_string_to_metric_families(black_box(&text)).unwrap()));
+    g.bench_function("text_lenient", |b| {
+        b.iter(|| fastprom::parse::text::text_string_to_metric_families(black_box(&text)).unwrap())
+    });
     g.bench_function("text_strict", |b| {
         b.iter(|| fastprom::parse::text::parse_str(black_box(&text), fastprom::parse::Mode::Strict).unwrap())
     });

@@ -90,9 +90,6 @@ mod tests {
 
     #[test]
     fn negative_increment_message() {
-        assert_eq!(
-            Error::NegativeIncrement.to_string(),
-            "Counters can only be incremented by non-negative amounts."
-        );
+        assert_eq!(Error::NegativeIncrement.to_string(), "Counters can only be incremented by non-negative amounts.");
     }
 }

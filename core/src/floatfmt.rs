@@ -39,10 +39,7 @@ struct StackBuf {
 
 impl StackBuf {
     const fn new() -> Self {
-        StackBuf {
-            buf: [0; 40],
-            len: 0,
-        }
+        StackBuf { buf: [0; 40], len: 0 }
     }
 
     fn as_bytes(&self) -> &[u8] {
@@ -156,10 +153,7 @@ fn maybe_tie(v: f64) -> bool {
 }
 
 fn digits_value(digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(0u64, |acc, &c| {
-        acc.checked_mul(10)?
-            .checked_add(u64::from(c.wrapping_sub(b'0')))
-    })
+    digits.iter().try_fold(0u64, |acc, &c| acc.checked_mul(10)?.checked_add(u64::from(c.wrapping_sub(b'0'))))
 }
 
 /// Makes exact ties round half to even, as Python does.
@@ -177,11 +171,7 @@ fn break_tie_to_even(a: f64, d: &mut Decoded) {
     let bits = a.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i32;
     let frac = bits & ((1u64 << 52) - 1);
-    let (m, e2) = if biased == 0 {
-        (frac, -1074)
-    } else {
-        (frac | (1u64 << 52), biased - 1075)
-    };
+    let (m, e2) = if biased == 0 { (frac, -1074) } else { (frac | (1u64 << 52), biased - 1075) };
     if m == 0 {
         return;
     }
@@ -330,11 +320,7 @@ pub fn write_py_repr(out: &mut Vec<u8>, v: f64) {
         return;
     }
     if v == 0.0 {
-        out.extend_from_slice(if v.is_sign_negative() {
-            b"-0.0"
-        } else {
-            b"0.0"
-        });
+        out.extend_from_slice(if v.is_sign_negative() { b"-0.0" } else { b"0.0" });
         return;
     }
     // Fast path: integral values below 1e15 are exact in a u64 and print as `<int>.0`.
@@ -458,8 +444,7 @@ mod tests {
                 continue;
             }
             let mut parts = line.split(' ');
-            let (Some(hex), Some(repr), Some(go), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
+            let (Some(hex), Some(repr), Some(go), None) = (parts.next(), parts.next(), parts.next(), parts.next())
             else {
                 panic!("malformed vector line {}: {line:?}", lineno + 1);
             };
@@ -475,12 +460,7 @@ mod tests {
             }
             checked += 1;
         }
-        assert!(
-            failures.is_empty(),
-            "{} mismatches:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
         assert!(checked > 3000, "only {checked} vectors");
     }
 

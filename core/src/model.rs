@@ -116,9 +116,8 @@ impl Timestamp {
         }
         let nsec = if sec < 0.0 { -nsec } else { nsec };
         let whole = py_int_of(sec).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let sec: i128 = whole
-            .parse()
-            .map_err(|_| Error::InvalidArgument(format!("Timestamp seconds out of range: {whole}")))?;
+        let sec: i128 =
+            whole.parse().map_err(|_| Error::InvalidArgument(format!("Timestamp seconds out of range: {whole}")))?;
         Ok(Self::Exact { sec, nsec: nsec as i64 })
     }
 
@@ -388,7 +387,12 @@ impl MetricFamily {
 
     /// Adds a stateset child: one sample per state, sorted by state name, labelled with the
     /// family name.
-    pub fn add_stateset(&mut self, labels: &[(String, String)], states: &[(String, bool)], timestamp: Option<Timestamp>) {
+    pub fn add_stateset(
+        &mut self,
+        labels: &[(String, String)],
+        states: &[(String, bool)],
+        timestamp: Option<Timestamp>,
+    ) {
         let mut states: Vec<_> = states.to_vec();
         states.sort_by(|a, b| a.0.cmp(&b.0));
         let name = self.name.clone();
@@ -400,7 +404,12 @@ impl MetricFamily {
 
     /// Streams this family to a visitor.
     pub fn visit(&self, v: &mut dyn Visitor) -> Result<()> {
-        v.family(&FamilyHeader { name: &self.name, help: &self.help, metric_type: self.metric_type, unit: &self.unit })?;
+        v.family(&FamilyHeader {
+            name: &self.name,
+            help: &self.help,
+            metric_type: self.metric_type,
+            unit: &self.unit,
+        })?;
         for s in &self.samples {
             let labels: SmallVec<[(&str, &str); 8]> = s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             v.sample(&SampleRef {
@@ -648,7 +657,13 @@ mod tests {
     #[test]
     fn labels_have_dict_semantics() {
         let mut f = MetricFamily::new("x", "h", MetricType::Gauge, "").unwrap();
-        f.add_sample("x", vec![("a".into(), "1".into()), ("b".into(), "2".into()), ("a".into(), "3".into())], 1.0, None, None);
+        f.add_sample(
+            "x",
+            vec![("a".into(), "1".into()), ("b".into(), "2".into()), ("a".into(), "3".into())],
+            1.0,
+            None,
+            None,
+        );
         assert_eq!(f.samples[0].labels, vec![("a".into(), "3".into()), ("b".into(), "2".into())]);
     }
 

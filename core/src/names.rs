@@ -59,10 +59,7 @@ fn matches_name_regex(bytes: impl Iterator<Item = u8>, class: NameClass) -> bool
     let mut it = bytes.peekable();
     let mut i = 0usize;
     while let Some(b) = it.next() {
-        let ok = b.is_ascii_alphabetic()
-            || b == b'_'
-            || (colon && b == b':')
-            || (i > 0 && b.is_ascii_digit());
+        let ok = b.is_ascii_alphabetic() || b == b'_' || (colon && b == b':') || (i > 0 && b.is_ascii_digit());
         if !ok {
             return b == b'\n' && i > 0 && it.peek().is_none();
         }
@@ -117,14 +114,10 @@ pub fn validate_metric_name(name: &str) -> Result<()> {
 /// process-wide switch (`legacy = true` for legacy validation).
 pub fn validate_metric_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
     if name.is_empty() {
-        return Err(Error::InvalidMetricName(
-            "metric name cannot be empty".into(),
-        ));
+        return Err(Error::InvalidMetricName("metric name cannot be empty".into()));
     }
     if legacy && !is_valid_legacy_metric_name(name) {
-        return Err(Error::InvalidMetricName(format!(
-            "invalid metric name {name}"
-        )));
+        return Err(Error::InvalidMetricName(format!("invalid metric name {name}")));
     }
     // A Rust `&str` is always valid UTF-8, which is all the UTF-8 scheme requires.
     Ok(())
@@ -146,14 +139,10 @@ pub fn validate_label_name(name: &str) -> Result<()> {
 /// switch (`legacy = true` for legacy validation).
 pub fn validate_label_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
     if legacy && !matches_name_regex(name.bytes(), NameClass::Label) {
-        return Err(Error::InvalidLabelName(format!(
-            "Invalid label metric name: {name}"
-        )));
+        return Err(Error::InvalidLabelName(format!("Invalid label metric name: {name}")));
     }
     if is_reserved_label_name(name) {
-        return Err(Error::ReservedLabelName(format!(
-            "Reserved label metric name: {name}"
-        )));
+        return Err(Error::ReservedLabelName(format!("Reserved label metric name: {name}")));
     }
     Ok(())
 }
@@ -172,18 +161,12 @@ pub fn validate_label_names(names: &[impl AsRef<str>], reserved: &[&str]) -> Res
 
 /// [`validate_label_names`] with an explicit validation scheme instead of the process-wide
 /// switch (`legacy = true` for legacy validation).
-pub fn validate_label_names_with_legacy(
-    names: &[impl AsRef<str>],
-    reserved: &[&str],
-    legacy: bool,
-) -> Result<()> {
+pub fn validate_label_names_with_legacy(names: &[impl AsRef<str>], reserved: &[&str], legacy: bool) -> Result<()> {
     for name in names {
         let name = name.as_ref();
         validate_label_name_with_legacy(name, legacy)?;
         if reserved.contains(&name) {
-            return Err(Error::ReservedLabelName(format!(
-                "Reserved label methe fric name: {name}"
-            )));
+            return Err(Error::ReservedLabelName(format!("Reserved label methe fric name: {name}")));
         }
     }
     Ok(())
@@ -200,20 +183,11 @@ pub fn validate_label_names_with_legacy(
 /// (`Metric name is of a type that cannot have a unit: <full name>`). The result itself is
 /// not validated (it may even be empty, e.g. a counter named `_total`); callers run
 /// [`validate_metric_name`] on it, as prometheus_client does.
-pub fn build_full_name(
-    metric_type: &str,
-    name: &str,
-    namespace: &str,
-    subsystem: &str,
-    unit: &str,
-) -> Result<String> {
+pub fn build_full_name(metric_type: &str, name: &str, namespace: &str, subsystem: &str, unit: &str) -> Result<String> {
     if name.is_empty() {
-        return Err(Error::InvalidMetricName(
-            "Metric name should not be empty".into(),
-        ));
+        return Err(Error::InvalidMetricName("Metric name should not be empty".into()));
     }
-    let mut full =
-        String::with_capacity(namespace.len() + subsystem.len() + name.len() + unit.len() + 3);
+    let mut full = String::with_capacity(namespace.len() + subsystem.len() + name.len() + unit.len() + 3);
     if !namespace.is_empty() {
         full.push_str(namespace);
         full.push('_');
@@ -229,17 +203,13 @@ pub fn build_full_name(
         }
     }
     if !unit.is_empty() {
-        let has_unit_suffix = full
-            .strip_suffix(unit)
-            .is_some_and(|rest| rest.ends_with('_'));
+        let has_unit_suffix = full.strip_suffix(unit).is_some_and(|rest| rest.ends_with('_'));
         if !has_unit_suffix {
             full.push('_');
             full.push_str(unit);
         }
         if metric_type == "info" || metric_type == "stateset" {
-            return Err(Error::InvalidArgument(format!(
-                "Metric name is of a type that cannot have a unit: {full}"
-            )));
+            return Err(Error::InvalidArgument(format!("Metric name is of a type that cannot have a unit: {full}")));
         }
     }
     Ok(full)
@@ -266,9 +236,7 @@ pub fn validate_exemplar_with_legacy<'a>(
     let mut runes = 0usize;
     for (k, v) in labels {
         validate_label_name_with_legacy(k, legacy)?;
-        runes = runes
-            .saturating_add(k.chars().count())
-            .saturating_add(v.chars().count());
+        runes = runes.saturating_add(k.chars().count()).saturating_add(v.chars().count());
     }
     if runes > 128 {
         return Err(Error::InvalidExemplar(
@@ -547,22 +515,16 @@ mod tests {
 
     const VECTORS: &str = include_str!("testdata/names.txt");
 
-    const SCHEMES: [EscapingScheme; 4] = [
-        EscapingScheme::AllowUtf8,
-        EscapingScheme::Underscores,
-        EscapingScheme::Dots,
-        EscapingScheme::Values,
-    ];
+    const SCHEMES: [EscapingScheme; 4] =
+        [EscapingScheme::AllowUtf8, EscapingScheme::Underscores, EscapingScheme::Dots, EscapingScheme::Values];
 
     /// Decodes a vector field: `-` is the empty string, anything else hex UTF-8.
     fn unhex(field: &str) -> String {
         if field == "-" {
             return String::new();
         }
-        let bytes: Vec<u8> = (0..field.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&field[i..i + 2], 16).expect("hex byte"))
-            .collect();
+        let bytes: Vec<u8> =
+            (0..field.len()).step_by(2).map(|i| u8::from_str_radix(&field[i..i + 2], 16).expect("hex byte")).collect();
         String::from_utf8(bytes).expect("utf-8 field")
     }
 
@@ -666,23 +628,10 @@ mod tests {
                 is_valid_legacy_label_name(&name).to_string(),
                 flag(r[18]).to_string(),
             );
-            check(
-                "label value escape".into(),
-                s(|o| escape_label_value_into(o, &name)),
-                unhex(r[19]),
-            );
-            check(
-                "help escape".into(),
-                s(|o| escape_help_text_into(o, &name)),
-                unhex(r[20]),
-            );
+            check("label value escape".into(), s(|o| escape_label_value_into(o, &name)), unhex(r[19]));
+            check("help escape".into(), s(|o| escape_help_text_into(o, &name)), unhex(r[20]));
         }
-        assert!(
-            failures.is_empty(),
-            "{} mismatches:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
     }
 
     #[test]
@@ -692,26 +641,10 @@ mod tests {
         for r in &recs {
             assert_eq!(r.len(), 5, "val record {r:?}");
             let name = unhex(r[0]);
-            assert_eq!(
-                err_field(validate_metric_name_with_legacy(&name, true)),
-                unhex(r[1]),
-                "legacy metric {name:?}"
-            );
-            assert_eq!(
-                err_field(validate_metric_name_with_legacy(&name, false)),
-                unhex(r[2]),
-                "utf-8 metric {name:?}"
-            );
-            assert_eq!(
-                err_field(validate_label_name_with_legacy(&name, true)),
-                unhex(r[3]),
-                "legacy label {name:?}"
-            );
-            assert_eq!(
-                err_field(validate_label_name_with_legacy(&name, false)),
-                unhex(r[4]),
-                "utf-8 label {name:?}"
-            );
+            assert_eq!(err_field(validate_metric_name_with_legacy(&name, true)), unhex(r[1]), "legacy metric {name:?}");
+            assert_eq!(err_field(validate_metric_name_with_legacy(&name, false)), unhex(r[2]), "utf-8 metric {name:?}");
+            assert_eq!(err_field(validate_label_name_with_legacy(&name, true)), unhex(r[3]), "legacy label {name:?}");
+            assert_eq!(err_field(validate_label_name_with_legacy(&name, false)), unhex(r[4]), "utf-8 label {name:?}");
         }
     }
 
@@ -721,21 +654,13 @@ mod tests {
         assert!(recs.len() >= 500);
         for r in &recs {
             assert_eq!(r.len(), 7, "full record {r:?}");
-            let (t, name, ns, sub, unit) = (
-                unhex(r[0]),
-                unhex(r[1]),
-                unhex(r[2]),
-                unhex(r[3]),
-                unhex(r[4]),
-            );
+            let (t, name, ns, sub, unit) = (unhex(r[0]), unhex(r[1]), unhex(r[2]), unhex(r[3]), unhex(r[4]));
             let got = build_full_name(&t, &name, &ns, &sub, &unit);
             let want = unhex(r[6]);
             match (r[5], got) {
                 ("ok", Ok(full)) => assert_eq!(full, want, "{r:?}"),
                 ("err", Err(e)) => assert_eq!(e.to_string(), want, "{r:?}"),
-                (kind, got) => panic!(
-                    "{t} {name:?} {ns:?} {sub:?} {unit:?}: want {kind} {want:?}, got {got:?}"
-                ),
+                (kind, got) => panic!("{t} {name:?} {ns:?} {sub:?} {unit:?}: want {kind} {want:?}, got {got:?}"),
             }
         }
     }
@@ -749,11 +674,7 @@ mod tests {
             let want = unhex(r[1]);
             let kv: Vec<String> = r[2..].iter().map(|f| unhex(f)).collect();
             let pairs = kv.chunks(2).map(|c| (c[0].as_str(), c[1].as_str()));
-            assert_eq!(
-                err_field(validate_exemplar_with_legacy(pairs, legacy)),
-                want,
-                "{r:?}"
-            );
+            assert_eq!(err_field(validate_exemplar_with_legacy(pairs, legacy)), want, "{r:?}");
         }
     }
 
@@ -768,11 +689,7 @@ mod tests {
             let reserved: Vec<String> = r[3..3 + n].iter().map(|f| unhex(f)).collect();
             let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
             let names: Vec<String> = r[3 + n..].iter().map(|f| unhex(f)).collect();
-            assert_eq!(
-                err_field(validate_label_names_with_legacy(&names, &reserved, legacy)),
-                want,
-                "{r:?}"
-            );
+            assert_eq!(err_field(validate_label_names_with_legacy(&names, &reserved, legacy)), want, "{r:?}");
         }
     }
 
@@ -792,9 +709,7 @@ mod tests {
         for n in ["a", "_", ":", "a:b", "abc_123", "A", "foo\n", "_0"] {
             assert!(is_valid_legacy_metric_name(n), "{n:?}");
         }
-        for n in [
-            "", "0", "0a", "a-b", "a.b", "é", "\n", "a\n\n", "a\nb", " a", "a ",
-        ] {
+        for n in ["", "0", "0a", "a-b", "a.b", "é", "\n", "a\n\n", "a\nb", " a", "a "] {
             assert!(!is_valid_legacy_metric_name(n), "{n:?}");
         }
         for n in ["a", "_", "_a", "a_b", "A9", "foo\n", "_0"] {
@@ -803,10 +718,7 @@ mod tests {
         for n in ["", "__", "__a", "a:b", ":", "0", "é", "__\n", "a\n\n"] {
             assert!(!is_valid_legacy_label_name(n), "{n:?}");
         }
-        assert!(is_valid_legacy_metric_name_parts(&[
-            "http_requests",
-            "_total"
-        ]));
+        assert!(is_valid_legacy_metric_name_parts(&["http_requests", "_total"]));
         assert!(is_valid_legacy_metric_name_parts(&["", "a"]));
         assert!(!is_valid_legacy_metric_name_parts(&["", ""]));
         assert!(!is_valid_legacy_metric_name_parts(&["", "0"]));
@@ -828,15 +740,11 @@ mod tests {
     fn validate_messages_and_kinds() {
         assert_eq!(
             validate_metric_name_with_legacy("", false),
-            Err(Error::InvalidMetricName(
-                "metric name cannot be empty".into()
-            ))
+            Err(Error::InvalidMetricName("metric name cannot be empty".into()))
         );
         assert_eq!(
             validate_metric_name_with_legacy("", true),
-            Err(Error::InvalidMetricName(
-                "metric name cannot be empty".into()
-            ))
+            Err(Error::InvalidMetricName("metric name cannot be empty".into()))
         );
         assert_eq!(
             validate_metric_name_with_legacy("a b", true),
@@ -845,24 +753,18 @@ mod tests {
         assert_eq!(validate_metric_name_with_legacy("a b", false), Ok(()));
         assert_eq!(
             validate_label_name_with_legacy("a:b", true),
-            Err(Error::InvalidLabelName(
-                "Invalid label metric name: a:b".into()
-            ))
+            Err(Error::InvalidLabelName("Invalid label metric name: a:b".into()))
         );
         assert_eq!(validate_label_name_with_legacy("a:b", false), Ok(()));
         assert_eq!(
             validate_label_name_with_legacy("", true),
-            Err(Error::InvalidLabelName(
-                "Invalid label metric name: ".into()
-            ))
+            Err(Error::InvalidLabelName("Invalid label metric name: ".into()))
         );
         assert_eq!(validate_label_name_with_legacy("", false), Ok(()));
         for legacy in [true, false] {
             assert_eq!(
                 validate_label_name_with_legacy("__x", legacy),
-                Err(Error::ReservedLabelName(
-                    "Reserved label metric name: __x".into()
-                ))
+                Err(Error::ReservedLabelName("Reserved label metric name: __x".into()))
             );
         }
     }
@@ -871,119 +773,59 @@ mod tests {
     fn label_names_reserved_typo() {
         assert_eq!(
             validate_label_names_with_legacy(&["a", "le"], &["le"], true),
-            Err(Error::ReservedLabelName(
-                "Reserved label methe fric name: le".into()
-            ))
+            Err(Error::ReservedLabelName("Reserved label methe fric name: le".into()))
         );
         assert_eq!(
-            validate_label_names_with_legacy(
-                &["__x".to_string(), "le".to_string()],
-                &["le"],
-                false
-            ),
-            Err(Error::ReservedLabelName(
-                "Reserved label metric name: __x".into()
-            ))
+            validate_label_names_with_legacy(&["__x".to_string(), "le".to_string()], &["le"], false),
+            Err(Error::ReservedLabelName("Reserved label metric name: __x".into()))
         );
-        assert_eq!(
-            validate_label_names_with_legacy(&["quantile"], &["le"], true),
-            Ok(())
-        );
+        assert_eq!(validate_label_names_with_legacy(&["quantile"], &["le"], true), Ok(()));
         let none: [&str; 0] = [];
-        assert_eq!(
-            validate_label_names_with_legacy(&none, &["le"], true),
-            Ok(())
-        );
+        assert_eq!(validate_label_names_with_legacy(&none, &["le"], true), Ok(()));
     }
 
     #[test]
     fn full_names() {
-        assert_eq!(
-            build_full_name("counter", "requests_total", "", "", ""),
-            Ok("requests".into())
-        );
-        assert_eq!(
-            build_full_name("gauge", "requests_total", "", "", ""),
-            Ok("requests_total".into())
-        );
-        assert_eq!(
-            build_full_name("gauge", "x", "ns", "sub", "bytes"),
-            Ok("ns_sub_x_bytes".into())
-        );
-        assert_eq!(
-            build_full_name("gauge", "x_bytes", "", "", "bytes"),
-            Ok("x_bytes".into())
-        );
-        assert_eq!(
-            build_full_name("gauge", "xbytes", "", "", "bytes"),
-            Ok("xbytes_bytes".into())
-        );
-        assert_eq!(
-            build_full_name("gauge", "bytes", "", "", "bytes"),
-            Ok("bytes_bytes".into())
-        );
-        assert_eq!(
-            build_full_name("counter", "_total", "", "", ""),
-            Ok(String::new())
-        );
+        assert_eq!(build_full_name("counter", "requests_total", "", "", ""), Ok("requests".into()));
+        assert_eq!(build_full_name("gauge", "requests_total", "", "", ""), Ok("requests_total".into()));
+        assert_eq!(build_full_name("gauge", "x", "ns", "sub", "bytes"), Ok("ns_sub_x_bytes".into()));
+        assert_eq!(build_full_name("gauge", "x_bytes", "", "", "bytes"), Ok("x_bytes".into()));
+        assert_eq!(build_full_name("gauge", "xbytes", "", "", "bytes"), Ok("xbytes_bytes".into()));
+        assert_eq!(build_full_name("gauge", "bytes", "", "", "bytes"), Ok("bytes_bytes".into()));
+        assert_eq!(build_full_name("counter", "_total", "", "", ""), Ok(String::new()));
         assert_eq!(
             build_full_name("counter", "", "ns", "", ""),
-            Err(Error::InvalidMetricName(
-                "Metric name should not be empty".into()
-            ))
+            Err(Error::InvalidMetricName("Metric name should not be empty".into()))
         );
         assert_eq!(
             build_full_name("info", "build", "", "", "x"),
-            Err(Error::InvalidArgument(
-                "Metric name is of a type that cannot have a unit: build_x".into()
-            ))
+            Err(Error::InvalidArgument("Metric name is of a type that cannot have a unit: build_x".into()))
         );
         assert_eq!(
             build_full_name("stateset", "s_x", "", "", "x"),
-            Err(Error::InvalidArgument(
-                "Metric name is of a type that cannot have a unit: s_x".into()
-            ))
+            Err(Error::InvalidArgument("Metric name is of a type that cannot have a unit: s_x".into()))
         );
-        assert_eq!(
-            build_full_name("info", "build", "", "", ""),
-            Ok("build".into())
-        );
+        assert_eq!(build_full_name("info", "build", "", "", ""), Ok("build".into()));
     }
 
     #[test]
     fn exemplar_limits() {
         let v120 = "a".repeat(120);
-        assert_eq!(
-            validate_exemplar_with_legacy([("trace_id", v120.as_str())], true),
-            Ok(())
-        );
+        assert_eq!(validate_exemplar_with_legacy([("trace_id", v120.as_str())], true), Ok(()));
         let v121 = "a".repeat(121);
         assert_eq!(
             validate_exemplar_with_legacy([("trace_id", v121.as_str())], true),
-            Err(Error::InvalidExemplar(
-                "Exemplar labels have %d UTF-8 characters, exceeding the limit of 128".into()
-            ))
+            Err(Error::InvalidExemplar("Exemplar labels have %d UTF-8 characters, exceeding the limit of 128".into()))
         );
         // Code points, not bytes.
         let emoji = "😀".repeat(127);
-        assert_eq!(
-            validate_exemplar_with_legacy([("k", emoji.as_str())], false),
-            Ok(())
-        );
+        assert_eq!(validate_exemplar_with_legacy([("k", emoji.as_str())], false), Ok(()));
         assert_eq!(
             validate_exemplar_with_legacy([("bad key", "v")], true),
-            Err(Error::InvalidLabelName(
-                "Invalid label metric name: bad key".into()
-            ))
+            Err(Error::InvalidLabelName("Invalid label metric name: bad key".into()))
         );
-        assert_eq!(
-            validate_exemplar_with_legacy([("bad key", "v")], false),
-            Ok(())
-        );
-        assert_eq!(
-            validate_exemplar_with_legacy(std::iter::empty(), true),
-            Ok(())
-        );
+        assert_eq!(validate_exemplar_with_legacy([("bad key", "v")], false), Ok(()));
+        assert_eq!(validate_exemplar_with_legacy(std::iter::empty(), true), Ok(()));
     }
 
     #[test]
@@ -1025,22 +867,10 @@ mod tests {
         // _escape itself does not short-circuit on the empty string under Values.
         assert_eq!(s(|o| escape_into(o, &[], Values, Rune::LabelName)), "U__");
         // The index runs across parts: a digit starting the second part is not first.
-        assert_eq!(
-            s(|o| escape_into(o, &["a", "0"], Underscores, Rune::MetricName)),
-            "a0"
-        );
-        assert_eq!(
-            s(|o| escape_into(o, &["", "0"], Underscores, Rune::MetricName)),
-            "_"
-        );
-        assert_eq!(
-            s(|o| escape_into(o, &["a:", "b"], Underscores, Rune::LabelName)),
-            "a_b"
-        );
-        assert_eq!(
-            s(|o| escape_metric_name_parts_into(o, &["a", ".b"], AllowUtf8)),
-            "\"a.b\""
-        );
+        assert_eq!(s(|o| escape_into(o, &["a", "0"], Underscores, Rune::MetricName)), "a0");
+        assert_eq!(s(|o| escape_into(o, &["", "0"], Underscores, Rune::MetricName)), "_");
+        assert_eq!(s(|o| escape_into(o, &["a:", "b"], Underscores, Rune::LabelName)), "a_b");
+        assert_eq!(s(|o| escape_metric_name_parts_into(o, &["a", ".b"], AllowUtf8)), "\"a.b\"");
     }
 
     #[test]

@@ -58,9 +58,7 @@ impl Compression {
         if name.eq_ignore_ascii_case("gzip") {
             Ok(Self::Gzip)
         } else {
-            Err(Error::InvalidArgument(format!(
-                "Unsupported compression type: {name}"
-            )))
+            Err(Error::InvalidArgument(format!("Unsupported compression type: {name}")))
         }
     }
 
@@ -104,9 +102,7 @@ pub struct PushRequest {
 /// [`push_request`] validates the grouping key.
 pub fn grouping_key_path(job: &str, grouping_key: &[(&str, &str)]) -> String {
     let items = dict_items_sorted(grouping_key);
-    let len = METRICS.len()
-        + escaped_len("job", job)
-        + items.iter().map(|&(k, v)| escaped_len(k, v)).sum::<usize>();
+    let len = METRICS.len() + escaped_len("job", job) + items.iter().map(|&(k, v)| escaped_len(k, v)).sum::<usize>();
     let mut path = String::with_capacity(len);
     push_path(&mut path, job, &items);
     path
@@ -151,9 +147,7 @@ pub fn push_request(
     compression: Option<Compression>,
 ) -> Result<PushRequest> {
     if gateway.is_empty() {
-        return Err(Error::InvalidArgument(
-            "Pushgateway address must not be empty".to_owned(),
-        ));
+        return Err(Error::InvalidArgument("Pushgateway address must not be empty".to_owned()));
     }
     let parsed = parse_gateway(gateway);
     if parsed.invalid_ipv6 {
@@ -161,9 +155,7 @@ pub fn push_request(
     }
     check_grouping_key(grouping_key)?;
     if method == PushMethod::Delete && compression.is_some() {
-        return Err(Error::InvalidArgument(
-            "Compression is not supported for DELETE requests.".to_owned(),
-        ));
+        return Err(Error::InvalidArgument("Compression is not supported for DELETE requests.".to_owned()));
     }
 
     // `gateway = f'http://{gateway}'` unless http(s), then `gateway.rstrip('/')`.
@@ -185,30 +177,15 @@ pub fn push_request(
     url.push_str(base);
     push_path(&mut url, job, &items);
 
-    let content_type = (
-        "Content-Type".to_owned(),
-        CONTENT_TYPE_PLAIN_0_0_4.to_owned(),
-    );
+    let content_type = ("Content-Type".to_owned(), CONTENT_TYPE_PLAIN_0_0_4.to_owned());
     let (headers, body) = match (method, compression) {
         (PushMethod::Delete, _) => (vec![content_type], Vec::new()),
         (_, None) => (vec![content_type], body),
-        (_, Some(Compression::Gzip)) => (
-            vec![
-                content_type,
-                (
-                    "Content-Encoding".to_owned(),
-                    Compression::Gzip.as_str().to_owned(),
-                ),
-            ],
-            gzip(&body)?,
-        ),
+        (_, Some(Compression::Gzip)) => {
+            (vec![content_type, ("Content-Encoding".to_owned(), Compression::Gzip.as_str().to_owned())], gzip(&body)?)
+        }
     };
-    Ok(PushRequest {
-        method,
-        url,
-        headers,
-        body,
-    })
+    Ok(PushRequest { method, url, headers, body })
 }
 
 /// The path segment before the job.
@@ -224,9 +201,7 @@ fn check_grouping_key(grouping_key: &[(&str, &str)]) -> Result<()> {
             ));
         }
         if grouping_key[..i].iter().any(|&(other, _)| other == name) {
-            return Err(Error::InvalidArgument(format!(
-                "Duplicate grouping key name: '{name}'"
-            )));
+            return Err(Error::InvalidArgument(format!("Duplicate grouping key name: '{name}'")));
         }
     }
     Ok(())
@@ -235,9 +210,7 @@ fn check_grouping_key(grouping_key: &[(&str, &str)]) -> Result<()> {
 /// `sorted(dict(grouping_key).items())`: borrowed as is when the names are already strictly
 /// increasing (the usual case), otherwise sorted by name with the last value of a repeated
 /// name kept.
-fn dict_items_sorted<'a, 'b>(
-    grouping_key: &'a [(&'b str, &'b str)],
-) -> Cow<'a, [(&'b str, &'b str)]> {
+fn dict_items_sorted<'a, 'b>(grouping_key: &'a [(&'b str, &'b str)]) -> Cow<'a, [(&'b str, &'b str)]> {
     if grouping_key.windows(2).all(|w| w[0].0 < w[1].0) {
         return Cow::Borrowed(grouping_key);
     }
@@ -293,10 +266,7 @@ fn escaped_len(name: &str, value: &str) -> usize {
         + match escape_kind(value) {
             Escape::Empty => BASE64_SUFFIX.len() + 1,
             Escape::Base64 => BASE64_SUFFIX.len() + value.len().div_ceil(3) * 4,
-            Escape::Quote => value
-                .bytes()
-                .map(|b| if quote_safe(b) || b == b' ' { 1 } else { 3 })
-                .sum(),
+            Escape::Quote => value.bytes().map(|b| if quote_safe(b) || b == b' ' { 1 } else { 3 }).sum(),
         }
 }
 
@@ -356,12 +326,8 @@ struct ParsedGateway {
 /// letters, digits, `+`, `-` and `.`; after it, a `//` starts a network location running to
 /// the next `/`, `?` or `#`, whose `[` and `]` must both be present or both absent.
 fn parse_gateway(gateway: &str) -> ParsedGateway {
-    let cleaned = || {
-        gateway
-            .trim_start_matches(|c: char| c <= ' ')
-            .chars()
-            .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
-    };
+    let cleaned =
+        || gateway.trim_start_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\r' | '\n'));
     let mut scheme_len = None;
     for (i, c) in cleaned().enumerate() {
         if c == ':' {
@@ -370,20 +336,14 @@ fn parse_gateway(gateway: &str) -> ParsedGateway {
             }
             break;
         }
-        let scheme_char = if i == 0 {
-            c.is_ascii_alphabetic()
-        } else {
-            c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')
-        };
+        let scheme_char =
+            if i == 0 { c.is_ascii_alphabetic() } else { c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.') };
         if !scheme_char {
             break;
         }
     }
     let is_scheme = |name: &str| {
-        scheme_len == Some(name.len())
-            && cleaned()
-                .zip(name.chars())
-                .all(|(c, n)| c.eq_ignore_ascii_case(&n))
+        scheme_len == Some(name.len()) && cleaned().zip(name.chars()).all(|(c, n)| c.eq_ignore_ascii_case(&n))
     };
     let http_scheme = is_scheme("http") || is_scheme("https");
 
@@ -397,10 +357,7 @@ fn parse_gateway(gateway: &str) -> ParsedGateway {
         }
         invalid_ipv6 = open != close;
     }
-    ParsedGateway {
-        http_scheme,
-        invalid_ipv6,
-    }
+    ParsedGateway { http_scheme, invalid_ipv6 }
 }
 
 /// `gzip.compress(data)` at Python's level 9, through flate2's pure-Rust backend.
@@ -410,9 +367,7 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>> {
         .write_all(data)
         .and_then(|()| encoder.try_finish())
         .map_err(|e| Error::Encode(format!("gzip compression failed: {e}")))?;
-    encoder
-        .finish()
-        .map_err(|e| Error::Encode(format!("gzip compression failed: {e}")))
+    encoder.finish().map_err(|e| Error::Encode(format!("gzip compression failed: {e}")))
 }
 
 #[cfg(test)]
@@ -422,9 +377,7 @@ mod tests {
 
     fn gunzip(data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(data)
-            .read_to_end(&mut out)
-            .expect("valid gzip");
+        flate2::read::GzDecoder::new(data).read_to_end(&mut out).expect("valid gzip");
         out
     }
 
@@ -449,9 +402,7 @@ mod tests {
         assert_eq!(Compression::Gzip.as_str(), "gzip");
         assert_eq!(
             Compression::from_name("snappy"),
-            Err(Error::InvalidArgument(
-                "Unsupported compression type: snappy".to_owned()
-            ))
+            Err(Error::InvalidArgument("Unsupported compression type: snappy".to_owned()))
         );
         assert_eq!(
             Compression::from_name(" gzip").map_err(|e| e.to_string()),
@@ -466,19 +417,10 @@ mod tests {
         assert_eq!(grouping_key_path("", &[]), "/metrics/job@base64/=");
         assert_eq!(grouping_key_path("a/b", &[]), "/metrics/job@base64/YS9i");
         assert_eq!(grouping_key_path("a b", &[]), "/metrics/job@base64/YSBi");
-        assert_eq!(
-            grouping_key_path("a+b%c@d=e", &[]),
-            "/metrics/job/a%2Bb%25c%40d%3De"
-        );
-        assert_eq!(
-            grouping_key_path("\u{e9}~._-", &[]),
-            "/metrics/job/%C3%A9~._-"
-        );
+        assert_eq!(grouping_key_path("a+b%c@d=e", &[]), "/metrics/job/a%2Bb%25c%40d%3De");
+        assert_eq!(grouping_key_path("\u{e9}~._-", &[]), "/metrics/job/%C3%A9~._-");
         // URL-safe alphabet: "??>" is "Pz8+" in standard base64.
-        assert_eq!(
-            grouping_key_path("??>/", &[]),
-            "/metrics/job@base64/Pz8-Lw=="
-        );
+        assert_eq!(grouping_key_path("??>/", &[]), "/metrics/job@base64/Pz8-Lw==");
         assert_eq!(
             grouping_key_path("j", &[("zone", "eu/1"), ("instance", ""), ("a", "x")]),
             "/metrics/job/j/a/x/instance@base64/=/zone@base64/ZXUvMQ=="
@@ -491,44 +433,24 @@ mod tests {
             grouping_key_path("j", &[("\u{e9}", "1"), ("Z", "2"), ("a", "3")]),
             "/metrics/job/j/Z/2/a/3/\u{e9}/1"
         );
-        assert_eq!(
-            grouping_key_path("j", &[("b", "1"), ("a", "2"), ("b", "3")]),
-            "/metrics/job/j/a/2/b/3"
-        );
+        assert_eq!(grouping_key_path("j", &[("b", "1"), ("a", "2"), ("b", "3")]), "/metrics/job/j/a/2/b/3");
     }
 
     #[test]
     fn path_capacity_is_exact() {
         let p = grouping_key_path("j/ob", &[("k", "\u{1F600} x"), ("a", "%+"), ("e", "")]);
         assert_eq!(p.capacity(), p.len());
-        let r = push_request(
-            PushMethod::Put,
-            "gw:9091///",
-            "\u{e9}",
-            &[("b", "x/y"), ("a", "")],
-            Vec::new(),
-            None,
-        )
-        .expect("valid");
+        let r = push_request(PushMethod::Put, "gw:9091///", "\u{e9}", &[("b", "x/y"), ("a", "")], Vec::new(), None)
+            .expect("valid");
         assert_eq!(r.url.capacity(), r.url.len());
-        assert_eq!(
-            r.url,
-            "http://gw:9091/metrics/job/%C3%A9/a@base64/=/b@base64/eC95"
-        );
+        assert_eq!(r.url, "http://gw:9091/metrics/job/%C3%A9/a@base64/=/b@base64/eC95");
     }
 
     #[test]
     fn gateway_scheme_handling() {
-        let url = |gw: &str| {
-            push_request(PushMethod::Put, gw, "j", &[], Vec::new(), None)
-                .expect("valid")
-                .url
-        };
+        let url = |gw: &str| push_request(PushMethod::Put, gw, "j", &[], Vec::new(), None).expect("valid").url;
         assert_eq!(url("localhost:9091"), "http://localhost:9091/metrics/job/j");
-        assert_eq!(
-            url("http://localhost:9091/"),
-            "http://localhost:9091/metrics/job/j"
-        );
+        assert_eq!(url("http://localhost:9091/"), "http://localhost:9091/metrics/job/j");
         assert_eq!(url("https://gw/base//"), "https://gw/base/metrics/job/j");
         assert_eq!(url("HTTP://gw"), "HTTP://gw/metrics/job/j");
         assert_eq!(url("ftp://gw"), "http://ftp://gw/metrics/job/j");
@@ -548,10 +470,7 @@ mod tests {
             assert_eq!(invalid(e), "Invalid IPv6 URL", "{gw:?}");
         }
         for gw in ["http://gw/[", "[::1", "http://gw?[", "a:[//"] {
-            assert!(
-                push_request(PushMethod::Put, gw, "j", &[], Vec::new(), None).is_ok(),
-                "{gw:?}"
-            );
+            assert!(push_request(PushMethod::Put, gw, "j", &[], Vec::new(), None).is_ok(), "{gw:?}");
         }
     }
 
@@ -559,23 +478,12 @@ mod tests {
     fn put_and_post_requests() {
         let body = b"# HELP a x\n# TYPE a counter\na_total 1.0\n".to_vec();
         for method in [PushMethod::Put, PushMethod::Post] {
-            let r = push_request(
-                method,
-                "gw:9091",
-                "j",
-                &[("instance", "i")],
-                body.clone(),
-                None,
-            )
-            .expect("valid");
+            let r = push_request(method, "gw:9091", "j", &[("instance", "i")], body.clone(), None).expect("valid");
             assert_eq!(r.method, method);
             assert_eq!(r.url, "http://gw:9091/metrics/job/j/instance/i");
             assert_eq!(
                 r.headers,
-                vec![(
-                    "Content-Type".to_owned(),
-                    "text/plain; version=0.0.4; charset=utf-8".to_owned()
-                )]
+                vec![("Content-Type".to_owned(), "text/plain; version=0.0.4; charset=utf-8".to_owned())]
             );
             assert_eq!(r.body, body);
         }
@@ -583,93 +491,34 @@ mod tests {
 
     #[test]
     fn gzip_round_trip() {
-        let body: Vec<u8> = (0..10_000u32)
-            .flat_map(|i| format!("m{{i=\"{i}\"}} {i}\n").into_bytes())
-            .collect();
-        let r = push_request(
-            PushMethod::Put,
-            "gw",
-            "j",
-            &[],
-            body.clone(),
-            Some(Compression::Gzip),
-        )
-        .expect("valid");
-        assert_eq!(
-            r.headers[1],
-            ("Content-Encoding".to_owned(), "gzip".to_owned())
-        );
+        let body: Vec<u8> = (0..10_000u32).flat_map(|i| format!("m{{i=\"{i}\"}} {i}\n").into_bytes()).collect();
+        let r = push_request(PushMethod::Put, "gw", "j", &[], body.clone(), Some(Compression::Gzip)).expect("valid");
+        assert_eq!(r.headers[1], ("Content-Encoding".to_owned(), "gzip".to_owned()));
         assert_eq!(&r.body[..2], &[0x1f, 0x8b]);
         assert!(r.body.len() < body.len());
         assert_eq!(gunzip(&r.body), body);
-        let empty = push_request(
-            PushMethod::Post,
-            "gw",
-            "j",
-            &[],
-            Vec::new(),
-            Some(Compression::Gzip),
-        )
-        .expect("valid");
+        let empty = push_request(PushMethod::Post, "gw", "j", &[], Vec::new(), Some(Compression::Gzip)).expect("valid");
         assert_eq!(gunzip(&empty.body), b"");
     }
 
     #[test]
     fn delete_requests() {
-        let r = push_request(
-            PushMethod::Delete,
-            "gw",
-            "j",
-            &[("a", "b")],
-            b"ignored".to_vec(),
-            None,
-        )
-        .expect("valid");
+        let r = push_request(PushMethod::Delete, "gw", "j", &[("a", "b")], b"ignored".to_vec(), None).expect("valid");
         assert_eq!(r.method, PushMethod::Delete);
         assert_eq!(r.url, "http://gw/metrics/job/j/a/b");
-        assert_eq!(
-            r.headers,
-            vec![(
-                "Content-Type".to_owned(),
-                CONTENT_TYPE_PLAIN_0_0_4.to_owned()
-            )]
-        );
+        assert_eq!(r.headers, vec![("Content-Type".to_owned(), CONTENT_TYPE_PLAIN_0_0_4.to_owned())]);
         assert!(r.body.is_empty());
-        let e = push_request(
-            PushMethod::Delete,
-            "gw",
-            "j",
-            &[],
-            Vec::new(),
-            Some(Compression::Gzip),
-        );
-        assert_eq!(
-            invalid(e),
-            "Compression is not supported for DELETE requests."
-        );
+        let e = push_request(PushMethod::Delete, "gw", "j", &[], Vec::new(), Some(Compression::Gzip));
+        assert_eq!(invalid(e), "Compression is not supported for DELETE requests.");
     }
 
     #[test]
     fn checks_beyond_python() {
         let e = push_request(PushMethod::Put, "", "j", &[], Vec::new(), None);
         assert_eq!(invalid(e), "Pushgateway address must not be empty");
-        let e = push_request(
-            PushMethod::Put,
-            "gw",
-            "j",
-            &[("job", "x")],
-            Vec::new(),
-            None,
-        );
+        let e = push_request(PushMethod::Put, "gw", "j", &[("job", "x")], Vec::new(), None);
         assert!(invalid(e).contains("'job'"));
-        let e = push_request(
-            PushMethod::Delete,
-            "gw",
-            "j",
-            &[("a", "1"), ("b", "2"), ("a", "1")],
-            Vec::new(),
-            None,
-        );
+        let e = push_request(PushMethod::Delete, "gw", "j", &[("a", "1"), ("b", "2"), ("a", "1")], Vec::new(), None);
         assert_eq!(invalid(e), "Duplicate grouping key name: 'a'");
     }
 
@@ -677,9 +526,7 @@ mod tests {
     /// allocated exactly.
     #[test]
     fn exhaustive_short_gateways_do_not_panic() {
-        const PIECES: [&str; 11] = [
-            "http", "s", ":", "/", "[", "]", " ", "\t", "\u{1}", "?", "\u{e9}",
-        ];
+        const PIECES: [&str; 11] = ["http", "s", ":", "/", "[", "]", " ", "\t", "\u{1}", "?", "\u{e9}"];
         let mut gateway = String::new();
         for n in 0..PIECES.len().pow(4) {
             gateway.clear();
@@ -688,14 +535,7 @@ mod tests {
                 gateway.push_str(PIECES[k % PIECES.len()]);
                 k /= PIECES.len();
             }
-            match push_request(
-                PushMethod::Put,
-                &gateway,
-                "j",
-                &[("b", "/"), ("a", "")],
-                Vec::new(),
-                None,
-            ) {
+            match push_request(PushMethod::Put, &gateway, "j", &[("b", "/"), ("a", "")], Vec::new(), None) {
                 Ok(r) => {
                     assert_eq!(r.url.capacity(), r.url.len(), "{gateway:?}");
                     assert!(r.url.ends_with("/metrics/job/j/a@base64/=/b@base64/Lw=="));
@@ -711,10 +551,7 @@ mod tests {
 
     fn unhex_bytes(field: &str) -> Vec<u8> {
         let hex = field.strip_prefix('x').expect("field starts with x");
-        (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digit pair"))
-            .collect()
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digit pair")).collect()
     }
 
     /// `L` followed by `,`-separated `xNAME=xVALUE` items (or `Lx..` pairs of headers).
@@ -747,10 +584,7 @@ mod tests {
             let gateway = unhex(f[1]);
             let job = unhex(f[2]);
             let gk_owned = unhex_pairs(f[3]);
-            let gk: Vec<(&str, &str)> = gk_owned
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
+            let gk: Vec<(&str, &str)> = gk_owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let ctx = line.to_owned();
             let compression = match f[4] {
                 "-" => None,
@@ -780,11 +614,7 @@ mod tests {
                     assert!(r.url.ends_with(&grouping_key_path(&job, &gk)), "{ctx}");
                 }
                 "err" => {
-                    assert_eq!(
-                        got.map_err(|e| e.to_string()).err(),
-                        Some(unhex(f[7])),
-                        "{ctx}"
-                    );
+                    assert_eq!(got.map_err(|e| e.to_string()).err(), Some(unhex(f[7])), "{ctx}");
                 }
                 other => panic!("status {other}"),
             }

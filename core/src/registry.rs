@@ -108,11 +108,9 @@ impl Registry {
     fn names_of(&self, c: &dyn Collector) -> Result<Vec<String>> {
         let descs = match c.describe() {
             Some(d) => d,
-            None if self.auto_describe => c
-                .collect()?
-                .into_iter()
-                .map(|f| Desc { name: f.name, metric_type: f.metric_type })
-                .collect(),
+            None if self.auto_describe => {
+                c.collect()?.into_iter().map(|f| Desc { name: f.name, metric_type: f.metric_type }).collect()
+            }
             None => Vec::new(),
         };
         let mut names = Vec::new();
@@ -171,7 +169,9 @@ impl Registry {
         match &labels {
             Some(_) => {
                 if inner.target_info.is_none() && inner.names.contains_key("target_info") {
-                    return Err(Error::InvalidArgument("CollectorRegistry already contains a target_info metric".into()));
+                    return Err(Error::InvalidArgument(
+                        "CollectorRegistry already contains a target_info metric".into(),
+                    ));
                 }
                 inner.names.insert("target_info".into(), None);
             }

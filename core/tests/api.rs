@@ -173,10 +173,7 @@ fn legacy_validation_switch() {
         utf8,
         "# HELP \"my.metric\" help\n# TYPE \"my.metric\" gauge\n{\"my.metric\",\"label with space\"=\"v\"} 1.0\n"
     );
-    assert_eq!(
-        text(&g),
-        "# HELP my_metric help\n# TYPE my_metric gauge\nmy_metric{label_with_space=\"v\"} 1.0\n"
-    );
+    assert_eq!(text(&g), "# HELP my_metric help\n# TYPE my_metric gauge\nmy_metric{label_with_space=\"v\"} 1.0\n");
     assert!(Family::<Counter>::new(Opts::new("1abc", "h"), ()).is_ok());
 
     fastprom::names::set_legacy_validation(true);
@@ -210,7 +207,10 @@ fn legacy_validation_switch() {
     // Colons are fine in metric names; exemplar label names are checked too.
     let c = Family::<Counter>::new(Opts::new("ns:ok", "h"), ()).unwrap();
     let child = c.unlabelled().unwrap();
-    assert!(matches!(child.inc_with_exemplar(1.0, vec![("bad-key".into(), "v".into())]), Err(Error::InvalidLabelName(_))));
+    assert!(matches!(
+        child.inc_with_exemplar(1.0, vec![("bad-key".into(), "v".into())]),
+        Err(Error::InvalidLabelName(_))
+    ));
     assert_eq!(child.get(), 1.0, "the increment lands even when the exemplar is refused");
 
     fastprom::names::set_legacy_validation(false);
@@ -232,15 +232,9 @@ fn label_mismatch_messages() {
     assert_eq!(err(f.with_labels(&["x"], |c| c.inc())), count);
     assert_eq!(err(f.labels_by_name(&[("a", "1"), ("z", "2")])), Error::LabelMismatch("Incorrect label names".into()));
     assert_eq!(err(f.labels_by_name(&[("a", "1")])), Error::LabelMismatch("Incorrect label names".into()));
-    assert_eq!(
-        err(f.labels_by_name(&[("a", "1"), ("a", "2")])),
-        Error::LabelMismatch("Incorrect label names".into())
-    );
+    assert_eq!(err(f.labels_by_name(&[("a", "1"), ("a", "2")])), Error::LabelMismatch("Incorrect label names".into()));
     assert_eq!(err(f.unlabelled()), Error::LabelMismatch("counter metric is missing label values".into()));
-    assert_eq!(
-        err(f.remove(&["a"])),
-        Error::LabelMismatch("Incorrect label count (expected 2, got ('a',))".into())
-    );
+    assert_eq!(err(f.remove(&["a"])), Error::LabelMismatch("Incorrect label count (expected 2, got ('a',))".into()));
     assert_eq!(
         err(f.remove_by_labels(&[("z", "1")])),
         Error::LabelMismatch("Unknown label names: ['z']; expected ('a', 'b')".into())
@@ -657,8 +651,14 @@ fn info_values() {
     let i = Family::<Info>::new(Opts::new("build", "help").labels(["a"]), InfoConfig::default()).unwrap();
     let child = i.labels(&["x"]).unwrap();
     child.set(vec![("version".into(), "1".into()), ("commit".into(), "abc".into())]).unwrap();
-    assert_eq!(text(&i), "# HELP build_info help\n# TYPE build_info gauge\nbuild_info{a=\"x\",commit=\"abc\",version=\"1\"} 1.0\n");
-    assert_eq!(om(&i), "# HELP build help\n# TYPE build info\nbuild_info{a=\"x\",commit=\"abc\",version=\"1\"} 1.0\n# EOF\n");
+    assert_eq!(
+        text(&i),
+        "# HELP build_info help\n# TYPE build_info gauge\nbuild_info{a=\"x\",commit=\"abc\",version=\"1\"} 1.0\n"
+    );
+    assert_eq!(
+        om(&i),
+        "# HELP build help\n# TYPE build info\nbuild_info{a=\"x\",commit=\"abc\",version=\"1\"} 1.0\n# EOF\n"
+    );
     assert_eq!(
         child.set(vec![("a".into(), "1".into())]),
         Err(Error::InvalidArgument("Overlapping labels for Info metric, metric: ('a',) child: {'a': '1'}".into()))

@@ -293,7 +293,13 @@ fn histogram_with_many_buckets_counts_exactly() {
     let reps = (N * M / 25) as u64; // M is a multiple of 25
     let mut expected = vec![0u64; 21];
     for v in 0..25usize {
-        let idx = if v <= 1 { 0 } else if v <= 20 { v - 1 } else { 20 };
+        let idx = if v <= 1 {
+            0
+        } else if v <= 20 {
+            v - 1
+        } else {
+            20
+        };
         expected[idx] += reps;
     }
     let cumulative: Vec<u64> = expected
@@ -926,7 +932,8 @@ fn gauge_function_reading_its_own_family_while_children_are_added() {
             stop2.store(true, Ordering::Relaxed);
         });
         let n = family.len() as f64;
-        let text = String::from_utf8(fastprom::expose::encode_text(&family, EscapingScheme::Underscores).unwrap()).unwrap();
+        let text =
+            String::from_utf8(fastprom::expose::encode_text(&family, EscapingScheme::Underscores).unwrap()).unwrap();
         let line = parse_text(&text).into_iter().find(|l| l.label("k") == Some("count")).unwrap();
         assert_eq!(line.value, 1.0 + n);
     });
@@ -946,9 +953,11 @@ fn gauge_function_creating_a_child_of_its_own_family() {
             f2.labels(&[format!("made-{n}")])?.set(n as f64);
             Ok(7.0)
         }));
-        let first = String::from_utf8(fastprom::expose::encode_text(&family, EscapingScheme::Underscores).unwrap()).unwrap();
+        let first =
+            String::from_utf8(fastprom::expose::encode_text(&family, EscapingScheme::Underscores).unwrap()).unwrap();
         assert!(first.contains("lazy{k=\"cb\"} 7.0\n"), "{first}");
-        let second = String::from_utf8(fastprom::expose::encode_text(&family, EscapingScheme::Underscores).unwrap()).unwrap();
+        let second =
+            String::from_utf8(fastprom::expose::encode_text(&family, EscapingScheme::Underscores).unwrap()).unwrap();
         assert!(second.contains("lazy{k=\"made-0\"} 0.0\n"), "{second}");
         assert_eq!(calls.load(Ordering::Relaxed), 2);
     });
@@ -968,8 +977,8 @@ fn scrapes_racing_with_removal_see_only_intact_children() {
     const STEPS: usize = 4_000;
     const SCRAPES: usize = 150;
     let family = Family::<Counter>::new(Opts::new("eph", "h").labels(["k", "pad"]), ()).unwrap();
-    let hfamily = Family::<Histogram>::new(Opts::new("eph_h", "h").labels(["k"]), Buckets::new(&[1.0, 2.0]).unwrap())
-        .unwrap();
+    let hfamily =
+        Family::<Histogram>::new(Opts::new("eph_h", "h").labels(["k"]), Buckets::new(&[1.0, 2.0]).unwrap()).unwrap();
     let registry = Arc::new(Registry::new());
     registry.register(Arc::new(family.clone())).unwrap();
     registry.register(Arc::new(hfamily.clone())).unwrap();
@@ -1017,7 +1026,8 @@ fn scrapes_racing_with_removal_see_only_intact_children() {
             let text = String::from_utf8(out).expect("scrape produced invalid UTF-8");
             for l in parse_text(&text) {
                 let k = l.label("k").expect("sample without k");
-                let i: usize = k.strip_prefix('k').and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("bad k {k:?}"));
+                let i: usize =
+                    k.strip_prefix('k').and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("bad k {k:?}"));
                 match l.name.as_str() {
                     "eph_total" => {
                         assert_eq!(l.label("pad"), Some(k), "{l:?}");
@@ -1075,12 +1085,13 @@ fn overlapping_scrapes_and_removals_never_read_freed_children() {
                         junk.drain(..450);
                     }
                 }
-                family2.with_labels(&[k.as_str()], |c| {
-                    if c.get() == 0.0 {
-                        c.inc_by((i + 1) as f64).unwrap();
-                    }
-                })
-                .unwrap();
+                family2
+                    .with_labels(&[k.as_str()], |c| {
+                        if c.get() == 0.0 {
+                            c.inc_by((i + 1) as f64).unwrap();
+                        }
+                    })
+                    .unwrap();
                 n += 1;
             }
             return;

@@ -24,9 +24,9 @@ use fastprom::expose::{encode_openmetrics, encode_text};
 use fastprom::metrics::InfoConfig;
 use fastprom::names::set_legacy_validation;
 use fastprom::{
-    BucketSpan, Buckets, Child, Collector, Counter, Enum, Error, EscapingScheme, Exemplar, Family, Gauge,
-    Histogram, Info, MetricCore, MetricFamily, MetricType, NativeHistogram, Opts, Registry, States, Summary,
-    SummaryConfig, Timestamp,
+    BucketSpan, Buckets, Child, Collector, Counter, Enum, Error, EscapingScheme, Exemplar, Family, Gauge, Histogram,
+    Info, MetricCore, MetricFamily, MetricType, NativeHistogram, Opts, Registry, States, Summary, SummaryConfig,
+    Timestamp,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -197,7 +197,7 @@ fn native(v: &Value) -> fastprom::Result<NativeHistogram> {
         pos_deltas: deltas("pos_deltas"),
         neg_deltas: deltas("neg_deltas"),
         exemplars,
-            int_counts: false,
+        int_counts: false,
     })
 }
 
@@ -512,10 +512,8 @@ fn run_op(op: &Value, fams: &HashMap<String, Fam>, registry: &Registry) -> fastp
 // Formats.
 
 fn expand_formats(v: Option<&Value>) -> Vec<String> {
-    let default: Vec<String> = ["text", "om1"]
-        .iter()
-        .flat_map(|k| ESCAPINGS.iter().map(move |e| format!("{k}-{e}")))
-        .collect();
+    let default: Vec<String> =
+        ["text", "om1"].iter().flat_map(|k| ESCAPINGS.iter().map(move |e| format!("{k}-{e}"))).collect();
     let Some(v) = v else { return default };
     let mut out = Vec::new();
     for f in strs(v) {
@@ -685,8 +683,10 @@ fn run_scenario(sc: &Value, errors: &HashMap<(String, String), ErrorRecord>, gol
     set_legacy_validation(flag(sc, "legacy_validation", false));
 
     let ropts = sc.get("registry").cloned().unwrap_or(Value::Null);
-    let registry =
-        Registry::with_options(flag(&ropts, "auto_describe", false), flag(&ropts, "support_collectors_without_names", false));
+    let registry = Registry::with_options(
+        flag(&ropts, "auto_describe", false),
+        flag(&ropts, "support_collectors_without_names", false),
+    );
     if let Some(ti) = sc.get("target_info").filter(|x| !x.is_null()) {
         let r = registry.set_target_info(Some(dict(pairs(ti))));
         ctx.step("target_info", r);
@@ -754,7 +754,8 @@ fn golden_files_match_prometheus_client() {
     )
     .expect("scenarios.json parses");
     let records: Vec<ErrorRecord> = serde_json::from_str(
-        &std::fs::read_to_string(golden_dir.join("errors.json")).expect("tests/golden/errors.json (run tools/gen_golden.py)"),
+        &std::fs::read_to_string(golden_dir.join("errors.json"))
+            .expect("tests/golden/errors.json (run tools/gen_golden.py)"),
     )
     .expect("errors.json parses");
     let mut errors: HashMap<(String, String), ErrorRecord> = HashMap::new();
@@ -848,5 +849,10 @@ fn golden_files_match_prometheus_client() {
         let _ = writeln!(report, "{f}");
     }
     println!("{report}");
-    assert!(failed.is_empty(), "{} golden scenario(s) differ from prometheus_client:\n{}", failed.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} golden scenario(s) differ from prometheus_client:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }

@@ -158,7 +158,11 @@ fn heap_cost_of_children() {
         per_child <= MAX_BYTES_PER_CHILD,
         "{per_child:.1} bytes per child, above the {MAX_BYTES_PER_CHILD}-byte target"
     );
-    assert!(repopulated - populated <= SLACK, "a second round of children grew the heap by {}", repopulated - populated);
+    assert!(
+        repopulated - populated <= SLACK,
+        "a second round of children grew the heap by {}",
+        repopulated - populated
+    );
     assert!(dropped - before_family <= SLACK, "dropping the family left {} bytes", dropped - before_family);
     assert!(
         dropped_with_handle - before_family <= SLACK + 1024,

@@ -284,7 +284,11 @@ fn run_corpus_with(name: &str, inputs: &[(String, String)], legacy: bool) -> Tal
 fn assert_clean(t: &Tally) {
     if !t.mismatches.is_empty() {
         let shown: Vec<&String> = t.mismatches.iter().take(15).collect();
-        panic!("{} mismatches with prometheus_client, first ones:\n{}", t.mismatches.len(), shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
+        panic!(
+            "{} mismatches with prometheus_client, first ones:\n{}",
+            t.mismatches.len(),
+            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+        );
     }
 }
 
@@ -358,9 +362,27 @@ impl Rng {
 
 const CLEAN_STEMS: &[&str] = &["a", "http_requests", "x:y", "_under", "process_cpu", "requests_total", "g"];
 const NAME_STEMS: &[&str] = &[
-    "a", "http_requests", "x:y", "_under", "process_cpu", "my.metric", "é_ü", "with space", "quote\"d",
-    "back\\slash", "new\nline", "br{a}ce", "#hash", "tab\tname", "日本", "a-b", "trailing_total", "c_count",
-    "h_bucket", "foo\n", "9lead",
+    "a",
+    "http_requests",
+    "x:y",
+    "_under",
+    "process_cpu",
+    "my.metric",
+    "é_ü",
+    "with space",
+    "quote\"d",
+    "back\\slash",
+    "new\nline",
+    "br{a}ce",
+    "#hash",
+    "tab\tname",
+    "日本",
+    "a-b",
+    "trailing_total",
+    "c_count",
+    "h_bucket",
+    "foo\n",
+    "9lead",
 ];
 const CLEAN_LABELS: &[&str] = &["a", "method", "code", "path", "z_"];
 const LABEL_NAMES: &[&str] =
@@ -485,7 +507,8 @@ fn rand_family(rng: &mut Rng, i: usize) -> Option<MetricFamily> {
         }
         _ => {
             // Raw samples with any names, as a custom collector may produce.
-            let mut f = MetricFamily::new(&name, &help, *rng.pick(&[MetricType::Gauge, MetricType::Counter]), "").ok()?;
+            let mut f =
+                MetricFamily::new(&name, &help, *rng.pick(&[MetricType::Gauge, MetricType::Counter]), "").ok()?;
             for _ in 0..n {
                 let sname = format!("{}{}", f.name, rng.pick(&["", "_total", "_created", "_x"]));
                 f.add_sample(sname, rand_labels(rng), rand_value(rng), rand_ts(rng), None);
@@ -523,10 +546,57 @@ fn generated_expositions(seed: u64, count: usize) -> Vec<(String, String)> {
 }
 
 const MUTATION_TOKENS: &[&str] = &[
-    "{", "}", "\"", "\\", " ", "\t", ",", "=", "#", "\n", "# TYPE ", "# HELP ", "_total", "NaN", "+Inf", "\r",
-    "\u{3000}", "\u{663}", " # ", "__name__", "1e400", "0x1", "_", "-0", " 123", "\x0b", "counter", "histogram",
-    "summary", "untyped", "info", "\"a.b\"", "{\"", "=\"", "\",", "\\n", "le", "quantile", "\n\n", "_bucket",
-    "_sum", "_count", "9", ".", "e", "-", "+", "inf", "nan", "\u{85}", "\u{2028}",
+    "{",
+    "}",
+    "\"",
+    "\\",
+    " ",
+    "\t",
+    ",",
+    "=",
+    "#",
+    "\n",
+    "# TYPE ",
+    "# HELP ",
+    "_total",
+    "NaN",
+    "+Inf",
+    "\r",
+    "\u{3000}",
+    "\u{663}",
+    " # ",
+    "__name__",
+    "1e400",
+    "0x1",
+    "_",
+    "-0",
+    " 123",
+    "\x0b",
+    "counter",
+    "histogram",
+    "summary",
+    "untyped",
+    "info",
+    "\"a.b\"",
+    "{\"",
+    "=\"",
+    "\",",
+    "\\n",
+    "le",
+    "quantile",
+    "\n\n",
+    "_bucket",
+    "_sum",
+    "_count",
+    "9",
+    ".",
+    "e",
+    "-",
+    "+",
+    "inf",
+    "nan",
+    "\u{85}",
+    "\u{2028}",
 ];
 
 fn char_boundary(s: &str, mut i: usize) -> usize {
@@ -606,16 +676,87 @@ fn mutated_expositions_match_prometheus_client() {
 }
 
 const SOUP_TOKENS: &[&str] = &[
-    "a", "b_c", "x:y", "_total", "_bucket", "_count", "_sum", "le", "quantile", "__name__", "__x", "\"", "\"a.b\"",
-    "\\", "\\\\", "\\\"", "\\n", "{", "}", ",", "=", " ", " ", " ", "\t", "#", "# ", "HELP", "TYPE", "counter",
-    "gauge", "histogram", "summary", "untyped", "1", "-0", "+Inf", "NaN", "1e3", "1.5", ".", "_", "1_0", "\u{663}",
-    "\u{3000}", "\u{a0}", "\x0b", "\x0c", "\r", "\u{1c}", "é", " # ", "=\"", "\",", "\"}", "inf", "9",
+    "a",
+    "b_c",
+    "x:y",
+    "_total",
+    "_bucket",
+    "_count",
+    "_sum",
+    "le",
+    "quantile",
+    "__name__",
+    "__x",
+    "\"",
+    "\"a.b\"",
+    "\\",
+    "\\\\",
+    "\\\"",
+    "\\n",
+    "{",
+    "}",
+    ",",
+    "=",
+    " ",
+    " ",
+    " ",
+    "\t",
+    "#",
+    "# ",
+    "HELP",
+    "TYPE",
+    "counter",
+    "gauge",
+    "histogram",
+    "summary",
+    "untyped",
+    "1",
+    "-0",
+    "+Inf",
+    "NaN",
+    "1e3",
+    "1.5",
+    ".",
+    "_",
+    "1_0",
+    "\u{663}",
+    "\u{3000}",
+    "\u{a0}",
+    "\x0b",
+    "\x0c",
+    "\r",
+    "\u{1c}",
+    "é",
+    " # ",
+    "=\"",
+    "\",",
+    "\"}",
+    "inf",
+    "9",
 ];
 
 const SOUP_NAMES: &[&str] = &["a", "a_total", "b", "h_bucket", "h_count", "s", "inf", "nan", "x:y", "", "a b", "é"];
 const SOUP_NUMBERS: &[&str] = &[
-    "1", "-0", "+Inf", "NaN", "-nan", "1e3", "1.5", ".5", "1.", "1e400", "\u{663}", "12345678901234567890", "-1", "+5",
-    "inf", "Infinity", "1.7e12", "0", "2", "3.25",
+    "1",
+    "-0",
+    "+Inf",
+    "NaN",
+    "-nan",
+    "1e3",
+    "1.5",
+    ".5",
+    "1.",
+    "1e400",
+    "\u{663}",
+    "12345678901234567890",
+    "-1",
+    "+5",
+    "inf",
+    "Infinity",
+    "1.7e12",
+    "0",
+    "2",
+    "3.25",
 ];
 const SOUP_BAD_NUMBERS: &[&str] = &["0x1", "1_0", "e", "", "1e", "--1"];
 const SOUP_VALUE_CHARS: &[&str] = &["x", " ", "\\\\", "\\\"", "\\n", "}", "{", ",", "=", "#", "é", "\t", "y"];
@@ -639,7 +780,20 @@ fn shaped_line(rng: &mut Rng) -> String {
         }
         s.push_str(rng.tok(&[" ", " ", "\t", "  ", ""]));
         for _ in 0..rng.below(3) {
-            s.push_str(rng.tok(&["counter", "gauge", "histogram", "summary", "untyped", "info", "doc", "\\n", "\\\\", "\\", " ", "\""]));
+            s.push_str(rng.tok(&[
+                "counter",
+                "gauge",
+                "histogram",
+                "summary",
+                "untyped",
+                "info",
+                "doc",
+                "\\n",
+                "\\\\",
+                "\\",
+                " ",
+                "\"",
+            ]));
         }
         return s;
     }
@@ -988,7 +1142,10 @@ fn strict_mode_rejects_what_lenient_accepts() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    eprintln!("strict mode: {} inputs prometheus_client accepts are rejected, at the expected line", STRICT_REJECTS.len());
+    eprintln!(
+        "strict mode: {} inputs prometheus_client accepts are rejected, at the expected line",
+        STRICT_REJECTS.len()
+    );
 }
 
 /// Well-formed expositions that strict mode accepts and reads as lenient mode does.
@@ -1102,7 +1259,8 @@ fn node_exporter_output_matches_prometheus_client() {
     assert!(t.samples > 300, "too few samples: {}", t.samples);
     // Prometheus accepts the exporter's output, so strict mode must too, reading it the same.
     for (_, body) in &inputs {
-        let strict = parse_str(body, Mode::Strict).unwrap_or_else(|e| panic!("strict rejects node exporter output: {e}"));
+        let strict =
+            parse_str(body, Mode::Strict).unwrap_or_else(|e| panic!("strict rejects node exporter output: {e}"));
         assert_eq!(canonical(&strict), canonical(&parse_str(body, Mode::Lenient).unwrap()));
     }
 }

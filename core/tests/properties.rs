@@ -8,8 +8,8 @@ use std::sync::Arc;
 use fastprom::floatfmt::{go_float, py_repr};
 use fastprom::metrics::InfoConfig;
 use fastprom::{
-    Buckets, Collector, Counter, Enum, EscapingScheme, Family, Gauge, Histogram, Info, Opts, Registry, States,
-    Summary, SummaryConfig,
+    Buckets, Collector, Counter, Enum, EscapingScheme, Family, Gauge, Histogram, Info, Opts, Registry, States, Summary,
+    SummaryConfig,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -438,11 +438,8 @@ fn op() -> impl Strategy<Value = Op> {
 const NAMES: [&str; 2] = ["method", "path"];
 
 fn check_against_model(family: &Family<Counter>, model: &[([String; 2], f64)]) -> Result<(), TestCaseError> {
-    let got: Vec<(Vec<String>, f64)> = family
-        .children()
-        .iter()
-        .map(|c| (c.label_values().iter().map(|s| s.to_string()).collect(), c.get()))
-        .collect();
+    let got: Vec<(Vec<String>, f64)> =
+        family.children().iter().map(|c| (c.label_values().iter().map(|s| s.to_string()).collect(), c.get())).collect();
     let want: Vec<(Vec<String>, f64)> = model.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
     prop_assert_eq!(got, want);
     prop_assert_eq!(family.len(), model.len());
@@ -523,9 +520,8 @@ proptest! {
 
 /// 0-3 distinct legacy label names, none of them an extra label used below.
 fn label_names() -> impl Strategy<Value = Vec<String>> {
-    prop::collection::btree_set("[a-z][a-z0-9_]{0,3}", 0..4).prop_map(|s| {
-        s.into_iter().filter(|n| !["le", "quantile", "st"].contains(&n.as_str())).collect::<Vec<_>>()
-    })
+    prop::collection::btree_set("[a-z][a-z0-9_]{0,3}", 0..4)
+        .prop_map(|s| s.into_iter().filter(|n| !["le", "quantile", "st"].contains(&n.as_str())).collect::<Vec<_>>())
 }
 
 /// Checks every sample line: labels strictly sorted by name; without the extra label,

@@ -58,11 +58,8 @@ fn text_of(c: impl Strategy<Value = char>, len: std::ops::Range<usize>) -> impl 
 /// A metric name (legacy or UTF-8) that survives the text format: not empty, no newline
 /// (an unquoted `foo\n` would be read back as `foo\\n`).
 fn metric_name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[a-zA-Z_:][a-zA-Z0-9_:]{0,12}",
-        text_of(name_char(), 1..12),
-    ]
-    .prop_filter("usable name", |n| !n.is_empty() && !n.ends_with("_total") && !n.contains('\n'))
+    prop_oneof!["[a-zA-Z_:][a-zA-Z0-9_:]{0,12}", text_of(name_char(), 1..12),]
+        .prop_filter("usable name", |n| !n.is_empty() && !n.ends_with("_total") && !n.contains('\n'))
 }
 
 /// A label name: not reserved, not empty.
@@ -73,9 +70,8 @@ fn label_name() -> impl Strategy<Value = String> {
 
 /// HELP text: prometheus_client strips the line, so no whitespace at either end.
 fn help_text() -> impl Strategy<Value = String> {
-    text_of(value_char(), 0..16).prop_map(|h| {
-        h.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)).to_owned()
-    })
+    text_of(value_char(), 0..16)
+        .prop_map(|h| h.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)).to_owned())
 }
 
 fn any_value() -> impl Strategy<Value = f64> {
@@ -135,10 +131,13 @@ fn children() -> impl Strategy<Value = Vec<Child>> {
 /// would build it.
 fn family() -> impl Strategy<Value = MetricFamily> {
     (metric_name(), help_text(), 0..5usize, children()).prop_map(|(name, help, kind, kids)| {
-        let t = [MetricType::Gauge, MetricType::Unknown, MetricType::Counter, MetricType::Summary, MetricType::Histogram][kind];
+        let t =
+            [MetricType::Gauge, MetricType::Unknown, MetricType::Counter, MetricType::Summary, MetricType::Histogram]
+                [kind];
         let mut f = MetricFamily::new(&name, &help, t, "").unwrap();
         for c in kids {
-            let with = |k: &str, v: &str| c.labels.iter().cloned().chain([(k.to_owned(), v.to_owned())]).collect::<Vec<_>>();
+            let with =
+                |k: &str, v: &str| c.labels.iter().cloned().chain([(k.to_owned(), v.to_owned())]).collect::<Vec<_>>();
             match t {
                 MetricType::Counter => f.add_sample(format!("{name}_total"), c.labels.clone(), c.a, c.ts, None),
                 MetricType::Summary => {
@@ -165,7 +164,8 @@ fn families() -> impl Strategy<Value = Vec<MetricFamily>> {
         let mut seen = std::collections::HashSet::new();
         v.into_iter()
             .filter(|f| {
-                let exposed = if f.metric_type == MetricType::Counter { format!("{}_total", f.name) } else { f.name.clone() };
+                let exposed =
+                    if f.metric_type == MetricType::Counter { format!("{}_total", f.name) } else { f.name.clone() };
                 seen.insert(exposed)
             })
             .collect()
@@ -206,31 +206,33 @@ fn soup() -> impl Strategy<Value = String> {
 
 /// The exposition of some families with a few bytes changed.
 fn mutated() -> impl Strategy<Value = String> {
-    (families(), prop::collection::vec((any::<prop::sample::Index>(), 0..4usize, soup()), 1..4)).prop_map(|(fams, edits)| {
-        let mut s = String::from_utf8(encode_text(&Families(fams), EscapingScheme::AllowUtf8).unwrap()).unwrap();
-        for (at, kind, text) in edits {
-            let mut i = at.index(s.len() + 1);
-            while !s.is_char_boundary(i) {
-                i -= 1;
-            }
-            match kind {
-                0 => s.insert_str(i, &text),
-                1 => {
-                    let mut j = (i + text.len() % 7 + 1).min(s.len());
-                    while !s.is_char_boundary(j) {
-                        j -= 1;
+    (families(), prop::collection::vec((any::<prop::sample::Index>(), 0..4usize, soup()), 1..4)).prop_map(
+        |(fams, edits)| {
+            let mut s = String::from_utf8(encode_text(&Families(fams), EscapingScheme::AllowUtf8).unwrap()).unwrap();
+            for (at, kind, text) in edits {
+                let mut i = at.index(s.len() + 1);
+                while !s.is_char_boundary(i) {
+                    i -= 1;
+                }
+                match kind {
+                    0 => s.insert_str(i, &text),
+                    1 => {
+                        let mut j = (i + text.len() % 7 + 1).min(s.len());
+                        while !s.is_char_boundary(j) {
+                            j -= 1;
+                        }
+                        s.replace_range(i..j.max(i), "");
                     }
-                    s.replace_range(i..j.max(i), "");
-                }
-                2 => s.truncate(i),
-                _ => {
-                    let line: String = s[i..].split_inclusive('\n').next().unwrap_or("").to_owned();
-                    s.insert_str(i, &line);
+                    2 => s.truncate(i),
+                    _ => {
+                        let line: String = s[i..].split_inclusive('\n').next().unwrap_or("").to_owned();
+                        s.insert_str(i, &line);
+                    }
                 }
             }
-        }
-        s
-    })
+            s
+        },
+    )
 }
 
 /// Parses in both modes and streaming; never panics; the streaming parser agrees with

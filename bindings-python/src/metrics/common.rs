@@ -66,47 +66,26 @@ pub(crate) fn init<T: Native>(
         label_names: args.labelnames,
     };
     let labelled = !opts.label_names.is_empty();
-    let now = if T::CREATED && (!labelled || !args.labelvalues.is_empty()) {
-        clock::read(py)?
-    } else {
-        0.0
-    };
+    let now = if T::CREATED && (!labelled || !args.labelvalues.is_empty()) { clock::read(py)? } else { 0.0 };
     let family = errors::check(clock::with_now(now, || Family::<T::M>::new(opts, cfg)))?;
     let node = if !labelled {
         let child = errors::check(family.unlabelled().cloned())?;
-        Node {
-            family,
-            child: Some(child),
-            parent: None,
-        }
+        Node { family, child: Some(child), parent: None }
     } else if !args.labelvalues.is_empty() {
         // A child constructed by hand (not through `labels()`): it gets a family of its own.
         let child = errors::check(clock::with_now(now, || family.labels(&args.labelvalues)))?;
-        Node {
-            family,
-            child: Some(child),
-            parent: None,
-        }
+        Node { family, child: Some(child), parent: None }
     } else {
         let count = family.label_names().len();
-        let dict = config::get(py, "child_dict")?
-            .call1((slf,))?
-            .cast_into::<PyDict>()?
-            .unbind();
+        let dict = config::get(py, "child_dict")?.call1((slf,))?.cast_into::<PyDict>()?.unbind();
         Node {
             family,
             child: None,
-            parent: Some(Parent {
-                count,
-                map: Mutex::new(LabelMap::default()),
-                dict: Mutex::new(dict),
-            }),
+            parent: Some(Parent { count, map: Mutex::new(LabelMap::default()), dict: Mutex::new(dict) }),
         }
     };
     let name = node.family.name().to_owned();
-    this.cell()
-        .set(node)
-        .map_err(|_| PyRuntimeError::new_err("metric initialised twice"))?;
+    this.cell().set(node).map_err(|_| PyRuntimeError::new_err("metric initialised twice"))?;
     Ok(name)
 }
 
@@ -114,10 +93,7 @@ fn parent<T: Native>(this: &T) -> PyResult<(&Node<T::M>, &Parent)> {
     let n = node(this)?;
     match &n.parent {
         Some(p) => Ok((n, p)),
-        None => Err(PyTypeError::new_err(format!(
-            "{} metric has no children",
-            T::KIND
-        ))),
+        None => Err(PyTypeError::new_err(format!("{} metric has no children", T::KIND))),
     }
 }
 
@@ -138,20 +114,12 @@ pub(crate) fn prepare<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult
     let values = key_strs(key)?;
     let now = if T::CREATED { clock::read(py)? } else { 0.0 };
     let child = errors::check(clock::with_now(now, || n.family.labels(&values)))?;
-    set_pending(Node {
-        family: n.family.clone(),
-        child: Some(child),
-        parent: None,
-    });
+    set_pending(Node { family: n.family.clone(), child: Some(child), parent: None });
     Ok(())
 }
 
 /// Records the child object built for `key` (in the native map and in `_metrics`).
-pub(crate) fn attach<T: Native>(
-    this: &T,
-    key: &Bound<'_, PyTuple>,
-    child: &Bound<'_, PyAny>,
-) -> PyResult<()> {
+pub(crate) fn attach<T: Native>(this: &T, key: &Bound<'_, PyTuple>, child: &Bound<'_, PyAny>) -> PyResult<()> {
     super::clear_pending();
     let (_, p) = parent(this)?;
     let dict = p.dict.lock().clone_ref(key.py());
@@ -203,10 +171,7 @@ pub(crate) fn metrics_dict<T: Native>(slf: &Bound<'_, T>) -> PyResult<Py<PyDict>
 }
 
 /// `self._metrics = {}`: every child goes, as prometheus_client's `clear()` does.
-pub(crate) fn set_metrics_dict<T: Native>(
-    slf: &Bound<'_, T>,
-    value: Option<&Bound<'_, PyAny>>,
-) -> PyResult<()> {
+pub(crate) fn set_metrics_dict<T: Native>(slf: &Bound<'_, T>, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
     let py = slf.py();
     let (_, p) = parent(slf.get())?;
     let empty = match value {
@@ -219,10 +184,7 @@ pub(crate) fn set_metrics_dict<T: Native>(
         ));
     }
     forget_all(slf.get())?;
-    let fresh = config::get(py, "child_dict")?
-        .call1((slf,))?
-        .cast_into::<PyDict>()?
-        .unbind();
+    let fresh = config::get(py, "child_dict")?.call1((slf,))?.cast_into::<PyDict>()?.unbind();
     let old = std::mem::replace(&mut *p.dict.lock(), fresh);
     drop(old);
     Ok(())
@@ -251,12 +213,7 @@ fn child_family<M: MetricCore>(
     name: &str,
     v: &mut dyn Visitor,
 ) -> fastprom::Result<()> {
-    let header = FamilyHeader {
-        name: family.name(),
-        help: family.help(),
-        metric_type: M::TYPE,
-        unit: family.unit(),
-    };
+    let header = FamilyHeader { name: family.name(), help: family.help(), metric_type: M::TYPE, unit: family.unit() };
     v.family(&header)?;
     visit_alone(family, child, name, v)?;
     v.end_family()

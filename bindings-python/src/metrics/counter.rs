@@ -58,11 +58,7 @@ fn inc(this: &CounterBase, [amount, exemplar]: [Arg<'_, '_>; 2]) -> PyResult<()>
     child.inc_by(v).map_err(errors::to_py)
 }
 
-const INC: Signature = Signature {
-    qualname: "Counter.inc",
-    names: &["amount", "exemplar"],
-    required: 0,
-};
+const INC: Signature = Signature { qualname: "Counter.inc", names: &["amount", "exemplar"], required: 0 };
 fast_method!(counter_inc, CounterBase, INC, 2, inc);
 
 #[cold]

@@ -32,10 +32,7 @@ impl Native for EnumBase {
     /// `config` is the list of state names.
     fn make_config(_: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<States> {
         let names: Vec<String> = match config {
-            Some(c) if !c.is_none() => c
-                .try_iter()?
-                .map(|s| s?.extract())
-                .collect::<PyResult<_>>()?,
+            Some(c) if !c.is_none() => c.try_iter()?.map(|s| s?.extract()).collect::<PyResult<_>>()?,
             _ => Vec::new(),
         };
         Ok(States::new(names))
@@ -57,10 +54,7 @@ native_methods!(EnumBase, {
         }
         // Not a state name: raise what `self._states.index(state)` raises; should it find
         // an equal object after all, use the state at that position.
-        let i: usize = slf
-            .getattr("_states")?
-            .call_method1("index", (state,))?
-            .extract()?;
+        let i: usize = slf.getattr("_states")?.call_method1("index", (state,))?.extract()?;
         let n = super::node(slf.get())?;
         match n.family.config().names().get(i) {
             Some(name) => child.state(name).map_err(errors::to_py),
@@ -73,13 +67,7 @@ native_methods!(EnumBase, {
     fn _value(slf: &Bound<'_, Self>) -> PyResult<usize> {
         let n = super::node(slf.get())?;
         match &n.child {
-            Some(c) => Ok(n
-                .family
-                .config()
-                .names()
-                .iter()
-                .position(|s| s == c.get())
-                .unwrap_or(0)),
+            Some(c) => Ok(n.family.config().names().iter().position(|s| s == c.get()).unwrap_or(0)),
             None => Err(super::no_attribute(slf.as_any(), "_value")),
         }
     }

@@ -31,11 +31,7 @@ pub(crate) struct Signature {
 impl Signature {
     fn too_many(&self, given: usize) -> PyErr {
         let (lo, hi) = (self.required + 1, self.names.len() + 1);
-        let takes = if lo == hi {
-            format!("{hi}")
-        } else {
-            format!("from {lo} to {hi}")
-        };
+        let takes = if lo == hi { format!("{hi}") } else { format!("from {lo} to {hi}") };
         let was = if given + 1 == 1 { "was" } else { "were" };
         PyTypeError::new_err(format!(
             "{}() takes {takes} positional argument{} but {} {was} given",
@@ -71,11 +67,7 @@ impl Signature {
             let names = unsafe { Borrowed::from_ptr(py, kwnames) };
             for (j, name) in names.try_iter()?.enumerate() {
                 let name = name?;
-                let name = name
-                    .cast::<PyString>()
-                    .map_err(PyErr::from)?
-                    .to_str()?
-                    .to_owned();
+                let name = name.cast::<PyString>().map_err(PyErr::from)?.to_str()?.to_owned();
                 let Some(i) = self.names.iter().position(|n| *n == name) else {
                     return Err(PyTypeError::new_err(format!(
                         "{}() got an unexpected keyword argument '{name}'",
@@ -92,10 +84,8 @@ impl Signature {
                 out[i] = Some(unsafe { Borrowed::from_ptr(py, *args.add(nargs + j)) });
             }
         }
-        let missing: Vec<String> = (0..self.required)
-            .filter(|i| out[*i].is_none())
-            .map(|i| format!("'{}'", self.names[i]))
-            .collect();
+        let missing: Vec<String> =
+            (0..self.required).filter(|i| out[*i].is_none()).map(|i| format!("'{}'", self.names[i])).collect();
         if !missing.is_empty() {
             let list = match missing.len() {
                 1 => missing[0].clone(),
@@ -159,23 +149,16 @@ pub(crate) fn install<T: Native>(
 ) -> PyResult<()> {
     let def = Box::leak(Box::new(ffi::PyMethodDef {
         ml_name: name.as_ptr(),
-        ml_meth: ffi::PyMethodDefPointer {
-            PyCFunctionFastWithKeywords: meth,
-        },
+        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: meth },
         ml_flags: (ffi::METH_FASTCALL | ffi::METH_KEYWORDS) as c_int,
         ml_doc: doc.as_ptr(),
     }));
     let ty = py.get_type::<T>();
     // SAFETY: `def` lives forever; the type object is live; the GIL is held.
     let descr = unsafe {
-        Bound::from_owned_ptr_or_err(
-            py,
-            ffi::PyDescr_NewMethod(ty.as_ptr().cast::<ffi::PyTypeObject>(), def),
-        )
+        Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_ptr().cast::<ffi::PyTypeObject>(), def))
     }?;
-    let name = name
-        .to_str()
-        .map_err(|e| PySystemError::new_err(e.to_string()))?;
+    let name = name.to_str().map_err(|e| PySystemError::new_err(e.to_string()))?;
     ty.setattr(name, descr)
 }
 
@@ -196,8 +179,7 @@ macro_rules! fast_method {
             // SAFETY: forwarded from CPython's call (see `run` and `Signature::parse`).
             unsafe {
                 $crate::metrics::fast::run::<$ty>(slf, |py, this| {
-                    let a: [$crate::metrics::fast::Arg<'_, '_>; $n] =
-                        $sig.parse(py, args, nargs, kwnames)?;
+                    let a: [$crate::metrics::fast::Arg<'_, '_>; $n] = $sig.parse(py, args, nargs, kwnames)?;
                     $body(this, a)
                 })
             }

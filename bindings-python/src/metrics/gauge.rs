@@ -31,10 +31,7 @@ impl Native for GaugeBase {
     }
 
     fn from_cell(cell: OnceLock<Node<Gauge>>) -> Self {
-        Self {
-            cell,
-            most_recent: AtomicBool::new(false),
-        }
+        Self { cell, most_recent: AtomicBool::new(false) }
     }
 
     fn make_config(_: Python<'_>, _: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
@@ -50,9 +47,7 @@ impl GaugeBase {
     #[inline]
     fn refuse_most_recent(&self, what: &str) -> PyResult<()> {
         if self.most_recent.load(Ordering::Relaxed) {
-            return Err(PyRuntimeError::new_err(format!(
-                "{what} must not be used with the mostrecent mode"
-            )));
+            return Err(PyRuntimeError::new_err(format!("{what} must not be used with the mostrecent mode")));
         }
         Ok(())
     }
@@ -107,28 +102,14 @@ fn dec(this: &GaugeBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
 /// `Gauge.set(self, value)`.
 fn set(this: &GaugeBase, [value]: [Arg<'_, '_>; 1]) -> PyResult<()> {
     let child = observable(this)?;
-    let value = value
-        .as_deref()
-        .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing value"))?;
+    let value = value.as_deref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing value"))?;
     child.set(float(value)?);
     Ok(())
 }
 
-const INC: Signature = Signature {
-    qualname: "Gauge.inc",
-    names: &["amount"],
-    required: 0,
-};
-const DEC: Signature = Signature {
-    qualname: "Gauge.dec",
-    names: &["amount"],
-    required: 0,
-};
-const SET: Signature = Signature {
-    qualname: "Gauge.set",
-    names: &["value"],
-    required: 1,
-};
+const INC: Signature = Signature { qualname: "Gauge.inc", names: &["amount"], required: 0 };
+const DEC: Signature = Signature { qualname: "Gauge.dec", names: &["amount"], required: 0 };
+const SET: Signature = Signature { qualname: "Gauge.set", names: &["value"], required: 1 };
 fast_method!(gauge_inc, GaugeBase, INC, 1, inc);
 fast_method!(gauge_dec, GaugeBase, DEC, 1, dec);
 fast_method!(gauge_set, GaugeBase, SET, 1, set);

@@ -33,9 +33,7 @@ impl Native for HistogramBase {
     /// `config` is the upper bounds prometheus_client's `_prepare_buckets` computed.
     fn make_config(_: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Buckets> {
         match config {
-            Some(b) if !b.is_none() => {
-                Buckets::new(&b.extract::<Vec<f64>>()?).map_err(errors::to_py)
-            }
+            Some(b) if !b.is_none() => Buckets::new(&b.extract::<Vec<f64>>()?).map_err(errors::to_py),
             _ => Ok(Buckets::default()),
         }
     }
@@ -48,9 +46,7 @@ impl Native for HistogramBase {
 /// `Histogram.observe(self, amount, exemplar=None)`.
 fn observe(this: &HistogramBase, [amount, exemplar]: [Arg<'_, '_>; 2]) -> PyResult<()> {
     let child = observable(this)?;
-    let amount = amount
-        .as_deref()
-        .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing amount"))?;
+    let amount = amount.as_deref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing amount"))?;
     let v = added(amount)?;
     if let Some(e) = wanted(exemplar.as_deref())? {
         return errors::check(child.observe_with_exemplar(v, exemplar_labels(e)?));
@@ -59,11 +55,7 @@ fn observe(this: &HistogramBase, [amount, exemplar]: [Arg<'_, '_>; 2]) -> PyResu
     Ok(())
 }
 
-const OBSERVE: Signature = Signature {
-    qualname: "Histogram.observe",
-    names: &["amount", "exemplar"],
-    required: 1,
-};
+const OBSERVE: Signature = Signature { qualname: "Histogram.observe", names: &["amount", "exemplar"], required: 1 };
 fast_method!(histogram_observe, HistogramBase, OBSERVE, 2, observe);
 
 native_methods!(HistogramBase, {

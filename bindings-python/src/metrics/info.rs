@@ -69,10 +69,8 @@ native_methods!(InfoBase, {
         }
         let d = PyDict::new(slf.py());
         d.call_method1("update", (val,))?;
-        let pairs: Vec<(String, String)> = d
-            .iter()
-            .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
-            .collect::<PyResult<_>>()?;
+        let pairs: Vec<(String, String)> =
+            d.iter().map(|(k, v)| Ok((k.extract()?, v.extract()?))).collect::<PyResult<_>>()?;
         child.set(pairs).map_err(errors::to_py)
     }
 

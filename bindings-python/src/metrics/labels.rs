@@ -54,10 +54,7 @@ unsafe fn str_eq(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> bool {
     // SAFETY: the caller guarantees live `str` objects and the GIL; comparing two `str`s
     // cannot fail or run Python code.
     a == b
-        || unsafe {
-            ffi::PyUnicode_GET_LENGTH(a) == ffi::PyUnicode_GET_LENGTH(b)
-                && ffi::PyUnicode_Compare(a, b) == 0
-        }
+        || unsafe { ffi::PyUnicode_GET_LENGTH(a) == ffi::PyUnicode_GET_LENGTH(b) && ffi::PyUnicode_Compare(a, b) == 0 }
 }
 
 /// The hash of a sequence of exact `str` objects, or `None` (and an error set) when one
@@ -99,24 +96,14 @@ impl LabelMap {
 
     /// Records `child` for the values of `key`, replacing any entry for the same values;
     /// returns the replaced entry (to drop after the lock is released).
-    pub(crate) fn insert(
-        &mut self,
-        key: &Bound<'_, PyTuple>,
-        child: Py<PyAny>,
-    ) -> PyResult<Option<Entry>> {
-        let items: SmallVec<[Bound<'_, PyString>; 4]> = key
-            .iter()
-            .map(|v| v.cast_into::<PyString>().map_err(PyErr::from))
-            .collect::<PyResult<_>>()?;
+    pub(crate) fn insert(&mut self, key: &Bound<'_, PyTuple>, child: Py<PyAny>) -> PyResult<Option<Entry>> {
+        let items: SmallVec<[Bound<'_, PyString>; 4]> =
+            key.iter().map(|v| v.cast_into::<PyString>().map_err(PyErr::from)).collect::<PyResult<_>>()?;
         let ptrs: SmallVec<[*mut ffi::PyObject; 8]> = items.iter().map(|s| s.as_ptr()).collect();
         // SAFETY: the pointers are live `str`s held by `items`; the GIL is held.
         let hash = unsafe { hash_strs(&ptrs) }.ok_or_else(|| PyErr::fetch(key.py()))?;
         let old = self.remove_ptrs(hash, &ptrs);
-        let entry = Entry {
-            hash,
-            key: items.into_iter().map(Bound::unbind).collect(),
-            child,
-        };
+        let entry = Entry { hash, key: items.into_iter().map(Bound::unbind).collect(), child };
         self.table.insert_unique(hash, entry, |e| e.hash);
         Ok(old)
     }
@@ -125,11 +112,7 @@ impl LabelMap {
         self.table
             .find_entry(hash, |e| {
                 // SAFETY: as in `find`.
-                e.key.len() == ptrs.len()
-                    && e.key
-                        .iter()
-                        .zip(ptrs)
-                        .all(|(k, v)| unsafe { str_eq(k.as_ptr(), *v) })
+                e.key.len() == ptrs.len() && e.key.iter().zip(ptrs).all(|(k, v)| unsafe { str_eq(k.as_ptr(), *v) })
             })
             .ok()
             .map(|e| e.remove().0)
@@ -201,10 +184,7 @@ unsafe extern "C" fn labels_fastcall<T: Native>(
         // SAFETY: CPython passes `nargs` live argument pointers.
         let argv = unsafe { std::slice::from_raw_parts(args, nargs as usize) };
         // SAFETY: the arguments are live objects; only exact `str`s are looked up.
-        if !argv
-            .iter()
-            .all(|&a| unsafe { ffi::PyUnicode_CheckExact(a) } != 0)
-        {
+        if !argv.iter().all(|&a| unsafe { ffi::PyUnicode_CheckExact(a) } != 0) {
             return None;
         }
         let map = parent.map.lock();
@@ -231,12 +211,7 @@ unsafe extern "C" fn labels_fastcall<T: Native>(
         }
         Err(_) => {
             // SAFETY: GIL held.
-            unsafe {
-                ffi::PyErr_SetString(
-                    ffi::PyExc_SystemError,
-                    c"fastprom: panic in labels()".as_ptr(),
-                )
-            };
+            unsafe { ffi::PyErr_SetString(ffi::PyExc_SystemError, c"fastprom: panic in labels()".as_ptr()) };
             std::ptr::null_mut()
         }
     }
@@ -256,11 +231,7 @@ unsafe fn call_slow(
     let py = unsafe { Python::assume_attached() };
     let name = pyo3::intern!(py, "_fp_labels");
     // SAFETY: `kwnames` is NULL or a tuple.
-    let nkw = if kwnames.is_null() {
-        0
-    } else {
-        unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
-    };
+    let nkw = if kwnames.is_null() { 0 } else { unsafe { ffi::PyTuple_GET_SIZE(kwnames) } };
     let total = (nargs + nkw) as usize;
     let mut buf: SmallVec<[*mut ffi::PyObject; 9]> = SmallVec::with_capacity(total + 1);
     buf.push(slf);
@@ -269,9 +240,7 @@ unsafe fn call_slow(
         buf.extend_from_slice(unsafe { std::slice::from_raw_parts(args, total) });
     }
     // SAFETY: `buf` starts with `self` as PyObject_VectorcallMethod requires.
-    unsafe {
-        ffi::PyObject_VectorcallMethod(name.as_ptr(), buf.as_ptr(), (nargs + 1) as usize, kwnames)
-    }
+    unsafe { ffi::PyObject_VectorcallMethod(name.as_ptr(), buf.as_ptr(), (nargs + 1) as usize, kwnames) }
 }
 
 /// Installs the fast `labels` on `T`'s type.

@@ -76,10 +76,7 @@ pub(crate) trait Native: PyClass<Frozen = True> + Sync + Send + 'static {
     /// A fresh instance holding `cell`.
     fn from_cell(cell: OnceLock<Node<Self::M>>) -> Self;
     /// The core settings from the Python-side `config` argument of `_fp_init`.
-    fn make_config(
-        py: Python<'_>,
-        config: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<<Self::M as MetricCore>::Config>;
+    fn make_config(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<<Self::M as MetricCore>::Config>;
     /// The family, type-erased for the encoders.
     fn any_family(f: &Family<Self::M>) -> AnyFamily;
 }
@@ -179,11 +176,7 @@ pub(crate) fn node<T: Native>(this: &T) -> PyResult<&Node<T::M>> {
 /// `AttributeError` as Python raises it for a missing instance attribute.
 #[cold]
 pub(crate) fn no_attribute(obj: &Bound<'_, PyAny>, name: &str) -> PyErr {
-    let ty = obj
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".into());
+    let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
     PyAttributeError::new_err(format!("'{ty}' object has no attribute '{name}'"))
 }
 
@@ -223,9 +216,7 @@ fn added_slow(a: &Bound<'_, PyAny>) -> PyResult<f64> {
     let py = a.py();
     let zero = pyo3::types::PyFloat::new(py, 0.0);
     // SAFETY: both objects are live; the GIL is held; the result is a new reference or NULL.
-    let sum = unsafe {
-        Bound::from_owned_ptr_or_err(py, ffi::PyNumber_InPlaceAdd(zero.as_ptr(), a.as_ptr()))
-    }?;
+    let sum = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyNumber_InPlaceAdd(zero.as_ptr(), a.as_ptr())) }?;
     sum.extract::<f64>()
 }
 
@@ -249,11 +240,7 @@ pub(crate) fn float_slow(a: &Bound<'_, PyAny>) -> PyResult<f64> {
 pub(crate) fn exemplar_labels(e: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = match e.cast::<PyDict>() {
         Ok(d) => d.iter().collect(),
-        Err(_) => e
-            .call_method0("items")?
-            .try_iter()?
-            .map(|i| i?.extract())
-            .collect::<PyResult<_>>()?,
+        Err(_) => e.call_method0("items")?.try_iter()?.map(|i| i?.extract()).collect::<PyResult<_>>()?,
     };
     items
         .into_iter()
@@ -263,9 +250,7 @@ pub(crate) fn exemplar_labels(e: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Str
                 Ok(s) => s,
                 Err(_) => {
                     let ty = v.get_type().name()?;
-                    return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                        "object of type '{ty}' has no len()"
-                    )));
+                    return Err(pyo3::exceptions::PyTypeError::new_err(format!("object of type '{ty}' has no len()")));
                 }
             };
             Ok((k, v))
@@ -275,9 +260,7 @@ pub(crate) fn exemplar_labels(e: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Str
 
 /// The exemplar argument when it asks for an exemplar (`if exemplar:`).
 #[inline]
-pub(crate) fn wanted<'a, 'py>(
-    exemplar: Option<&'a Bound<'py, PyAny>>,
-) -> PyResult<Option<&'a Bound<'py, PyAny>>> {
+pub(crate) fn wanted<'a, 'py>(exemplar: Option<&'a Bound<'py, PyAny>>) -> PyResult<Option<&'a Bound<'py, PyAny>>> {
     match exemplar {
         Some(e) if !e.is_none() && e.is_truthy()? => Ok(Some(e)),
         _ => Ok(None),
@@ -294,8 +277,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<InfoBase>()?;
     m.add_class::<EnumBase>()?;
     m.add_class::<value::Value>()?;
-    let doc =
-        c"labels($self, /, *labelvalues, **labelkwargs)\n--\n\nReturn the child for the given labelset.";
+    let doc = c"labels($self, /, *labelvalues, **labelkwargs)\n--\n\nReturn the child for the given labelset.";
     labels::install::<CounterBase>(py, doc)?;
     labels::install::<GaugeBase>(py, doc)?;
     labels::install::<HistogramBase>(py, doc)?;

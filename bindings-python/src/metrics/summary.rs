@@ -42,18 +42,12 @@ impl Native for SummaryBase {
 /// `Summary.observe(self, amount)`.
 fn observe(this: &SummaryBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
     let child = observable(this)?;
-    let amount = amount
-        .as_deref()
-        .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing amount"))?;
+    let amount = amount.as_deref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing amount"))?;
     child.observe(added(amount)?);
     Ok(())
 }
 
-const OBSERVE: Signature = Signature {
-    qualname: "Summary.observe",
-    names: &["amount"],
-    required: 1,
-};
+const OBSERVE: Signature = Signature { qualname: "Summary.observe", names: &["amount"], required: 1 };
 fast_method!(summary_observe, SummaryBase, OBSERVE, 1, observe);
 
 native_methods!(SummaryBase, {

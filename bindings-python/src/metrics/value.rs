@@ -78,11 +78,7 @@ impl Value {
             Target::HistogramSum(c) => c.sum(),
             Target::Bucket(_, c, i) => {
                 let cum = c.cumulative();
-                let below = if *i == 0 {
-                    0
-                } else {
-                    cum.get(i - 1).copied().unwrap_or(0)
-                };
+                let below = if *i == 0 { 0 } else { cum.get(i - 1).copied().unwrap_or(0) };
                 cum.get(*i).map_or(0.0, |v| (v - below) as f64)
             }
         }
@@ -127,18 +123,13 @@ impl Value {
         let ex = match &self.target {
             Target::Counter(c) => c.exemplar(),
             Target::Bucket(f, c, i) => {
-                let mut v = BucketExemplar {
-                    index: *i,
-                    seen: 0,
-                    found: None,
-                };
+                let mut v = BucketExemplar { index: *i, seen: 0, found: None };
                 errors::check(visit_alone(f, c, "", &mut v))?;
                 v.found
             }
             _ => None,
         };
-        ex.map(|e| convert::exemplar_to_py(py, &e).map(Bound::unbind))
-            .transpose()
+        ex.map(|e| convert::exemplar_to_py(py, &e).map(Bound::unbind)).transpose()
     }
 
     /// Not supported: the core records exemplars only with an increment or observation.
@@ -148,9 +139,6 @@ impl Value {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<fastprom value {}>",
-            fastprom::floatfmt::py_repr(self.get())
-        )
+        format!("<fastprom value {}>", fastprom::floatfmt::py_repr(self.get()))
     }
 }

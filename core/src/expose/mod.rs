@@ -212,14 +212,24 @@ impl LabelRenderer {
     /// For a batch: the bytes before the extra label's value (`before`), and after its
     /// value up to the closing brace (`after`, without the brace). The extra value goes
     /// between them, escaped.
-    pub(crate) fn batch_pieces(&mut self, s: &SampleRef<'_>, scheme: EscapingScheme, before: &mut Vec<u8>, after: &mut Vec<u8>) {
+    pub(crate) fn batch_pieces(
+        &mut self,
+        s: &SampleRef<'_>,
+        scheme: EscapingScheme,
+        before: &mut Vec<u8>,
+        after: &mut Vec<u8>,
+    ) {
         self.prepare(s, scheme);
         let (b, sep, a) = self.pieces();
         before.extend_from_slice(b);
         before.extend_from_slice(sep);
         before.extend_from_slice(&self.extra_name);
         after.push(b'"');
-        if !a.is_empty() && !self.extra_replaces && self.extra_pos < self.starts.len() && self.starts[self.extra_pos] == 0 {
+        if !a.is_empty()
+            && !self.extra_replaces
+            && self.extra_pos < self.starts.len()
+            && self.starts[self.extra_pos] == 0
+        {
             after.push(b',');
         }
         after.extend_from_slice(a);

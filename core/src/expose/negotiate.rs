@@ -27,14 +27,12 @@ pub const CONTENT_TYPE_PLAIN_1_0_0: &str = "text/plain; version=1.0.0; charset=u
 /// `Content-Type` of OpenMetrics 1.0.0 (prometheus_client's
 /// `openmetrics.exposition.CONTENT_TYPE_LATEST`), answered as is, without an `escaping`
 /// parameter, when OpenMetrics is asked for without a version.
-pub const CONTENT_TYPE_OPENMETRICS_1_0_0: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const CONTENT_TYPE_OPENMETRICS_1_0_0: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// `Content-Type` of OpenMetrics 2.0.0 (prometheus_client's
 /// `openmetrics.exposition.CONTENT_TYPE_LATEST_2_0`). [`negotiate`] never answers it
 /// verbatim: a versioned OpenMetrics answer always carries an `escaping` parameter.
-pub const CONTENT_TYPE_OPENMETRICS_2_0_0: &str =
-    "application/openmetrics-text; version=2.0.0; charset=utf-8";
+pub const CONTENT_TYPE_OPENMETRICS_2_0_0: &str = "application/openmetrics-text; version=2.0.0; charset=utf-8";
 
 /// The exposition format chosen by [`negotiate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,9 +102,7 @@ pub fn negotiate(accept: Option<&str>) -> Negotiated {
         if version.is_empty() {
             if openmetrics {
                 return Negotiated {
-                    format: Format::OpenMetrics {
-                        version: "1.0.0".to_owned(),
-                    },
+                    format: Format::OpenMetrics { version: "1.0.0".to_owned() },
                     escaping: EscapingScheme::Underscores,
                     content_type: CONTENT_TYPE_OPENMETRICS_1_0_0.to_owned(),
                 };
@@ -116,14 +112,11 @@ pub fn negotiate(accept: Option<&str>) -> Negotiated {
         if version_at_least_1_0_0(version) != Some(true) {
             continue;
         }
-        let escaping = param(entry, "escaping")
-            .and_then(EscapingScheme::from_name)
-            .unwrap_or(EscapingScheme::Underscores);
+        let escaping =
+            param(entry, "escaping").and_then(EscapingScheme::from_name).unwrap_or(EscapingScheme::Underscores);
         return if openmetrics {
             Negotiated {
-                format: Format::OpenMetrics {
-                    version: version.to_owned(),
-                },
+                format: Format::OpenMetrics { version: version.to_owned() },
                 escaping,
                 content_type: concat(&[
                     "application/openmetrics-text; version=",
@@ -270,20 +263,17 @@ fn py_int_cmp(part: &str, target: u8) -> Option<Ordering> {
 /// First code point (digit zero) of every run of Unicode decimal digits, Unicode 14.0 as in
 /// Python 3.11 (`unicodedata.decimal(c) == 0`); each run holds the digits 0 to 9 in order.
 const DECIMAL_ZEROS: [u32; 66] = [
-    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
-    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
-    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
-    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
-    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
-    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
+    0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
+    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0,
+    0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60,
+    0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
 ];
 
 /// The decimal digit value of `c` (Python's `unicodedata.decimal(c, None)`), if it has one.
 fn unicode_decimal(c: char) -> Option<u8> {
     let cp = u32::from(c);
-    let run = DECIMAL_ZEROS
-        .partition_point(|&zero| zero <= cp)
-        .checked_sub(1)?;
+    let run = DECIMAL_ZEROS.partition_point(|&zero| zero <= cp).checked_sub(1)?;
     let value = cp - DECIMAL_ZEROS.get(run)?;
     u8::try_from(value).ok().filter(|&d| d < 10)
 }
@@ -294,9 +284,7 @@ mod tests {
 
     fn om(version: &str, escaping: EscapingScheme, content_type: &str) -> Negotiated {
         Negotiated {
-            format: Format::OpenMetrics {
-                version: version.to_owned(),
-            },
+            format: Format::OpenMetrics { version: version.to_owned() },
             escaping,
             content_type: content_type.to_owned(),
         }
@@ -312,22 +300,10 @@ mod tests {
 
     #[test]
     fn constants_match_prometheus_client() {
-        assert_eq!(
-            CONTENT_TYPE_PLAIN_0_0_4,
-            "text/plain; version=0.0.4; charset=utf-8"
-        );
-        assert_eq!(
-            CONTENT_TYPE_PLAIN_1_0_0,
-            "text/plain; version=1.0.0; charset=utf-8"
-        );
-        assert_eq!(
-            CONTENT_TYPE_OPENMETRICS_1_0_0,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8"
-        );
-        assert_eq!(
-            CONTENT_TYPE_OPENMETRICS_2_0_0,
-            "application/openmetrics-text; version=2.0.0; charset=utf-8"
-        );
+        assert_eq!(CONTENT_TYPE_PLAIN_0_0_4, "text/plain; version=0.0.4; charset=utf-8");
+        assert_eq!(CONTENT_TYPE_PLAIN_1_0_0, "text/plain; version=1.0.0; charset=utf-8");
+        assert_eq!(CONTENT_TYPE_OPENMETRICS_1_0_0, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+        assert_eq!(CONTENT_TYPE_OPENMETRICS_2_0_0, "application/openmetrics-text; version=2.0.0; charset=utf-8");
     }
 
     #[test]
@@ -357,53 +333,27 @@ mod tests {
 
     #[test]
     fn openmetrics_without_version_is_plain_1_0_0() {
-        let want = om(
-            "1.0.0",
-            EscapingScheme::Underscores,
-            CONTENT_TYPE_OPENMETRICS_1_0_0,
-        );
+        let want = om("1.0.0", EscapingScheme::Underscores, CONTENT_TYPE_OPENMETRICS_1_0_0);
         assert_eq!(negotiate(Some("application/openmetrics-text")), want);
-        assert_eq!(
-            negotiate(Some("application/openmetrics-text;escaping=dots")),
-            want
-        );
-        assert_eq!(
-            negotiate(Some("application/openmetrics-text;version=")),
-            want
-        );
-        assert_eq!(
-            negotiate(Some("application/openmetrics-text;version = 1.0.0")),
-            want
-        );
+        assert_eq!(negotiate(Some("application/openmetrics-text;escaping=dots")), want);
+        assert_eq!(negotiate(Some("application/openmetrics-text;version=")), want);
+        assert_eq!(negotiate(Some("application/openmetrics-text;version = 1.0.0")), want);
     }
 
     #[test]
     fn openmetrics_versions() {
         assert_eq!(
-            negotiate(Some(
-                "application/openmetrics-text;version=2.0.0;escaping=values"
-            )),
+            negotiate(Some("application/openmetrics-text;version=2.0.0;escaping=values")),
             om(
                 "2.0.0",
                 EscapingScheme::Values,
                 "application/openmetrics-text; version=2.0.0; charset=utf-8; escaping=values"
             )
         );
-        assert_eq!(
-            negotiate(Some("application/openmetrics-text;version=0.0.1")),
-            text004()
-        );
-        assert_eq!(
-            negotiate(Some("application/openmetrics-text;version=1.0")),
-            text004()
-        );
+        assert_eq!(negotiate(Some("application/openmetrics-text;version=0.0.1")), text004());
+        assert_eq!(negotiate(Some("application/openmetrics-text;version=1.0")), text004());
         let two = negotiate(Some("application/openmetrics-text;version=2"));
-        assert_eq!(
-            two.format,
-            Format::OpenMetrics {
-                version: "2".to_owned()
-            }
-        );
+        assert_eq!(two.format, Format::OpenMetrics { version: "2".to_owned() });
     }
 
     #[test]
@@ -411,21 +361,14 @@ mod tests {
         let n = negotiate(Some("text/plain;version=2.0.0;escaping=dots"));
         assert_eq!(n.format, Format::Text100);
         assert_eq!(n.escaping, EscapingScheme::Dots);
-        assert_eq!(
-            n.content_type,
-            "text/plain; version=1.0.0; charset=utf-8; escaping=dots"
-        );
+        assert_eq!(n.content_type, "text/plain; version=1.0.0; charset=utf-8; escaping=dots");
     }
 
     #[test]
     fn escaping_first_parameter_wins_and_bogus_is_underscores() {
-        let n = negotiate(Some(
-            "text/plain;version=1.0.0;escaping=bogus;escaping=dots",
-        ));
+        let n = negotiate(Some("text/plain;version=1.0.0;escaping=bogus;escaping=dots"));
         assert_eq!(n.escaping, EscapingScheme::Underscores);
-        let n = negotiate(Some(
-            "text/plain;version=1.0.0;escaping=dots;escaping=values",
-        ));
+        let n = negotiate(Some("text/plain;version=1.0.0;escaping=dots;escaping=values"));
         assert_eq!(n.escaping, EscapingScheme::Dots);
         let n = negotiate(Some("text/plain;version=1.0.0;escaping=DOTS"));
         assert_eq!(n.escaping, EscapingScheme::Underscores);
@@ -433,28 +376,16 @@ mod tests {
 
     #[test]
     fn type_error_entries_are_skipped() {
-        assert_eq!(
-            negotiate(Some("application/openmetrics-text;version=1.0.0-rc")),
-            text004()
-        );
-        let n = negotiate(Some(
-            "application/openmetrics-text;version=1.0.0-rc,text/plain;version=1.0.0;escaping=dots",
-        ));
+        assert_eq!(negotiate(Some("application/openmetrics-text;version=1.0.0-rc")), text004());
+        let n = negotiate(Some("application/openmetrics-text;version=1.0.0-rc,text/plain;version=1.0.0;escaping=dots"));
         assert_eq!(n.format, Format::Text100);
         assert_eq!(n.escaping, EscapingScheme::Dots);
     }
 
     #[test]
     fn python_whitespace_is_stripped() {
-        let n = negotiate(Some(
-            "application/openmetrics-text\u{1c};version=1.0.0\u{1f}",
-        ));
-        assert_eq!(
-            n.format,
-            Format::OpenMetrics {
-                version: "1.0.0".to_owned()
-            }
-        );
+        let n = negotiate(Some("application/openmetrics-text\u{1c};version=1.0.0\u{1f}"));
+        assert_eq!(n.format, Format::OpenMetrics { version: "1.0.0".to_owned() });
         let n = negotiate(Some("text/plain\u{3000};version=1.0.0\u{2003}"));
         assert_eq!(n.format, Format::Text100);
     }
@@ -510,15 +441,11 @@ mod tests {
     fn python_whitespace_set() {
         // `[hex(c) for c in range(0x110000) if chr(c).isspace()]` in Python 3.11.
         let python: [u32; 29] = [
-            0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000,
-            0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028,
-            0x2029, 0x202f, 0x205f, 0x3000,
+            0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
+            0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
         ];
-        let ours: Vec<u32> = (0..=0x10FFFF)
-            .filter_map(char::from_u32)
-            .filter(|&c| py_is_space(c))
-            .map(u32::from)
-            .collect();
+        let ours: Vec<u32> =
+            (0..=0x10FFFF).filter_map(char::from_u32).filter(|&c| py_is_space(c)).map(u32::from).collect();
         assert_eq!(ours, python);
     }
 
@@ -532,10 +459,7 @@ mod tests {
         assert_eq!(unicode_decimal('a'), None);
         assert_eq!(unicode_decimal('\u{0}'), None);
         assert_eq!(unicode_decimal(char::MAX), None);
-        let total = (0..=0x10FFFF)
-            .filter_map(char::from_u32)
-            .filter_map(unicode_decimal)
-            .count();
+        let total = (0..=0x10FFFF).filter_map(char::from_u32).filter_map(unicode_decimal).count();
         assert_eq!(total, 660);
     }
 
@@ -585,9 +509,7 @@ mod tests {
                 Format::Text004 => assert_eq!(got.content_type, CONTENT_TYPE_PLAIN_0_0_4),
                 Format::Text100 => assert!(got.content_type.starts_with(CONTENT_TYPE_PLAIN_1_0_0)),
                 Format::OpenMetrics { .. } => {
-                    assert!(got
-                        .content_type
-                        .starts_with("application/openmetrics-text; version="));
+                    assert!(got.content_type.starts_with("application/openmetrics-text; version="));
                 }
             }
         }

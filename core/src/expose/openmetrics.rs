@@ -134,7 +134,7 @@ impl Visitor for OpenMetricsEncoder {
         self.name.push_str(h.name);
         self.metric_type = h.metric_type;
         self.labels.reset();
-                // Sample names go through `_escape(name, scheme, labelname rune)`: unchanged for a
+        // Sample names go through `_escape(name, scheme, labelname rune)`: unchanged for a
         // legacy name under allow-utf-8, and for a name of label runes under underscores.
         self.raw_name = match self.escaping {
             EscapingScheme::AllowUtf8 => super::plain_metric_name(h.name),
@@ -238,7 +238,8 @@ impl Visitor for OpenMetricsEncoder {
         values: &[f64],
         exemplars: Option<&[Option<Exemplar>]>,
     ) -> Result<()> {
-        let fast = self.raw_name && (t.series != 0 || t.name == self.name) && t.extra.is_some() && t.timestamp.is_none();
+        let fast =
+            self.raw_name && (t.series != 0 || t.name == self.name) && t.extra.is_some() && t.timestamp.is_none();
         if !fast {
             let name = t.extra.map_or("", |e| e.0);
             for (i, (ev, v)) in extras.iter().zip(values).enumerate() {

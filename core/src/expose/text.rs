@@ -40,7 +40,18 @@ const HELD: [&str; 3] = ["_created", "_gcount", "_gsum"];
 impl TextEncoder {
     /// An encoder with an empty output.
     pub fn new(escaping: EscapingScheme) -> Self {
-        Self { out: Vec::with_capacity(super::size_hint()), escaping, name: String::new(), help: String::new(), held: Default::default(), namebuf: String::new(), labels: LabelRenderer::default(), raw_name: false, before: Vec::new(), after: Vec::new() }
+        Self {
+            out: Vec::with_capacity(super::size_hint()),
+            escaping,
+            name: String::new(),
+            help: String::new(),
+            held: Default::default(),
+            namebuf: String::new(),
+            labels: LabelRenderer::default(),
+            raw_name: false,
+            before: Vec::new(),
+            after: Vec::new(),
+        }
     }
 
     /// The bytes written so far.
@@ -149,7 +160,7 @@ impl Visitor for TextEncoder {
             other => ("", other.as_str()),
         };
         self.labels.reset();
-                self.raw_name = self.escaping != EscapingScheme::Dots && super::plain_metric_name(h.name);
+        self.raw_name = self.escaping != EscapingScheme::Dots && super::plain_metric_name(h.name);
         let mname = format!("{}{}", h.name, suffix);
         Self::header(&mut self.out, self.escaping, &mname, h.help, typ);
         Ok(())
@@ -174,7 +185,11 @@ impl Visitor for TextEncoder {
         exemplars: Option<&[Option<crate::model::Exemplar>]>,
     ) -> Result<()> {
         let same_name = t.series != 0 || t.name == self.name;
-        if !(self.raw_name && same_name) || t.extra.is_none() || t.timestamp.is_some() || self.held_slot(t, same_name).is_some() {
+        if !(self.raw_name && same_name)
+            || t.extra.is_none()
+            || t.timestamp.is_some()
+            || self.held_slot(t, same_name).is_some()
+        {
             // The general path, one sample at a time (exemplars are not part of this
             // format, so they are dropped either way).
             let name = t.extra.map_or("", |e| e.0);

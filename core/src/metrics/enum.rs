@@ -3,7 +3,6 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-
 use super::family::{Base, MetricCore, Opts};
 use crate::error::{Error, Result};
 use crate::model::{MetricType, Visitor};

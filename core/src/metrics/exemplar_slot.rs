@@ -78,7 +78,11 @@ mod tests {
                 std::thread::spawn(move || {
                     for i in 0..2000 {
                         if t % 2 == 0 {
-                            s.set(Exemplar { labels: vec![("i".into(), i.to_string())], value: i as f64, timestamp: None });
+                            s.set(Exemplar {
+                                labels: vec![("i".into(), i.to_string())],
+                                value: i as f64,
+                                timestamp: None,
+                            });
                         } else if let Some(e) = s.get() {
                             assert_eq!(e.labels[0].1, (e.value as i64).to_string());
                         }

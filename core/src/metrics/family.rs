@@ -10,8 +10,8 @@
 //! prometheus_client.
 
 use std::hash::{BuildHasher, Hasher};
-use std::ops::Deref;
 use std::mem::ManuallyDrop;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
@@ -411,7 +411,10 @@ impl<M: MetricCore> Family<M> {
         names::validate_label_names(&opts.label_names, M::RESERVED)?;
         names::validate_metric_name(&name)?;
         if opts.label_names.len() > MAX_LABELS {
-            return Err(Error::InvalidArgument(format!("Too many label names ({}), at most {MAX_LABELS}", opts.label_names.len())));
+            return Err(Error::InvalidArgument(format!(
+                "Too many label names ({}), at most {MAX_LABELS}",
+                opts.label_names.len()
+            )));
         }
         let mut seen = std::collections::HashSet::new();
         for l in &opts.label_names {
@@ -511,9 +514,8 @@ impl<M: MetricCore> Family<M> {
         }
         let h = hash_values(&self.inner.hasher, values);
         let mut f = Some(f);
-        let hit = self.shard_of(h).read_with(|t| {
-            t.find(h, |c| key_eq(c.key(), values)).map(|c| f.take().map(|f| f(c)))
-        });
+        let hit =
+            self.shard_of(h).read_with(|t| t.find(h, |c| key_eq(c.key(), values)).map(|c| f.take().map(|f| f(c))));
         if let Some(Some(r)) = hit {
             return Ok(r);
         }
@@ -613,10 +615,8 @@ impl<M: MetricCore> Family<M> {
                 pyrepr::tuple_repr(names)
             )));
         }
-        let filter: Vec<(usize, &str)> = labels
-            .iter()
-            .map(|(k, v)| (names.iter().position(|n| n == k.as_ref()).unwrap_or(0), v.as_ref()))
-            .collect();
+        let filter: Vec<(usize, &str)> =
+            labels.iter().map(|(k, v)| (names.iter().position(|n| n == k.as_ref()).unwrap_or(0), v.as_ref())).collect();
         let mut gone = std::collections::HashSet::new();
         let mut guards: Vec<_> = self.inner.shards.iter().map(|s| s.write()).collect();
         for t in guards.iter_mut() {

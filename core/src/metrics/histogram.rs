@@ -14,7 +14,8 @@ use crate::floatfmt;
 use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
 
 /// prometheus_client's `Histogram.DEFAULT_BUCKETS` (without the `+Inf` that is appended).
-pub const DEFAULT_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+pub const DEFAULT_BUCKETS: [f64; 14] =
+    [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
 
 /// A histogram family's upper bounds: sorted, ending in `+Inf`, at least two.
 #[derive(Debug, Clone)]
@@ -159,7 +160,13 @@ impl Histogram {
     /// Cumulative bucket counts, `+Inf` last.
     pub fn cumulative(&self) -> Vec<u64> {
         let mut acc = 0;
-        self.counts.iter().map(|c| { acc += c.load(Ordering::Relaxed); acc }).collect()
+        self.counts
+            .iter()
+            .map(|c| {
+                acc += c.load(Ordering::Relaxed);
+                acc
+            })
+            .collect()
     }
 
     /// Creation time.

@@ -159,11 +159,7 @@ impl Stream {
                 Some(s) => (s.g + s.delta).saturating_sub(1),
                 None => 0,
             };
-            scratch.push(Sample {
-                value: v,
-                g: 1,
-                delta,
-            });
+            scratch.push(Sample { value: v, g: 1, delta });
         }
         scratch.extend_from_slice(&old[j..]);
         std::mem::swap(&mut self.samples, scratch);
@@ -286,16 +282,9 @@ impl WindowedQuantiles {
     /// (or NaN), an error is outside `(0, 1)` (or NaN), two objectives have the same quantile,
     /// `max_age_secs` is not a positive finite number, `age_buckets` is 0 or above
     /// [`Self::MAX_AGE_BUCKETS`], or `now` is not finite.
-    pub fn new(
-        objectives: &[Objective],
-        max_age_secs: f64,
-        age_buckets: usize,
-        now: f64,
-    ) -> Result<Self> {
+    pub fn new(objectives: &[Objective], max_age_secs: f64, age_buckets: usize, now: f64) -> Result<Self> {
         if objectives.is_empty() {
-            return Err(Error::InvalidArgument(
-                "Summary quantile objectives must not be empty".to_owned(),
-            ));
+            return Err(Error::InvalidArgument("Summary quantile objectives must not be empty".to_owned()));
         }
         for o in objectives {
             if !(0.0..=1.0).contains(&o.quantile) {
@@ -314,10 +303,7 @@ impl WindowedQuantiles {
         let mut sorted = objectives.to_vec();
         sorted.sort_by(|a, b| a.quantile.total_cmp(&b.quantile));
         if let Some(pair) = sorted.windows(2).find(|p| p[0].quantile == p[1].quantile) {
-            return Err(Error::InvalidArgument(format!(
-                "Duplicate Summary quantile objective: {}",
-                pair[0].quantile
-            )));
+            return Err(Error::InvalidArgument(format!("Duplicate Summary quantile objective: {}", pair[0].quantile)));
         }
         if !(max_age_secs > 0.0 && max_age_secs.is_finite()) {
             return Err(Error::InvalidArgument(format!(
@@ -337,9 +323,7 @@ impl WindowedQuantiles {
             )));
         }
         if !now.is_finite() {
-            return Err(Error::InvalidArgument(format!(
-                "Summary current time must be finite, got {now}"
-            )));
+            return Err(Error::InvalidArgument(format!("Summary current time must be finite, got {now}")));
         }
         Ok(Self {
             objectives: sorted,
@@ -371,10 +355,7 @@ impl WindowedQuantiles {
         self.maybe_rotate(now);
         self.flush();
         let head = &self.streams[self.head % self.streams.len().max(1)];
-        self.objectives
-            .iter()
-            .map(|o| (o.quantile, head.query(o.quantile)))
-            .collect()
+        self.objectives.iter().map(|o| (o.quantile, head.query(o.quantile))).collect()
     }
 
     /// The objectives, sorted by ascending quantile (the order [`Self::query`] reports).
@@ -460,11 +441,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const DEFAULT_OBJ: [Objective; 3] = [
-        Objective::new(0.5, 0.05),
-        Objective::new(0.9, 0.01),
-        Objective::new(0.99, 0.001),
-    ];
+    const DEFAULT_OBJ: [Objective; 3] =
+        [Objective::new(0.5, 0.05), Objective::new(0.9, 0.01), Objective::new(0.99, 0.001)];
 
     fn wq(objs: &[Objective]) -> WindowedQuantiles {
         WindowedQuantiles::new(objs, 600.0, 5, 0.0).unwrap()
@@ -492,20 +470,12 @@ mod tests {
 
     /// Checks every objective's answer against the sorted (NaN-free) input: some position
     /// `R` (1-based) of the returned value must satisfy `|R - qn| <= εn + 1`.
-    fn check_ranks(
-        objs: &[Objective],
-        sorted: &[f64],
-        got: &[(f64, f64)],
-    ) -> std::result::Result<(), String> {
+    fn check_ranks(objs: &[Objective], sorted: &[f64], got: &[(f64, f64)]) -> std::result::Result<(), String> {
         let n = sorted.len() as f64;
         let mut objs = objs.to_vec();
         objs.sort_by(|a, b| a.quantile.total_cmp(&b.quantile));
         if got.len() != objs.len() {
-            return Err(format!(
-                "got {} answers for {} objectives",
-                got.len(),
-                objs.len()
-            ));
+            return Err(format!("got {} answers for {} objectives", got.len(), objs.len()));
         }
         for (o, &(q, v)) in objs.iter().zip(got) {
             if q != o.quantile {
@@ -552,30 +522,17 @@ mod tests {
         assert!(invalid_msg(&[], 600.0, 5, 0.0).contains("must not be empty"));
         for q in [-0.1, 1.1, f64::NAN, f64::INFINITY] {
             let m = invalid_msg(&[Objective::new(q, 0.01)], 600.0, 5, 0.0);
-            assert!(
-                m.contains("quantile must be between 0 and 1 inclusive"),
-                "{m}"
-            );
+            assert!(m.contains("quantile must be between 0 and 1 inclusive"), "{m}");
         }
         for e in [0.0, 1.0, -0.5, 2.0, f64::NAN] {
             let m = invalid_msg(&[Objective::new(0.5, e)], 600.0, 5, 0.0);
             assert!(m.contains("error must be between 0 and 1 exclusive"), "{m}");
         }
-        let dup = [
-            Objective::new(0.9, 0.01),
-            Objective::new(0.5, 0.05),
-            Objective::new(0.9, 0.001),
-        ];
-        assert_eq!(
-            invalid_msg(&dup, 600.0, 5, 0.0),
-            "Duplicate Summary quantile objective: 0.9"
-        );
+        let dup = [Objective::new(0.9, 0.01), Objective::new(0.5, 0.05), Objective::new(0.9, 0.001)];
+        assert_eq!(invalid_msg(&dup, 600.0, 5, 0.0), "Duplicate Summary quantile objective: 0.9");
         for age in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             let m = invalid_msg(&ok, age, 5, 0.0);
-            assert!(
-                m.contains("max age must be a positive, finite number"),
-                "{m}"
-            );
+            assert!(m.contains("max age must be a positive, finite number"), "{m}");
         }
         assert!(invalid_msg(&ok, 600.0, 0, 0.0).contains("age buckets must be between 1 and 1000"));
         assert!(invalid_msg(&ok, 600.0, usize::MAX, 0.0).contains("age buckets"));
@@ -585,11 +542,7 @@ mod tests {
 
     #[test]
     fn new_accepts_boundary_quantiles_and_sorts_objectives() {
-        let objs = [
-            Objective::new(1.0, 0.01),
-            Objective::new(0.0, 0.01),
-            Objective::new(0.5, 0.5),
-        ];
+        let objs = [Objective::new(1.0, 0.01), Objective::new(0.0, 0.01), Objective::new(0.5, 0.5)];
         let w = WindowedQuantiles::new(&objs, 1.0, 1, 1e9).unwrap();
         let qs: Vec<f64> = w.objectives().iter().map(|o| o.quantile).collect();
         assert_eq!(qs, [0.0, 0.5, 1.0]);
@@ -601,10 +554,7 @@ mod tests {
     fn empty_window_is_nan() {
         let mut w = wq(&DEFAULT_OBJ);
         let got = w.query(0.0);
-        assert_eq!(
-            got.iter().map(|p| p.0).collect::<Vec<_>>(),
-            [0.5, 0.9, 0.99]
-        );
+        assert_eq!(got.iter().map(|p| p.0).collect::<Vec<_>>(), [0.5, 0.9, 0.99]);
         assert!(got.iter().all(|p| p.1.is_nan()));
     }
 
@@ -645,11 +595,7 @@ mod tests {
     fn exact_while_no_compression_is_allowed() {
         // 2εn < 1 for every objective: nothing may be merged, so answers are exact even
         // across several buffer flushes.
-        let objs = [
-            Objective::new(0.1, 0.0001),
-            Objective::new(0.5, 0.0001),
-            Objective::new(0.9, 0.0001),
-        ];
+        let objs = [Objective::new(0.1, 0.0001), Objective::new(0.5, 0.0001), Objective::new(0.9, 0.0001)];
         let mut w = wq(&objs);
         let mut rng = Rng(42);
         let mut all = Vec::new();
@@ -695,10 +641,7 @@ mod tests {
         for v in [1.0, f64::INFINITY, -f64::INFINITY, 2.0] {
             w.observe(v, 0.0);
         }
-        assert_eq!(
-            w.query(0.0),
-            [(0.0, f64::NEG_INFINITY), (1.0, f64::INFINITY)]
-        );
+        assert_eq!(w.query(0.0), [(0.0, f64::NEG_INFINITY), (1.0, f64::INFINITY)]);
     }
 
     #[test]
@@ -744,10 +687,7 @@ mod tests {
                 let head = &w.streams[w.head];
                 head.n as usize + w.buffer.len()
             };
-            assert!(
-                (75..=100).contains(&n_in_window) || t < 100,
-                "t={t} n={n_in_window}"
-            );
+            assert!((75..=100).contains(&n_in_window) || t < 100, "t={t} n={n_in_window}");
         }
         assert_eq!(w.query(999.5)[0].1, 999.0);
     }
@@ -829,15 +769,7 @@ mod tests {
         let desc: Vec<f64> = asc.iter().rev().copied().collect();
         let ties: Vec<f64> = (0..n).map(|_| (rng.next() % 37) as f64).collect();
         // Zig-zag: alternate from both ends of the sorted input.
-        let zigzag: Vec<f64> = (0..n)
-            .map(|i| {
-                if i % 2 == 0 {
-                    asc[i / 2]
-                } else {
-                    asc[n - 1 - i / 2]
-                }
-            })
-            .collect();
+        let zigzag: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { asc[i / 2] } else { asc[n - 1 - i / 2] }).collect();
         for input in [&random, &asc, &desc, &ties, &zigzag] {
             let mut w = WindowedQuantiles::new(&DEFAULT_OBJ, 600.0, 2, 0.0).unwrap();
             let mut sorted = Vec::new();
@@ -876,9 +808,7 @@ mod tests {
                 w.observe(if descending { -v } else { v }, 0.0);
             }
             let stored = w.stored();
-            eprintln!(
-                "memory: {stored} tuples after 3e5 sorted inserts (descending: {descending})"
-            );
+            eprintln!("memory: {stored} tuples after 3e5 sorted inserts (descending: {descending})");
             assert!(stored < 2_000, "{stored} tuples");
         }
     }

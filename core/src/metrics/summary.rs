@@ -26,7 +26,12 @@ pub struct SummaryConfig {
 
 impl Default for SummaryConfig {
     fn default() -> Self {
-        Self { objectives: Vec::new(), max_age: WindowedQuantiles::DEFAULT_MAX_AGE, age_buckets: WindowedQuantiles::DEFAULT_AGE_BUCKETS, quantile_labels: Vec::new() }
+        Self {
+            objectives: Vec::new(),
+            max_age: WindowedQuantiles::DEFAULT_MAX_AGE,
+            age_buckets: WindowedQuantiles::DEFAULT_AGE_BUCKETS,
+            quantile_labels: Vec::new(),
+        }
     }
 }
 
@@ -118,7 +123,13 @@ impl MetricCore for Summary {
         let qs = self.quantiles();
         if !qs.is_empty() {
             let values: Vec<f64> = qs.iter().map(|(_, value)| *value).collect();
-            base.batch(v, "", &config.quantile_labels[..values.len().min(config.quantile_labels.len())], &values, None)?;
+            base.batch(
+                v,
+                "",
+                &config.quantile_labels[..values.len().min(config.quantile_labels.len())],
+                &values,
+                None,
+            )?;
         }
         v.sample(&base.sample("_count", self.count() as f64))?;
         v.sample(&base.sample("_sum", self.sum()))?;

@@ -1402,12 +1402,19 @@ impl Strict {
                 let label = |k: &str| s.labels.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
                 match (f.typ, suffix) {
                     (Some(SType::Histogram), Some("")) => {
-                        return Err(perr(lineno, format!("histogram {:?} sample without _bucket, _sum or _count", f.name)));
+                        return Err(perr(
+                            lineno,
+                            format!("histogram {:?} sample without _bucket, _sum or _count", f.name),
+                        ));
                     }
                     (Some(SType::Histogram), Some("_bucket")) => match label("le") {
                         Some(v) if is_go_float(v) => {}
-                        Some(v) => return Err(perr(lineno, format!("expected float as value for 'le' label, got {v:?}"))),
-                        None => return Err(perr(lineno, format!("histogram bucket of {:?} without an 'le' label", f.name))),
+                        Some(v) => {
+                            return Err(perr(lineno, format!("expected float as value for 'le' label, got {v:?}")))
+                        }
+                        None => {
+                            return Err(perr(lineno, format!("histogram bucket of {:?} without an 'le' label", f.name)))
+                        }
                     },
                     (Some(SType::Histogram), _) if label("le").is_some() => {
                         return Err(perr(lineno, format!("'le' label on {:?}, which is not a bucket", s.name)));
@@ -1415,9 +1422,14 @@ impl Strict {
                     (Some(SType::Summary), Some("")) => match label("quantile") {
                         Some(v) if is_go_float(v) => {}
                         Some(v) => {
-                            return Err(perr(lineno, format!("expected float as value for 'quantile' label, got {v:?}")))
+                            return Err(perr(
+                                lineno,
+                                format!("expected float as value for 'quantile' label, got {v:?}"),
+                            ))
                         }
-                        None => return Err(perr(lineno, format!("summary {:?} sample without a 'quantile' label", f.name))),
+                        None => {
+                            return Err(perr(lineno, format!("summary {:?} sample without a 'quantile' label", f.name)))
+                        }
                     },
                     (Some(SType::Summary), _) if label("quantile").is_some() => {
                         return Err(perr(lineno, format!("'quantile' label on {:?}, which is not a quantile", s.name)));

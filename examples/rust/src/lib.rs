@@ -98,7 +98,11 @@ fn handle(stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
         body = expose::gzip(&body);
         extra.push_str("Content-Encoding: gzip\r\n");
     }
-    write!(out, "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
     out.write_all(&body)?;
     out.flush()
 }
@@ -114,7 +118,11 @@ pub fn send(req: &PushRequest) -> Result<u16, String> {
     let addr = host.to_socket_addrs().map_err(|e| format!("{host}: {e}"))?.next().ok_or("no address")?;
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).map_err(|e| format!("{host}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
-    let mut head = format!("{} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", req.method.as_str(), req.body.len());
+    let mut head = format!(
+        "{} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        req.method.as_str(),
+        req.body.len()
+    );
     for (k, v) in &req.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -152,12 +160,20 @@ impl Collector for ProcessCollector {
         let (utime, stime, start, vsize, rss) = (num(11), num(12), num(19), num(20), num(21));
         let boot = std::fs::read_to_string("/proc/stat")
             .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("btime")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("btime"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            })
             .unwrap_or(0.0);
         let fds = std::fs::read_dir("/proc/self/fd").map(|d| d.count() as f64).unwrap_or(0.0);
         let mut out = Vec::new();
         let mut g = |name: &str, help: &str, t: MetricType, v: f64| -> fastprom::Result<()> {
-            let mut fam = if t == MetricType::Counter { MetricFamily::counter(name, help, "")? } else { MetricFamily::new(name, help, t, "")? };
+            let mut fam = if t == MetricType::Counter {
+                MetricFamily::counter(name, help, "")?
+            } else {
+                MetricFamily::new(name, help, t, "")?
+            };
             if t == MetricType::Counter {
                 fam.add_counter(&[], v, None, None, None);
             } else {
@@ -168,8 +184,18 @@ impl Collector for ProcessCollector {
         };
         g("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge, vsize)?;
         g("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge, rss * page_size())?;
-        g("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", MetricType::Gauge, start / ticks() + boot)?;
-        g("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", MetricType::Counter, (utime + stime) / ticks())?;
+        g(
+            "process_start_time_seconds",
+            "Start time of the process since unix epoch in seconds.",
+            MetricType::Gauge,
+            start / ticks() + boot,
+        )?;
+        g(
+            "process_cpu_seconds_total",
+            "Total user and system CPU time spent in seconds.",
+            MetricType::Counter,
+            (utime + stime) / ticks(),
+        )?;
         g("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, fds)?;
         Ok(out)
     }

@@ -16,11 +16,16 @@ fn main() {
     let addr = args.next().unwrap_or_else(|| "127.0.0.1".into());
 
     let registry = Arc::new(Registry::new());
-    let request_time = match Family::<Summary>::new(Opts::new("request_processing_seconds", "Time spent processing request"), SummaryConfig::default()) {
+    let request_time = match Family::<Summary>::new(
+        Opts::new("request_processing_seconds", "Time spent processing request"),
+        SummaryConfig::default(),
+    ) {
         Ok(f) => f,
         Err(e) => return eprintln!("tutorial_app: {e}"),
     };
-    if let Err(e) = registry.register(Arc::new(request_time.clone())).and_then(|_| registry.register(Arc::new(ProcessCollector))) {
+    if let Err(e) =
+        registry.register(Arc::new(request_time.clone())).and_then(|_| registry.register(Arc::new(ProcessCollector)))
+    {
         return eprintln!("tutorial_app: {e}");
     }
     let listener = match TcpListener::bind((addr.as_str(), port)) {

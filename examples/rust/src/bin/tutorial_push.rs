@@ -26,8 +26,11 @@ fn main() {
 
     let run = || -> Result<u16, String> {
         let registry = Registry::new();
-        let g = Family::<Gauge>::new(Opts::new("job_last_success_unixtime", "Last time a batch job successfully finished"), ())
-            .map_err(|e| e.to_string())?;
+        let g = Family::<Gauge>::new(
+            Opts::new("job_last_success_unixtime", "Last time a batch job successfully finished"),
+            (),
+        )
+        .map_err(|e| e.to_string())?;
         registry.register(Arc::new(g.clone())).map_err(|e| e.to_string())?;
         g.unlabelled().map_err(|e| e.to_string())?.set_to_current_time();
         let body = if method == PushMethod::Delete {
