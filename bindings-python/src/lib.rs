@@ -11,8 +11,7 @@
 //! * [`convert`]: Python `Metric` objects to core samples and back;
 //! * [`expose`]: negotiation, gzip, Pushgateway requests;
 //! * [`parse`]: the text and OpenMetrics parsers, building prometheus_client's objects
-//!   (with [`parse_lines`], what the core's parsed model does not keep yet, and
-//!   [`parse_errors`], prometheus_client's exceptions);
+//!   (with [`parse_errors`], prometheus_client's exceptions);
 //! * [`clock`]: the core's clock, routed to Python's `time.time`;
 //! * [`errors`]: core errors to Python exceptions.
 
@@ -26,7 +25,6 @@ mod expose;
 mod metrics;
 mod parse;
 mod parse_errors;
-mod parse_lines;
 mod registry;
 
 /// Turns the `_created` samples on or off (`enable_created_metrics` /

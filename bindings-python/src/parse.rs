@@ -10,7 +10,8 @@
 //! `Metric` through `object.__new__` and its attributes in `__init__`'s order; `Sample`,
 //! `Exemplar`, `NativeHistogram` and `BucketSpan` (named tuples) as tuples of their type;
 //! `Timestamp` (OpenMetrics) through `object.__new__` with `sec` and `nsec`. Values are
-//! `int` where prometheus_client's `_parse_value` gives an `int` (see [`parse_lines`]),
+//! `int` where prometheus_client's `_parse_value` gives an `int` and native-histogram
+//! labels `None` where it leaves them so (the core records both in `Sample::kinds`);
 //! text-format timestamps are float seconds. Label names and repeated label values are
 //! shared between samples (strings are immutable, so nothing observable changes).
 
@@ -24,7 +25,6 @@ use pyo3::types::{PyList, PyString, PyType};
 
 use crate::config;
 use crate::parse_errors;
-use crate::parse_lines::{self, Origin};
 
 /// Families, then the error that ends them.
 type Parsed = (Vec<MetricFamily>, Option<Error>);
@@ -53,12 +53,10 @@ fn to_py(py: Python<'_>, err: Error, om: bool) -> PyErr {
 /// each sample's memory is released while it is still in cache.
 fn finish<'py>(
     py: Python<'py>,
-    text: &str,
     (families, error): Parsed,
-    origins: &[Origin],
     om: bool,
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
-    let list = Builder::new(py, text)?.families(families, origins)?;
+    let list = Builder::new(py)?.families(families)?;
     let error = error.map(|e| to_py(py, e, om).into_value(py).into_bound(py).into_any());
     Ok((list, error))
 }
@@ -70,15 +68,11 @@ fn text_string_to_metric_families<'py>(
     text: &Bound<'py, PyString>,
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
-    let (parsed, origins) = py.detach(|| {
-        let parsed = match text::text_string_to_metric_families(s) {
-            Ok(f) => (f, None),
-            Err(_) => streamed(text::parse_reader(s.as_bytes(), text::Mode::Lenient)),
-        };
-        let origins = parse_lines::text_origins(s, &parsed.0);
-        (parsed, origins)
+    let parsed = py.detach(|| match text::text_string_to_metric_families(s) {
+        Ok(f) => (f, None),
+        Err(_) => streamed(text::parse_reader(s.as_bytes(), text::Mode::Lenient)),
     });
-    finish(py, s, parsed, &origins, false)
+    finish(py, parsed, false)
 }
 
 /// prometheus_client's `openmetrics.parser.text_string_to_metric_families`, as
@@ -89,15 +83,11 @@ fn openmetrics_text_string_to_metric_families<'py>(
     text: &Bound<'py, PyString>,
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
-    let (parsed, origins) = py.detach(|| {
-        let parsed = match openmetrics::parse_str(s) {
-            Ok(f) => (f, None),
-            Err(_) => streamed(openmetrics::parse_reader(s.as_bytes())),
-        };
-        let origins = parse_lines::openmetrics_origins(s, &parsed.0);
-        (parsed, origins)
+    let parsed = py.detach(|| match openmetrics::parse_str(s) {
+        Ok(f) => (f, None),
+        Err(_) => streamed(openmetrics::parse_reader(s.as_bytes())),
     });
-    finish(py, s, parsed, &origins, true)
+    finish(py, parsed, true)
 }
 
 /// Registers the parser functions.
@@ -149,29 +139,6 @@ fn holds(o: &Bound<'_, PyAny>, s: &str) -> bool {
         }
         len as usize == s.len() && std::slice::from_raw_parts(p.cast::<u8>(), s.len()) == s.as_bytes()
     }
-}
-
-/// Python's `int(tok)`, or `None` when `int()` refuses it (then it is a float).
-fn int_of<'py>(py: Python<'py>, tok: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let b = tok.as_bytes();
-    if tok.is_ascii() && b.len() <= 18 {
-        let (neg, digits) = match b.first() {
-            Some(b'-') => (true, &b[1..]),
-            Some(b'+') => (false, &b[1..]),
-            _ => (false, b),
-        };
-        let v = digits.iter().fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'));
-        return Ok(Some((if neg { -v } else { v }).into_pyobject(py)?.into_any()));
-    }
-    let s = new_str(py, tok)?;
-    // SAFETY: `s` is a live `str`; the GIL is held; the result is a new reference or NULL.
-    let r = unsafe { ffi::PyNumber_Long(s.as_ptr()) };
-    if r.is_null() {
-        // Beyond `int()`'s digit limit, or not digits after all: a float, as in Python.
-        let _ = PyErr::take(py);
-        return Ok(None);
-    }
-    owned(py, r).map(Some)
 }
 
 /// Strings reused across samples: the last value seen at each label position, and label
@@ -248,9 +215,8 @@ impl<'py> Cache<'py> {
 }
 
 /// Builds prometheus_client's objects for parsed families.
-struct Builder<'py, 'a> {
+struct Builder<'py> {
     py: Python<'py>,
-    text: &'a str,
     metric: Bound<'py, PyType>,
     sample: Bound<'py, PyType>,
     exemplar: Bound<'py, PyType>,
@@ -288,11 +254,10 @@ fn class<'py>(py: Python<'py>, field: &'static str, tuple: bool) -> PyResult<Bou
     Ok(cls)
 }
 
-impl<'py, 'a> Builder<'py, 'a> {
-    fn new(py: Python<'py>, text: &'a str) -> PyResult<Self> {
+impl<'py> Builder<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
         Ok(Self {
             py,
-            text,
             metric: class(py, "metric", false)?,
             sample: class(py, "sample", true)?,
             exemplar: class(py, "exemplar", true)?,
@@ -348,10 +313,9 @@ impl<'py, 'a> Builder<'py, 'a> {
         self.py.None().into_bound(self.py)
     }
 
-    fn families(mut self, families: Vec<MetricFamily>, origins: &[Origin]) -> PyResult<Bound<'py, PyList>> {
+    fn families(mut self, families: Vec<MetricFamily>) -> PyResult<Bound<'py, PyList>> {
         let py = self.py;
         let out = PyList::empty(py);
-        let mut k = 0;
         for f in families {
             let m = self.instance(&self.metric)?;
             m.setattr(pyo3::intern!(py, "name"), new_str(py, &f.name)?)?;
@@ -362,9 +326,7 @@ impl<'py, 'a> Builder<'py, 'a> {
             // failure leaves NULL slots, which a list's deallocation skips).
             let samples = owned(py, unsafe { ffi::PyList_New(f.samples.len() as ffi::Py_ssize_t) })?;
             for (i, s) in f.samples.into_iter().enumerate() {
-                let o = origins.get(k).copied().unwrap_or_default();
-                k += 1;
-                let item = self.sample(&s, &o)?;
+                let item = self.sample(&s)?;
                 // SAFETY: `samples` is a list of `n` slots; slot `i` is set once.
                 unsafe { ffi::PyList_SET_ITEM(samples.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr()) };
             }
@@ -390,12 +352,18 @@ impl<'py, 'a> Builder<'py, 'a> {
         }
     }
 
-    /// A value: `int(text)` when the line's text is an integer, else the float.
-    fn value(&self, v: f64, text: Option<(usize, usize)>) -> PyResult<Bound<'py, PyAny>> {
-        if let Some((a, b)) = text {
-            if let Some(i) = int_of(self.py, &self.text[a..b])? {
-                return Ok(i);
-            }
+    /// A value: an `int` when prometheus_client's `_parse_value` made one, else a float.
+    /// An `int` beyond 2^53 is built from its exact digits (`digits`), as the core keeps them.
+    fn value(&self, v: f64, int: bool, digits: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(d) = digits {
+            let c = std::ffi::CString::new(d).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+            // SAFETY: `c` is NUL-terminated ASCII digits; the GIL is held; the result is a
+            // new reference or NULL.
+            return owned(self.py, unsafe { ffi::PyLong_FromString(c.as_ptr(), std::ptr::null_mut(), 10) });
+        }
+        if int {
+            // SAFETY: the GIL is held; the result is a new reference or NULL.
+            return owned(self.py, unsafe { ffi::PyLong_FromDouble(v) });
         }
         Ok(pyo3::types::PyFloat::new(self.py, v).into_any())
     }
@@ -419,9 +387,9 @@ impl<'py, 'a> Builder<'py, 'a> {
         })
     }
 
-    fn exemplar(&mut self, e: &Exemplar, text: Option<(usize, usize)>) -> PyResult<Bound<'py, PyAny>> {
+    fn exemplar(&mut self, e: &Exemplar, int: bool, digits: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
         let labels = self.labels_fresh(&e.labels)?;
-        let value = self.value(e.value, text)?;
+        let value = self.value(e.value, int, digits)?;
         self.tuple(&self.exemplar, [labels, value, self.timestamp(e.timestamp)?])
     }
 
@@ -472,19 +440,19 @@ impl<'py, 'a> Builder<'py, 'a> {
         )
     }
 
-    fn sample(&mut self, s: &Sample, o: &Origin) -> PyResult<Bound<'py, PyAny>> {
+    fn sample(&mut self, s: &Sample) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let name = self.cache.sample_name(py, &s.name)?;
         if let Some(n) = &s.native_histogram {
-            let labels = if o.labels_none { self.none() } else { self.labels(&s.labels)? };
+            let labels = if s.kinds.labels_none { self.none() } else { self.labels(&s.labels)? };
             let (none1, none2, none3) = (self.none(), self.none(), self.none());
             return self.tuple(&self.sample, [name, labels, none1, none2, none3, self.native(n)?]);
         }
         let labels = self.labels(&s.labels)?;
-        let value = self.value(s.value, o.value)?;
+        let value = self.value(s.value, s.kinds.value_int, s.kinds.value_digits.as_deref())?;
         let ts = self.timestamp(s.timestamp)?;
         let exemplar = match &s.exemplar {
-            Some(e) => self.exemplar(e, o.exemplar)?,
+            Some(e) => self.exemplar(e, s.kinds.exemplar_value_int, s.kinds.exemplar_value_digits.as_deref())?,
             None => self.none(),
         };
         self.tuple(&self.sample, [name, labels, value, ts, exemplar, self.none()])

@@ -39,7 +39,7 @@ use std::io::BufRead;
 use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
-use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, Timestamp};
+use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp};
 use crate::names;
 use crate::pystr::{is_space as py_is_space, strip as py_strip};
 
@@ -244,6 +244,15 @@ enum PyInt {
     Big(f64),
 }
 
+/// The longest digit string Python's `int()` converts (`sys.get_int_max_str_digits()`).
+const INT_MAX_STR_DIGITS: usize = 4300;
+
+/// The digits `int()` counts against [`INT_MAX_STR_DIGITS`] in a value it parsed: all
+/// characters but the sign (values hold no underscores or whitespace).
+fn int_digit_count(s: &str) -> usize {
+    s.chars().filter(|c| !matches!(c, '+' | '-')).count()
+}
+
 /// Python's `int(s)` (base 10).
 fn py_int(s: &str) -> Option<PyInt> {
     let t = to_ascii_number(s)?;
@@ -411,6 +420,23 @@ impl Num {
         }
     }
 
+    /// Whether `_parse_value` made it a Python `int`.
+    fn is_int(self) -> bool {
+        matches!(self, Num::Int(_) | Num::BigInt(_))
+    }
+
+    /// The exact digits of an `int` that an `f64` may not hold (magnitude 2^53 or more),
+    /// `text` being what `_parse_value` read it from.
+    fn big_digits(self, text: &str) -> Option<Box<str>> {
+        match self {
+            Num::Int(i) if i.unsigned_abs() >= 1 << 53 => Some(i.to_string().into_boxed_str()),
+            Num::BigInt(_) => {
+                SampleKinds::big_int_digits(std::str::from_utf8(trim_c_space(to_ascii_number(text)?.as_bytes())).ok()?)
+            }
+            _ => None,
+        }
+    }
+
     fn is_integer(self) -> bool {
         match self {
             Num::Float(f) => f.is_finite() && f.trunc() == f,
@@ -460,7 +486,10 @@ fn parse_value(v: &str) -> PResult<Num> {
     if v != py_strip(v) || v.contains('_') {
         return Err(format!("Invalid value: {}", crate::pyrepr::str_repr(v)));
     }
-    match py_int(v) {
+    // `int()` refuses more than `sys.get_int_max_str_digits()` digits (leading zeros
+    // count): then `float()` reads them.
+    let int = if v.len() > INT_MAX_STR_DIGITS && int_digit_count(v) > INT_MAX_STR_DIGITS { None } else { py_int(v) };
+    match int {
         Some(PyInt::Small(i)) => Ok(Num::Int(i)),
         Some(PyInt::Big(f)) => Ok(Num::BigInt(f)),
         None => match py_float(v) {
@@ -838,6 +867,8 @@ struct Parsed {
     value: Option<Num>,
     timestamp: Option<Timestamp>,
     exemplar: Option<Exemplar>,
+    /// The Python types of the value and the exemplar's value (`labels_none` unset).
+    kinds: SampleKinds,
     native: Option<Box<NativeHistogram>>,
 }
 
@@ -890,15 +921,21 @@ enum St {
     ExTimestamp,
 }
 
+/// What `_parse_remaining_text` reads: value, timestamp, exemplar, and the Python types
+/// of the two values.
+type Remaining = (Num, Option<Timestamp>, Option<Exemplar>, SampleKinds);
+
 /// `_parse_remaining_text`: value, timestamp and exemplar after the name and labels.
-fn parse_remaining(text: &str, legacy: bool) -> PResult<(Num, Option<Timestamp>, Option<Exemplar>)> {
+fn parse_remaining(text: &str, legacy: bool) -> PResult<Remaining> {
     let (first, rest) = match text.find(' ') {
         Some(p) => (&text[..p], Some(&text[p + 1..])),
         None => (text, None),
     };
     let value = parse_value(first)?;
+    let mut kinds =
+        SampleKinds { value_int: value.is_int(), value_digits: value.big_digits(first), ..SampleKinds::default() };
     let Some(t) = rest else {
-        return Ok((value, None, None));
+        return Ok((value, None, None, kinds));
     };
     let invalid = || format!("Invalid line: {t}");
     let b = t.as_bytes();
@@ -984,12 +1021,15 @@ fn parse_remaining(text: &str, legacy: bool) -> PResult<(Num, Option<Timestamp>,
             if length > 128 {
                 return Err(format!("Exemplar labels are too long: {t}"));
             }
-            let value = parse_value(&ex_value.get(t))?.f64();
+            let text = ex_value.get(t);
+            let num = parse_value(&text)?;
+            kinds.exemplar_value_int = num.is_int();
+            kinds.exemplar_value_digits = num.big_digits(&text);
             let timestamp = parse_timestamp(&ex_ts.get(t))?;
-            Some(Exemplar { labels, value, timestamp })
+            Some(Exemplar { labels, value: num.f64(), timestamp })
         }
     };
-    Ok((value, timestamp, exemplar))
+    Ok((value, timestamp, exemplar, kinds))
 }
 
 /// `_parse_sample`.
@@ -1010,7 +1050,7 @@ fn parse_sample(text: &str, legacy: bool) -> PResult<Parsed> {
                 Some(p) => &text[p + 1..],
                 None => text,
             };
-            let (value, timestamp, exemplar) = parse_remaining(rest, legacy)?;
+            let (value, timestamp, exemplar, kinds) = parse_remaining(rest, legacy)?;
             return Ok(Parsed {
                 name: name.to_owned(),
                 labels: Vec::new(),
@@ -1018,6 +1058,7 @@ fn parse_sample(text: &str, legacy: bool) -> PResult<Parsed> {
                 value: Some(value),
                 timestamp,
                 exemplar,
+                kinds,
                 native: None,
             });
         }
@@ -1036,8 +1077,8 @@ fn parse_sample(text: &str, legacy: bool) -> PResult<Parsed> {
         Some(e) => skip_chars(text, e, 2),
         None => skip_chars(text, 0, 1),
     };
-    let (value, timestamp, exemplar) = parse_remaining(rest, legacy)?;
-    Ok(Parsed { name, labels, labels_none: false, value: Some(value), timestamp, exemplar, native: None })
+    let (value, timestamp, exemplar, kinds) = parse_remaining(rest, legacy)?;
+    Ok(Parsed { name, labels, labels_none: false, value: Some(value), timestamp, exemplar, kinds, native: None })
 }
 
 const NH_SUFFIXES: [&str; 4] = ["_count", "_sum", "_bucket", "_created"];
@@ -1096,6 +1137,7 @@ fn parse_nh_sample(text: &str, legacy: bool) -> PResult<Option<Parsed>> {
             value: None,
             timestamp: None,
             exemplar: None,
+            kinds: SampleKinds::default(),
             native: Some(Box::new(native)),
         }))
     } else {
@@ -1111,6 +1153,7 @@ fn parse_nh_sample(text: &str, legacy: bool) -> PResult<Option<Parsed>> {
             value: None,
             timestamp: None,
             exemplar: None,
+            kinds: SampleKinds::default(),
             native: Some(Box::new(native)),
         }))
     }
@@ -1873,6 +1916,7 @@ fn check_sample(fam: &mut Family, hasher: &Hasher, p: Parsed, is_nh: bool, line:
                 timestamp: p.timestamp,
                 exemplar: p.exemplar,
                 native_histogram: None,
+                kinds: p.kinds,
             });
             fam.meta.push(Meta { num: value, labels_none: false });
             if !present {
@@ -1893,6 +1937,7 @@ fn check_sample(fam: &mut Family, hasher: &Hasher, p: Parsed, is_nh: bool, line:
             timestamp: p.timestamp,
             exemplar: p.exemplar,
             native_histogram: p.native,
+            kinds: SampleKinds { labels_none: p.labels_none, ..p.kinds },
         });
         fam.meta.push(Meta { num: None, labels_none: p.labels_none });
     }

@@ -49,7 +49,7 @@ use std::io::BufRead;
 use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
-use crate::model::{MetricFamily, MetricType, Sample, Timestamp};
+use crate::model::{MetricFamily, MetricType, Sample, SampleKinds, Timestamp};
 use crate::names;
 use crate::pystr::{lstrip as py_lstrip, strip as py_strip};
 
@@ -709,7 +709,7 @@ fn parse_sample_lenient(text: &str, legacy: bool) -> Result<Sample, String> {
             if !legacy_metric_name(name) {
                 return Err(format!("invalid metric name:{text}"));
             }
-            let (value, timestamp) = parse_value_and_timestamp(remaining)?;
+            let (value, kinds, timestamp) = parse_value_and_timestamp(remaining)?;
             return Ok(Sample {
                 name: name.to_owned(),
                 labels: Vec::new(),
@@ -717,6 +717,7 @@ fn parse_sample_lenient(text: &str, legacy: bool) -> Result<Sample, String> {
                 timestamp,
                 exemplar: None,
                 native_histogram: None,
+                kinds,
             });
         }
     };
@@ -737,8 +738,8 @@ fn parse_sample_lenient(text: &str, legacy: bool) -> Result<Sample, String> {
     } else {
         name.to_owned()
     };
-    let (value, timestamp) = parse_value_and_timestamp(&text[le + 1..])?;
-    Ok(Sample { name, labels, value, timestamp, exemplar: None, native_histogram: None })
+    let (value, kinds, timestamp) = parse_value_and_timestamp(&text[le + 1..])?;
+    Ok(Sample { name, labels, value, timestamp, exemplar: None, native_histogram: None, kinds })
 }
 
 /// Whether `" # "` occurs in `b`.
@@ -749,7 +750,7 @@ fn has_space_hash_space(b: &[u8]) -> bool {
 /// prometheus_client's `_parse_value_and_timestamp`: the first token is the value, the
 /// last (if there are two or more) the timestamp in milliseconds; tokens are separated by
 /// spaces, or by tabs when there is no space.
-fn parse_value_and_timestamp(s: &str) -> Result<(f64, Option<Timestamp>), String> {
+fn parse_value_and_timestamp(s: &str) -> Result<(f64, SampleKinds, Option<Timestamp>), String> {
     let s = py_lstrip(s);
     if s.is_empty() {
         return Err("could not convert string to float: ''".into());
@@ -771,9 +772,16 @@ fn parse_value_and_timestamp(s: &str) -> Result<(f64, Option<Timestamp>), String
     let (Some(first), Some(last)) = (first, last) else {
         return Err(format!("could not convert string to float: {}", crate::pyrepr::str_repr(s)));
     };
-    let value = py_parse_value(first)?.value();
+    let num = py_parse_value(first)?;
+    let kinds = match &num {
+        PyNum::Int(digits) => {
+            SampleKinds { value_int: true, value_digits: SampleKinds::big_int_digits(digits), ..SampleKinds::default() }
+        }
+        PyNum::Float(_) => SampleKinds::default(),
+    };
+    let value = num.value();
     let timestamp = if count > 1 { Some(Timestamp::Float(py_parse_value(last)?.millis_to_seconds()?)) } else { None };
-    Ok((value, timestamp))
+    Ok((value, kinds, timestamp))
 }
 
 /// A dict of labels being built: insertion order, duplicate detection without quadratic
@@ -1380,7 +1388,9 @@ impl Strict {
                 return Err(format!("spurious string after timestamp: {:?}", &line[i..]));
             }
         }
-        Ok(Sample { name, labels: labels.labels, value, timestamp, exemplar: None, native_histogram: None })
+        // The strict mode follows Go's parser, which knows only floats.
+        let kinds = SampleKinds::default();
+        Ok(Sample { name, labels: labels.labels, value, timestamp, exemplar: None, native_histogram: None, kinds })
     }
 
     fn add_sample(&mut self, s: Sample, lineno: usize, out: &mut dyn Sink) -> Result<()> {
