@@ -3,6 +3,7 @@
 //! the core's [`MetricFamily`] model.
 
 pub mod openmetrics;
+mod quoted;
 pub mod text;
 
 pub use text::Mode;

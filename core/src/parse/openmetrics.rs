@@ -43,6 +43,8 @@ use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogr
 use crate::names;
 use crate::pystr::{is_space as py_is_space, strip as py_strip};
 
+use super::quoted;
+
 type Msg = String;
 type PResult<T> = std::result::Result<T, Msg>;
 type Hasher = foldhash::fast::FixedState;
@@ -581,28 +583,7 @@ fn backslashes_before(b: &[u8], pos: usize) -> usize {
 
 /// `_next_unquoted_char(text, chs, start)`.
 fn next_unquoted(text: &str, chs: &[u8], start: usize) -> Option<usize> {
-    let b = text.as_bytes();
-    if start >= b.len() {
-        return None;
-    }
-    // `chs` never holds `"` or `\\`.
-    let mut run = backslashes_before(b, start);
-    let mut in_quotes = false;
-    for (i, &c) in b.iter().enumerate().skip(start) {
-        if c == b'\\' {
-            run += 1;
-            continue;
-        }
-        if c == b'"' {
-            if run % 2 == 0 {
-                in_quotes = !in_quotes;
-            }
-        } else if !in_quotes && chs.contains(&c) {
-            return Some(i);
-        }
-        run = 0;
-    }
-    None
+    quoted::next_unquoted(text.as_bytes(), start, |c| chs.contains(&c))
 }
 
 /// `_last_unquoted_char(text, ch)` (never looks at index 0).
@@ -658,35 +639,7 @@ fn char_suffix<'a>(sample_name: &'a str, name: &str) -> &'a str {
 
 /// `_split_quoted(text, ' ', 3)`.
 fn split_metadata(text: &str) -> SmallVec<[&str; 4]> {
-    let mut tokens: SmallVec<[&str; 4]> = SmallVec::new();
-    tokens.push("");
-    let len = text.len();
-    let mut x = 0;
-    while x < len {
-        match next_unquoted(text, b" ", x) {
-            None => {
-                if let Some(t) = tokens.last_mut() {
-                    *t = &text[x..];
-                }
-                x = len;
-            }
-            Some(sp) if sp == x => x += 1,
-            Some(sp) => {
-                if tokens.len() > 3 {
-                    if let Some(t) = tokens.last_mut() {
-                        *t = &text[x..];
-                    }
-                    break;
-                }
-                if let Some(t) = tokens.last_mut() {
-                    *t = &text[x..sp];
-                }
-                x = sp + 1;
-                tokens.push("");
-            }
-        }
-    }
-    tokens
+    quoted::split_quoted(text, |c| c == b' ')
 }
 
 /// `_replace_escaping` (and `_unescape_help`, which is the same mapping): `\\`, `\n` and

@@ -53,6 +53,8 @@ use crate::model::{MetricFamily, MetricType, Sample, SampleKinds, Timestamp};
 use crate::names;
 use crate::pystr::{lstrip as py_lstrip, strip as py_strip};
 
+use super::quoted::{next_unquoted, split_quoted};
+
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
@@ -247,57 +249,10 @@ fn is_ascii_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
 }
 
-/// prometheus_client's `_next_unquoted_char(text, chs, start)`: the first byte at or after
-/// `start` for which `pred` holds, outside double quotes (a quote preceded by an odd number
-/// of backslashes does not count); no quote is open at `start`.
-fn next_unquoted(b: &[u8], start: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {
-    let mut bs = b[..start.min(b.len())].iter().rev().take_while(|&&c| c == b'\\').count();
-    let mut in_q = false;
-    for (i, &c) in b.iter().enumerate().skip(start) {
-        if c == b'"' && bs % 2 == 0 {
-            in_q = !in_q;
-        }
-        if !in_q && pred(c) {
-            return Some(i);
-        }
-        bs = if c == b'\\' { bs + 1 } else { 0 };
-    }
-    None
-}
-
 /// prometheus_client's `_split_quoted(text, None, 3)`: at most four whitespace-separated
 /// tokens, double quotes protecting separators, the fourth holding the rest of the line.
 fn split_quoted_ws(text: &str) -> SmallVec<[&str; 4]> {
-    let b = text.as_bytes();
-    let n = b.len();
-    let mut tokens: SmallVec<[&str; 4]> = SmallVec::new();
-    tokens.push("");
-    let mut x = 0;
-    while x < n {
-        match next_unquoted(b, x, is_ascii_ws) {
-            None => {
-                if let Some(last) = tokens.last_mut() {
-                    *last = &text[x..];
-                }
-                x = n;
-            }
-            Some(p) if p == x => x += 1,
-            Some(p) => {
-                if tokens.len() > 3 {
-                    if let Some(last) = tokens.last_mut() {
-                        *last = &text[x..];
-                    }
-                    break;
-                }
-                if let Some(last) = tokens.last_mut() {
-                    *last = &text[x..p];
-                }
-                x = p + 1;
-                tokens.push("");
-            }
-        }
-    }
-    tokens
+    split_quoted(text, is_ascii_ws)
 }
 
 /// `re.sub(r'\\[\\n"]', ...)` (label values and names) or, with `quote = false`,
