@@ -642,36 +642,9 @@ fn split_metadata(text: &str) -> SmallVec<[&str; 4]> {
     quoted::split_quoted(text, |c| c == b' ')
 }
 
-/// `_replace_escaping` (and `_unescape_help`, which is the same mapping): `\\`, `\n` and
-/// `\"`; any other backslash stays.
+/// `_replace_escaping` (and `_unescape_help`, which is the same mapping).
 fn unescape(s: &str) -> Cow<'_, str> {
-    if !s.contains('\\') {
-        return Cow::Borrowed(s);
-    }
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut seg = 0;
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 1 < b.len() {
-            let rep = match b[i + 1] {
-                b'\\' => Some('\\'),
-                b'n' => Some('\n'),
-                b'"' => Some('"'),
-                _ => None,
-            };
-            if let Some(r) = rep {
-                out.push_str(&s[seg..i]);
-                out.push(r);
-                i += 2;
-                seg = i;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    out.push_str(&s[seg..]);
-    Cow::Owned(out)
+    quoted::unescape(s, true)
 }
 
 /// `_unquote_unescape`: the string and whether it was quoted.

@@ -1,7 +1,43 @@
-//! prometheus_client's quote-aware scanning, shared by both parsers: its
-//! `_next_unquoted_char` and `_split_quoted(text, sep, 3)`.
+//! prometheus_client's quote-aware scanning and unescaping, shared by both parsers: its
+//! `_next_unquoted_char`, `_split_quoted(text, sep, 3)` and `_replace_escaping`.
+
+use std::borrow::Cow;
 
 use smallvec::SmallVec;
+
+/// `_replace_escaping` (label names and values, OpenMetrics HELP: `\\`, `\n`, `\"`) or, with
+/// `quote = false`, the text format's HELP unescaping (`\\` and `\n` only). Any other
+/// backslash stays as it is. Borrows when there is nothing to replace.
+pub(crate) fn unescape(s: &str, quote: bool) -> Cow<'_, str> {
+    if !s.contains('\\') {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            let rep = match b.get(i + 1) {
+                Some(b'\\') => Some('\\'),
+                Some(b'n') => Some('\n'),
+                Some(b'"') if quote => Some('"'),
+                _ => None,
+            };
+            if let Some(c) = rep {
+                // Escapes are ASCII, so these are character boundaries.
+                out.push_str(&s[run..i]);
+                out.push(c);
+                i += 2;
+                run = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&s[run..]);
+    Cow::Owned(out)
+}
 
 /// `_next_unquoted_char(text, chs, start)`: the first byte at or after `start` for which
 /// `is_sep` holds, outside double quotes (a quote after an odd number of backslashes does
@@ -68,5 +104,8 @@ mod tests {
         assert_eq!(next_unquoted(br#""b \" c" d"#, 0, sp), Some(8));
         assert_eq!(&split_quoted(r#"x  "a b" c d e"#, sp)[..], &["x", r#""a b""#, "c", "d e"]);
         assert_eq!(&split_quoted("", sp)[..], &[""]);
+        assert_eq!(unescape(r#"a\\b\nc\"d\x"#, true), "a\\b\nc\"d\\x");
+        assert_eq!(unescape(r#"\"q\n"#, false), "\\\"q\n");
+        assert!(matches!(unescape("plain", true), Cow::Borrowed("plain")));
     }
 }

@@ -53,7 +53,7 @@ use crate::model::{MetricFamily, MetricType, Sample, SampleKinds, Timestamp};
 use crate::names;
 use crate::pystr::{lstrip as py_lstrip, strip as py_strip};
 
-use super::quoted::{next_unquoted, split_quoted};
+use super::quoted::{next_unquoted, split_quoted, unescape};
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
@@ -255,37 +255,6 @@ fn split_quoted_ws(text: &str) -> SmallVec<[&str; 4]> {
     split_quoted(text, is_ascii_ws)
 }
 
-/// `re.sub(r'\\[\\n"]', ...)` (label values and names) or, with `quote = false`,
-/// `re.sub(r'\\[\\n]', ...)` (HELP text): known escapes are replaced, any other backslash
-/// stays.
-fn py_unescape(s: &str, quote: bool) -> String {
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut run = 0;
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' {
-            let rep = match b.get(i + 1) {
-                Some(b'\\') => Some('\\'),
-                Some(b'n') => Some('\n'),
-                Some(b'"') if quote => Some('"'),
-                _ => None,
-            };
-            if let Some(c) = rep {
-                // Escapes are ASCII, so these are character boundaries.
-                out.push_str(&s[run..i]);
-                out.push(c);
-                i += 2;
-                run = i;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    out.push_str(&s[run..]);
-    out
-}
-
 /// `_is_valid_legacy_metric_name`, with a fast path for the usual names.
 fn legacy_metric_name(s: &str) -> bool {
     let b = s.as_bytes();
@@ -321,7 +290,7 @@ fn unquote_unescape(text: &str) -> Result<(Cow<'_, str>, bool), String> {
         quoted = true;
     }
     if t.contains('\\') {
-        Ok((Cow::Owned(py_unescape(t, true)), quoted))
+        Ok((unescape(t, true), quoted))
     } else {
         Ok((Cow::Borrowed(t), quoted))
     }
@@ -586,7 +555,7 @@ impl Lenient {
                     self.allowed = Some(&[""]);
                 }
                 self.documentation = match parts.get(3) {
-                    Some(doc) if parts.len() == 4 => py_unescape(doc, false),
+                    Some(doc) if parts.len() == 4 => unescape(doc, false).into_owned(),
                     _ => String::new(),
                 };
             }
@@ -829,7 +798,7 @@ fn simple_term(sub: &str) -> Option<(&str, Cow<'_, str>, &str)> {
         return None;
     }
     let raw = &t[start..j];
-    let value = if escaped { Cow::Owned(py_unescape(raw, true)) } else { Cow::Borrowed(raw) };
+    let value = if escaped { unescape(raw, true) } else { Cow::Borrowed(raw) };
     Some((&t[..i], value, &t[j + 1..]))
 }
 
@@ -975,7 +944,7 @@ fn read_quoted(line: &str, i: usize) -> Result<(String, usize), String> {
         match b[j] {
             b'"' => {
                 let raw = &line[start..j];
-                return Ok((if escaped { py_unescape(raw, true) } else { raw.to_owned() }, j + 1));
+                return Ok((if escaped { unescape(raw, true).into_owned() } else { raw.to_owned() }, j + 1));
             }
             b'\\' => {
                 match b.get(j + 1) {
@@ -1136,7 +1105,7 @@ impl Strict {
                     if off != rest_start {
                         return Err(perr(lineno, "ambiguous whitespace before the HELP text"));
                     }
-                    py_unescape(d, false)
+                    unescape(d, false).into_owned()
                 }
                 None => String::new(),
             };
