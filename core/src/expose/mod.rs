@@ -209,16 +209,30 @@ impl LabelRenderer {
         out.extend_from_slice(after);
     }
 
-    /// For a batch: the bytes before the extra label's value (`before`), and after its
-    /// value up to the closing brace (`after`, without the brace). The extra value goes
-    /// between them, escaped.
-    pub(crate) fn batch_pieces(
+    /// For a batch of lines written with the family name as is: `before` becomes the line
+    /// up to the extra label's value (`name_suffix{...le="`) and `after` the rest up to the
+    /// sample value (`"...} `); each line is `before`, the escaped extra value, `after`,
+    /// the value.
+    pub(crate) fn batch_line(
         &mut self,
-        s: &SampleRef<'_>,
+        t: &SampleRef<'_>,
         scheme: EscapingScheme,
         before: &mut Vec<u8>,
         after: &mut Vec<u8>,
     ) {
+        before.clear();
+        after.clear();
+        before.extend_from_slice(t.name.as_bytes());
+        before.extend_from_slice(t.suffix.as_bytes());
+        before.push(b'{');
+        self.batch_pieces(t, scheme, before, after);
+        after.extend_from_slice(b"} ");
+    }
+
+    /// For a batch: the bytes before the extra label's value (`before`), and after its
+    /// value up to the closing brace (`after`, without the brace). The extra value goes
+    /// between them, escaped.
+    fn batch_pieces(&mut self, s: &SampleRef<'_>, scheme: EscapingScheme, before: &mut Vec<u8>, after: &mut Vec<u8>) {
         self.prepare(s, scheme);
         let (b, sep, a) = self.pieces();
         before.extend_from_slice(b);

@@ -258,13 +258,7 @@ impl Visitor for OpenMetricsEncoder {
             )));
         }
         // Render everything but the extra label's value and the sample value once.
-        self.before.clear();
-        self.after.clear();
-        self.before.extend_from_slice(t.name.as_bytes());
-        self.before.extend_from_slice(t.suffix.as_bytes());
-        self.before.push(b'{');
-        self.labels.batch_pieces(t, self.escaping, &mut self.before, &mut self.after);
-        self.after.extend_from_slice(b"} ");
+        self.labels.batch_line(t, self.escaping, &mut self.before, &mut self.after);
         for (i, (ev, v)) in extras.iter().zip(values).enumerate() {
             let out = &mut self.out;
             out.extend_from_slice(&self.before);

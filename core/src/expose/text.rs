@@ -203,13 +203,7 @@ impl Visitor for TextEncoder {
             return Ok(());
         }
         // Render everything but the extra label's value and the sample value once.
-        self.before.clear();
-        self.after.clear();
-        self.before.extend_from_slice(t.name.as_bytes());
-        self.before.extend_from_slice(t.suffix.as_bytes());
-        self.before.push(b'{');
-        self.labels.batch_pieces(t, self.escaping, &mut self.before, &mut self.after);
-        self.after.extend_from_slice(b"} ");
+        self.labels.batch_line(t, self.escaping, &mut self.before, &mut self.after);
         let out = &mut self.out;
         for (ev, v) in extras.iter().zip(values) {
             out.extend_from_slice(&self.before);
