@@ -9,7 +9,7 @@ use fastprom::{Child, Family, Opts};
 use parking_lot::Mutex;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use super::{node, set_pending, LabelMap, Native, Node, Parent};
 use crate::{clock, config, convert, errors};
@@ -97,6 +97,24 @@ fn parent<T: Native>(this: &T) -> PyResult<(&Node<T::M>, &Parent)> {
     }
 }
 
+/// `key` with every `str` subclass instance replaced by a plain `str` copy, so hashing and
+/// comparing it under the native map's lock runs no Python code (a subclass's `__hash__`
+/// or `__eq__` could call back into `labels()` or release the GIL while the lock is held).
+fn plain_key<'py>(key: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyTuple>> {
+    if key.iter().all(|v| v.is_exact_instance_of::<PyString>()) {
+        return Ok(key.clone());
+    }
+    let py = key.py();
+    let items = key
+        .iter()
+        .map(|v| match v.cast::<PyString>() {
+            Ok(s) if !v.is_exact_instance_of::<PyString>() => Ok(PyString::new(py, s.to_str()?).into_any()),
+            _ => Ok(v),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyTuple::new(py, items)
+}
+
 fn key_strs(key: &Bound<'_, PyTuple>) -> PyResult<Vec<String>> {
     key.iter().map(|v| v.extract::<String>()).collect()
 }
@@ -104,7 +122,8 @@ fn key_strs(key: &Bound<'_, PyTuple>) -> PyResult<Vec<String>> {
 /// The child object for a tuple of label values, if created.
 pub(crate) fn get<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult<Option<Py<PyAny>>> {
     let (_, p) = parent(this)?;
-    Ok(p.map.lock().get(key))
+    let key = plain_key(key)?;
+    Ok(p.map.lock().get(&key))
 }
 
 /// Creates the core child for `key` and parks it for the child object about to be built.
@@ -123,7 +142,8 @@ pub(crate) fn attach<T: Native>(this: &T, key: &Bound<'_, PyTuple>, child: &Boun
     super::clear_pending();
     let (_, p) = parent(this)?;
     let dict = p.dict.lock().clone_ref(key.py());
-    let old = p.map.lock().insert(key, child.clone().unbind())?;
+    let plain = plain_key(key)?;
+    let old = p.map.lock().insert(&plain, child.clone().unbind())?;
     drop(old);
     dict.bind(key.py()).set_item(key, child)
 }
@@ -140,7 +160,8 @@ pub(crate) fn abort<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult<(
 /// returns whether it was there.
 pub(crate) fn forget<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult<bool> {
     let (n, p) = parent(this)?;
-    let old = p.map.lock().remove(key)?;
+    let plain = plain_key(key)?;
+    let old = p.map.lock().remove(&plain)?;
     let values = match key_strs(key) {
         Ok(v) => v,
         Err(_) => return Ok(false),
