@@ -13,7 +13,7 @@
 use std::cmp::Ordering;
 
 use crate::names::EscapingScheme;
-use crate::pystr::{is_space as py_is_space, strip as py_strip};
+use crate::pystr::{decimal as unicode_decimal, is_space as py_is_space, strip as py_strip};
 
 /// `Content-Type` of the Prometheus text format 0.0.4 (prometheus_client's
 /// `CONTENT_TYPE_PLAIN_0_0_4`); also the answer when nothing better was asked for.
@@ -258,24 +258,6 @@ fn py_int_cmp(part: &str, target: u8) -> Option<Ordering> {
     } else {
         leading.cmp(&target)
     })
-}
-
-/// First code point (digit zero) of every run of Unicode decimal digits, Unicode 14.0 as in
-/// Python 3.11 (`unicodedata.decimal(c) == 0`); each run holds the digits 0 to 9 in order.
-const DECIMAL_ZEROS: [u32; 66] = [
-    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
-    0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
-    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0,
-    0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60,
-    0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
-];
-
-/// The decimal digit value of `c` (Python's `unicodedata.decimal(c, None)`), if it has one.
-fn unicode_decimal(c: char) -> Option<u8> {
-    let cp = u32::from(c);
-    let run = DECIMAL_ZEROS.partition_point(|&zero| zero <= cp).checked_sub(1)?;
-    let value = cp - DECIMAL_ZEROS.get(run)?;
-    u8::try_from(value).ok().filter(|&d| d < 10)
 }
 
 #[cfg(test)]

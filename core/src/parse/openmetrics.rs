@@ -41,7 +41,7 @@ use smallvec::SmallVec;
 use crate::error::{Error, Result};
 use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp};
 use crate::names;
-use crate::pystr::{is_space as py_is_space, strip as py_strip};
+use crate::pystr::{decimal as py_decimal, is_space as py_is_space, strip as py_strip};
 
 use super::quoted;
 
@@ -186,27 +186,6 @@ fn plain_int(b: &[u8]) -> Option<i128> {
     Some(if neg { -acc } else { acc })
 }
 
-/// The zero of every run of Unicode decimal digits (category Nd, Unicode 14 as in
-/// Python 3.11); each run holds the ten digits in order.
-const DECIMAL_ZEROS: [u32; 66] = [
-    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50, 0xed0,
-    0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620,
-    0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0,
-    0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60,
-    0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
-];
-
-/// The value of a Unicode decimal digit (`unicodedata.decimal`, `\d` in a `str` regex).
-fn py_decimal(c: char) -> Option<u32> {
-    let n = c as u32;
-    if n < 0x80 {
-        return c.to_digit(10);
-    }
-    let idx = DECIMAL_ZEROS.partition_point(|&z| z <= n);
-    let zero = *DECIMAL_ZEROS.get(idx.checked_sub(1)?)?;
-    (n - zero < 10).then_some(n - zero)
-}
-
 /// `\w` in a `str` regex. Exact for ASCII; other characters use Unicode's alphanumeric
 /// property, which differs from Python's `str.isalnum()` on a few marks and symbols.
 fn py_is_word(c: char) -> bool {
@@ -226,7 +205,7 @@ fn to_ascii_number(s: &str) -> Option<Cow<'_, str>> {
             out.push(' ');
         } else {
             let d = py_decimal(c)?;
-            out.push(char::from(b'0' + d as u8));
+            out.push(char::from(b'0' + d));
         }
     }
     Some(Cow::Owned(out))

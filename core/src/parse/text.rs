@@ -51,7 +51,7 @@ use smallvec::SmallVec;
 use crate::error::{Error, Result};
 use crate::model::{MetricFamily, MetricType, Sample, SampleKinds, Timestamp};
 use crate::names;
-use crate::pystr::{lstrip as py_lstrip, strip as py_strip};
+use crate::pystr::{decimal as unicode_decimal, lstrip as py_lstrip, strip as py_strip};
 
 use super::quoted::{next_unquoted, split_quoted, unescape};
 
@@ -294,25 +294,6 @@ fn unquote_unescape(text: &str) -> Result<(Cow<'_, str>, bool), String> {
     } else {
         Ok((Cow::Borrowed(t), quoted))
     }
-}
-
-/// Zeros of the Unicode decimal digit runs (`unicodedata.decimal(c) == 0`, Unicode 14.0 as
-/// in Python 3.11); every decimal digit is `zero + d` for one of them.
-const DECIMAL_ZEROS: [u32; 66] = [
-    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50, 0xed0,
-    0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620,
-    0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0,
-    0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60,
-    0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
-];
-
-/// The value of a Unicode decimal digit, as `int()` and `float()` read it.
-fn unicode_decimal(c: char) -> Option<u8> {
-    let n = c as u32;
-    let i = DECIMAL_ZEROS.partition_point(|&z| z <= n);
-    let zero = *DECIMAL_ZEROS.get(i.checked_sub(1)?)?;
-    let d = n - zero;
-    (d < 10).then_some(d as u8)
 }
 
 /// A number as prometheus_client's `_parse_value` reads it.
