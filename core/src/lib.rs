@@ -35,6 +35,7 @@
 //! ```
 
 pub mod clock;
+pub mod compat;
 pub mod error;
 pub mod expose;
 pub mod floatfmt;
@@ -43,8 +44,6 @@ pub mod model;
 pub mod names;
 pub mod parse;
 pub mod push;
-mod pyrepr;
-pub mod pystr;
 pub mod registry;
 
 use std::sync::atomic::{AtomicBool, Ordering};

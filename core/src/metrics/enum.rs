@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::family::{Base, MetricCore, Opts};
 use crate::error::{Error, Result};
 use crate::model::{MetricType, Visitor};
-use crate::pyrepr;
+use crate::compat::python::repr as pyrepr;
 
 /// The states of an enum family; the first is the initial state.
 #[derive(Debug, Clone, Default)]

@@ -24,7 +24,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{FamilyCollector, FamilyHeader, MetricFamily, MetricType, SampleRef, Visitor};
 use crate::names;
-use crate::pyrepr;
+use crate::compat::python::repr as pyrepr;
 use crate::registry::{Collector, Desc};
 
 use super::shard;

@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 use super::family::{Base, MetricCore};
 use crate::error::{Error, Result};
 use crate::model::{MetricType, SampleRef, Visitor};
-use crate::pyrepr;
+use crate::compat::python::repr as pyrepr;
 
 /// Settings of an info family; the family fills in its label names.
 #[derive(Debug, Clone, Default)]

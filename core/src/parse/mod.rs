@@ -26,16 +26,16 @@ pub fn canonical(families: &[MetricFamily]) -> String {
         let _ = writeln!(
             out,
             "F {} {} {} {}",
-            crate::pyrepr::str_repr(&f.name),
+            crate::compat::python::repr::str_repr(&f.name),
             f.metric_type.as_str(),
-            crate::pyrepr::str_repr(&f.unit),
-            crate::pyrepr::str_repr(&f.help)
+            crate::compat::python::repr::str_repr(&f.unit),
+            crate::compat::python::repr::str_repr(&f.help)
         );
         for s in &f.samples {
             let _ = writeln!(
                 out,
                 "S {} {} {} {} {} {}",
-                crate::pyrepr::str_repr(&s.name),
+                crate::compat::python::repr::str_repr(&s.name),
                 labels_repr(&s.labels),
                 if s.native_histogram.is_some() { "-".to_owned() } else { floatfmt::py_repr(s.value) },
                 ts_repr(s.timestamp),
@@ -70,7 +70,7 @@ fn labels_repr(labels: &[(String, String)]) -> String {
     let mut l: Vec<&(String, String)> = labels.iter().collect();
     l.sort_by(|a, b| a.0.cmp(&b.0));
     let inner: Vec<String> =
-        l.iter().map(|(k, v)| format!("{}: {}", crate::pyrepr::str_repr(k), crate::pyrepr::str_repr(v))).collect();
+        l.iter().map(|(k, v)| format!("{}: {}", crate::compat::python::repr::str_repr(k), crate::compat::python::repr::str_repr(v))).collect();
     format!("{{{}}}", inner.join(", "))
 }
 

@@ -41,7 +41,7 @@ use smallvec::SmallVec;
 use crate::error::{Error, Result};
 use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp};
 use crate::names;
-use crate::pystr::{decimal as py_decimal, is_space as py_is_space, strip as py_strip};
+use crate::compat::python::strings::{decimal as py_decimal, is_space as py_is_space, strip as py_strip};
 
 use super::quoted;
 
@@ -465,7 +465,7 @@ fn parse_value(v: &str) -> PResult<Num> {
         }
     }
     if v != py_strip(v) || v.contains('_') {
-        return Err(format!("Invalid value: {}", crate::pyrepr::str_repr(v)));
+        return Err(format!("Invalid value: {}", crate::compat::python::repr::str_repr(v)));
     }
     // `int()` refuses more than `sys.get_int_max_str_digits()` digits (leading zeros
     // count): then `float()` reads them.
@@ -475,7 +475,7 @@ fn parse_value(v: &str) -> PResult<Num> {
         Some(PyInt::Big(f)) => Ok(Num::BigInt(f)),
         None => match py_float(v) {
             Some(f) => Ok(Num::Float(f)),
-            None => Err(format!("could not convert string to float: {}", crate::pyrepr::str_repr(v))),
+            None => Err(format!("could not convert string to float: {}", crate::compat::python::repr::str_repr(v))),
         },
     }
 }
@@ -485,11 +485,11 @@ fn parse_timestamp(ts: &str) -> PResult<Option<Timestamp>> {
     if ts.is_empty() {
         return Ok(None);
     }
-    let bad = || format!("Invalid timestamp: {}", crate::pyrepr::str_repr(ts));
+    let bad = || format!("Invalid timestamp: {}", crate::compat::python::repr::str_repr(ts));
     if ts != py_strip(ts) || ts.contains('_') {
         return Err(bad());
     }
-    let too_big = || format!("Timestamp out of range: {}", crate::pyrepr::str_repr(ts));
+    let too_big = || format!("Timestamp out of range: {}", crate::compat::python::repr::str_repr(ts));
     if plain_number_text(ts) {
         // Fast path: `int` or `int.digits` in plain ASCII.
         if let Some(sec) = plain_int(ts.as_bytes()) {

@@ -51,7 +51,7 @@ use smallvec::SmallVec;
 use crate::error::{Error, Result};
 use crate::model::{MetricFamily, MetricType, Sample, SampleKinds, Timestamp};
 use crate::names;
-use crate::pystr::{decimal as unicode_decimal, lstrip as py_lstrip, strip as py_strip};
+use crate::compat::python::strings::{decimal as unicode_decimal, lstrip as py_lstrip, strip as py_strip};
 
 use super::quoted::{next_unquoted, split_quoted, unescape};
 
@@ -350,9 +350,9 @@ fn is_decimal_syntax(b: &[u8]) -> bool {
 
 /// prometheus_client's `_parse_value`: `int(v)`, else `float(v)`; underscores refused.
 fn py_parse_value(v: &str) -> Result<PyNum<'_>, String> {
-    let bad = || format!("could not convert string to float: {}", crate::pyrepr::str_repr(v));
+    let bad = || format!("could not convert string to float: {}", crate::compat::python::repr::str_repr(v));
     if v.contains('_') || v != py_strip(v) {
-        return Err(format!("Invalid value: {}", crate::pyrepr::str_repr(v)));
+        return Err(format!("Invalid value: {}", crate::compat::python::repr::str_repr(v)));
     }
     // int() and float() first turn Unicode decimal digits into ASCII ones.
     let ascii: Cow<'_, str> = if v.is_ascii() {
@@ -518,7 +518,7 @@ impl Lenient {
             }
             let (c, quoted) = unquote_unescape(parts[2]).map_err(|m| perr(lineno, m))?;
             if !quoted && !legacy_metric_name(&c) {
-                return Err(perr(lineno, format!("invalid metric name in {kw} line: {}", crate::pyrepr::str_repr(&c))));
+                return Err(perr(lineno, format!("invalid metric name in {kw} line: {}", crate::compat::python::repr::str_repr(&c))));
             }
             cand = c;
         }
@@ -675,7 +675,7 @@ fn parse_value_and_timestamp(s: &str) -> Result<(f64, SampleKinds, Option<Timest
         }
     }
     let (Some(first), Some(last)) = (first, last) else {
-        return Err(format!("could not convert string to float: {}", crate::pyrepr::str_repr(s)));
+        return Err(format!("could not convert string to float: {}", crate::compat::python::repr::str_repr(s)));
     };
     let num = py_parse_value(first)?;
     let kinds = match &num {
