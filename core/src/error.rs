@@ -44,10 +44,13 @@ pub enum Error {
     #[error("{0}")]
     Encode(String),
     /// Input text could not be parsed; `line` is 1-based.
-    #[error("line {line}: {msg}")]
+    #[error("line {line}, column {column}: {msg}")]
     Parse {
         /// 1-based line number where the problem was found.
         line: usize,
+        /// 1-based column (in characters) of the offending part of the line; 1 when the
+        /// line as a whole is at fault.
+        column: usize,
         /// What is wrong.
         msg: String,
     },

@@ -487,7 +487,12 @@ impl MetricFamily {
 /// Parses an `le` bound exactly as Python's `float(str)` does: surrounding whitespace,
 /// `inf` / `infinity` / `nan` in any case with an optional sign, and `_` between digits.
 pub(crate) fn parse_le(s: &str) -> Result<f64> {
-    let err = || Error::InvalidBuckets(format!("could not convert string to float: {}", crate::compat::python::repr::str_repr(s)));
+    let err = || {
+        Error::InvalidBuckets(format!(
+            "could not convert string to float: {}",
+            crate::compat::python::repr::str_repr(s)
+        ))
+    };
     let t = s.trim_matches(|c: char| c.is_whitespace());
     let (sign, body) = match t.as_bytes().first() {
         Some(b'-') => (-1.0, &t[1..]),

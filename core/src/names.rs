@@ -16,28 +16,41 @@
 //!
 //! Escapers append to a `Vec<u8>` so an encoder can write straight into its output.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use crate::error::{Error, Result};
 
-/// The process-wide name validation switch; `false` means UTF-8 validation.
-static LEGACY_VALIDATION: AtomicBool = AtomicBool::new(false);
-
-/// Turns legacy name validation on (`true`) or off (`false`, UTF-8 validation) for the
-/// whole process, like prometheus_client's `enable_legacy_validation()` /
-/// `disable_legacy_validation()`.
-///
-/// The default is `false`, which is prometheus_client 0.26's default when the
-/// `PROMETHEUS_LEGACY_NAME_VALIDATION` environment variable is unset; the core does not read
-/// that variable, bindings may.
-pub fn set_legacy_validation(on: bool) {
-    LEGACY_VALIDATION.store(on, Ordering::Relaxed);
+/// Which metric and label names are valid: a setting of each family and parser, never of
+/// the process. [`Utf8`](Self::Utf8) (any non-empty UTF-8 metric name; label names only
+/// lose the `__` prefix) is the default, as in prometheus_client 0.26 and Prometheus 3;
+/// [`Legacy`](Self::Legacy) keeps to `[a-zA-Z_:][a-zA-Z0-9_:]*` for metric names and
+/// `[a-zA-Z_][a-zA-Z0-9_]*` for label names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ValidationScheme {
+    /// Any UTF-8 name (the default).
+    #[default]
+    Utf8,
+    /// Only the classic ASCII names.
+    Legacy,
 }
 
-/// Returns whether legacy name validation is on (prometheus_client's
-/// `get_legacy_validation()`).
+impl ValidationScheme {
+    /// Whether this is [`ValidationScheme::Legacy`].
+    pub fn is_legacy(self) -> bool {
+        self == Self::Legacy
+    }
+}
+
+// Transitional: the process-wide switch goes away once the parsers and families take a
+// ValidationScheme of their own.
+static LEGACY_VALIDATION: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns legacy name validation on or off for the whole process (transitional).
+pub fn set_legacy_validation(on: bool) {
+    LEGACY_VALIDATION.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether legacy name validation is on (transitional).
 pub fn legacy_validation() -> bool {
-    LEGACY_VALIDATION.load(Ordering::Relaxed)
+    LEGACY_VALIDATION.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Which characters a name regex accepts.

@@ -66,7 +66,7 @@ fn cases() -> Vec<Case> {
 fn parse_case(c: &Case) -> fastprom::Result<Vec<MetricFamily>> {
     match &c.text {
         Some(t) => parse_str(t),
-        None => Err(fastprom::Error::Parse { line: 0, msg: "not UTF-8".into() }),
+        None => Err(fastprom::Error::Parse { line: 0, column: 1, msg: "not UTF-8".into() }),
     }
 }
 

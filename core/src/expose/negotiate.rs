@@ -12,8 +12,8 @@
 
 use std::cmp::Ordering;
 
-use crate::names::EscapingScheme;
 use crate::compat::python::strings::{decimal as unicode_decimal, is_space as py_is_space, strip as py_strip};
+use crate::names::EscapingScheme;
 
 /// `Content-Type` of the Prometheus text format 0.0.4 (prometheus_client's
 /// `CONTENT_TYPE_PLAIN_0_0_4`); also the answer when nothing better was asked for.

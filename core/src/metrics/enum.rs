@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::family::{Base, MetricCore, Opts};
+use crate::compat::python::repr as pyrepr;
 use crate::error::{Error, Result};
 use crate::model::{MetricType, Visitor};
-use crate::compat::python::repr as pyrepr;
 
 /// The states of an enum family; the first is the initial state.
 #[derive(Debug, Clone, Default)]

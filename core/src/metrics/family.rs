@@ -21,10 +21,10 @@ use smallvec::SmallVec;
 use triomphe::ThinArc;
 
 use crate::clock;
+use crate::compat::python::repr as pyrepr;
 use crate::error::{Error, Result};
 use crate::model::{FamilyCollector, FamilyHeader, MetricFamily, MetricType, SampleRef, Visitor};
 use crate::names;
-use crate::compat::python::repr as pyrepr;
 use crate::registry::{Collector, Desc};
 
 use super::shard;

@@ -6,9 +6,9 @@ use parking_lot::RwLock;
 use smallvec::SmallVec;
 
 use super::family::{Base, MetricCore};
+use crate::compat::python::repr as pyrepr;
 use crate::error::{Error, Result};
 use crate::model::{MetricType, SampleRef, Visitor};
-use crate::compat::python::repr as pyrepr;
 
 /// Settings of an info family; the family fills in its label names.
 #[derive(Debug, Clone, Default)]

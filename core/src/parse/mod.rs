@@ -69,8 +69,12 @@ pub fn canonical(families: &[MetricFamily]) -> String {
 fn labels_repr(labels: &[(String, String)]) -> String {
     let mut l: Vec<&(String, String)> = labels.iter().collect();
     l.sort_by(|a, b| a.0.cmp(&b.0));
-    let inner: Vec<String> =
-        l.iter().map(|(k, v)| format!("{}: {}", crate::compat::python::repr::str_repr(k), crate::compat::python::repr::str_repr(v))).collect();
+    let inner: Vec<String> = l
+        .iter()
+        .map(|(k, v)| {
+            format!("{}: {}", crate::compat::python::repr::str_repr(k), crate::compat::python::repr::str_repr(v))
+        })
+        .collect();
     format!("{{{}}}", inner.join(", "))
 }
 

@@ -38,10 +38,10 @@ use std::io::BufRead;
 
 use smallvec::SmallVec;
 
+use crate::compat::python::strings::{decimal as py_decimal, is_space as py_is_space, strip as py_strip};
 use crate::error::{Error, Result};
 use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp};
 use crate::names;
-use crate::compat::python::strings::{decimal as py_decimal, is_space as py_is_space, strip as py_strip};
 
 use super::quoted;
 
@@ -113,7 +113,11 @@ impl<R: BufRead> Iterator for OpenMetricsParser<R> {
             match self.reader.read_until(b'\n', &mut self.buf) {
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(Error::Parse { line: self.lineno + 1, msg: format!("read error: {e}") }));
+                    return Some(Err(Error::Parse {
+                        line: self.lineno + 1,
+                        column: 1,
+                        msg: format!("read error: {e}"),
+                    }));
                 }
                 Ok(0) => {
                     self.done = true;
@@ -134,7 +138,11 @@ impl<R: BufRead> Iterator for OpenMetricsParser<R> {
                         Ok(l) => l,
                         Err(e) => {
                             self.done = true;
-                            return Some(Err(Error::Parse { line: self.lineno, msg: format!("invalid UTF-8: {e}") }));
+                            return Some(Err(Error::Parse {
+                                line: self.lineno,
+                                column: 1,
+                                msg: format!("invalid UTF-8: {e}"),
+                            }));
                         }
                     };
                     let (fam, res) = self.core.line(self.lineno, line);
@@ -1558,7 +1566,7 @@ impl Core {
     /// line's verdict (a family can complete on a line that is then rejected).
     fn line(&mut self, lineno: usize, line: &str) -> (Option<MetricFamily>, Result<()>) {
         let mut out = None;
-        let res = self.line_inner(line, &mut out).map_err(|msg| Error::Parse { line: lineno, msg });
+        let res = self.line_inner(line, &mut out).map_err(|msg| Error::Parse { line: lineno, column: 1, msg });
         (out, res)
     }
 
@@ -1568,12 +1576,12 @@ impl Core {
         let fam = match self.fam.take() {
             Some(f) => match self.build(f) {
                 Ok(m) => Some(m),
-                Err(msg) => return (None, Err(Error::Parse { line: at, msg })),
+                Err(msg) => return (None, Err(Error::Parse { line: at, column: 1, msg })),
             },
             None => None,
         };
         if !self.eof {
-            return (fam, Err(Error::Parse { line: lines + 1, msg: "Missing # EOF at end".into() }));
+            return (fam, Err(Error::Parse { line: lines + 1, column: 1, msg: "Missing # EOF at end".into() }));
         }
         (fam, Ok(()))
     }
@@ -1952,7 +1960,7 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         match parse_str("# TYPE a gauge\na 1\n\n# EOF\n") {
-            Err(Error::Parse { line, msg }) => assert_eq!((line, msg.as_str()), (3, "Received blank line")),
+            Err(Error::Parse { line, msg, .. }) => assert_eq!((line, msg.as_str()), (3, "Received blank line")),
             other => panic!("{other:?}"),
         }
         match parse_str("a 1\n") {

@@ -48,10 +48,10 @@ use std::io::BufRead;
 
 use smallvec::SmallVec;
 
+use crate::compat::python::strings::{decimal as unicode_decimal, lstrip as py_lstrip, strip as py_strip};
 use crate::error::{Error, Result};
 use crate::model::{MetricFamily, MetricType, Sample, SampleKinds, Timestamp};
 use crate::names;
-use crate::compat::python::strings::{decimal as unicode_decimal, lstrip as py_lstrip, strip as py_strip};
 
 use super::quoted::{next_unquoted, split_quoted, unescape};
 
@@ -211,7 +211,7 @@ impl Sink for VecDeque<MetricFamily> {
 }
 
 fn perr(line: usize, msg: impl Into<String>) -> Error {
-    Error::Parse { line, msg: msg.into() }
+    Error::Parse { line, column: 1, msg: msg.into() }
 }
 
 enum Engine {
@@ -518,7 +518,10 @@ impl Lenient {
             }
             let (c, quoted) = unquote_unescape(parts[2]).map_err(|m| perr(lineno, m))?;
             if !quoted && !legacy_metric_name(&c) {
-                return Err(perr(lineno, format!("invalid metric name in {kw} line: {}", crate::compat::python::repr::str_repr(&c))));
+                return Err(perr(
+                    lineno,
+                    format!("invalid metric name in {kw} line: {}", crate::compat::python::repr::str_repr(&c)),
+                ));
             }
             cand = c;
         }
