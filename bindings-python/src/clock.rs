@@ -75,7 +75,7 @@ impl Clock for PyClock {
     }
 }
 
-/// Makes [`PyClock`] the core's default clock.
-pub(crate) fn install() {
-    fastprom::clock::set_default_clock(Arc::new(PyClock));
+/// The clock every family built for Python reads.
+pub(crate) fn python_clock() -> Arc<dyn Clock> {
+    Arc::new(PyClock)
 }

@@ -1,12 +1,13 @@
 //! Core errors as Python exceptions.
 //!
-//! The core's messages are already prometheus_client's, so nearly every error becomes a
-//! `ValueError` with the core's exact text. Python exceptions raised inside core callbacks
+//! Each core error becomes the exception class and text prometheus_client raises for it,
+//! as `fastprom::compat::python` renders them from the error's fields. Python exceptions raised inside core callbacks
 //! (a gauge function, the clock) cannot travel through the core's `Error`; they are parked
 //! here, per thread, and win over the core error that the callback turned them into.
 
 use std::cell::RefCell;
 
+use fastprom::compat::python;
 use fastprom::Error;
 use pyo3::exceptions::{PyKeyError, PyOverflowError, PyValueError};
 use pyo3::prelude::*;
@@ -36,10 +37,11 @@ pub(crate) fn to_py(err: Error) -> PyErr {
     if let Some(e) = take_stash() {
         return e;
     }
-    match err {
-        Error::NotRegistered => PyKeyError::new_err(err.to_string()),
-        Error::Encode(msg) if msg == "cannot convert float infinity to integer" => PyOverflowError::new_err(msg),
-        other => PyValueError::new_err(other.to_string()),
+    let msg = python::message(&err);
+    match python::exception(&err) {
+        python::Exception::KeyError => PyKeyError::new_err(msg),
+        python::Exception::OverflowError => PyOverflowError::new_err(msg),
+        python::Exception::ValueError => PyValueError::new_err(msg),
     }
 }
 

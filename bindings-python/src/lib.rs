@@ -26,41 +26,15 @@ mod metrics;
 mod parse;
 mod parse_errors;
 mod registry;
-
-/// Turns the `_created` samples on or off (`enable_created_metrics` /
-/// `disable_created_metrics`).
-#[pyfunction]
-fn set_created_enabled(on: bool) {
-    fastprom::set_created_enabled(on);
-}
-
-/// Whether `_created` samples are exported.
-#[pyfunction]
-fn created_enabled() -> bool {
-    fastprom::created_enabled()
-}
-
-/// Turns legacy name validation on or off (`enable_legacy_validation` /
-/// `disable_legacy_validation`).
-#[pyfunction]
-fn set_legacy_validation(on: bool) {
-    fastprom::names::set_legacy_validation(on);
-}
-
-/// Whether legacy name validation is on.
-#[pyfunction]
-fn legacy_validation() -> bool {
-    fastprom::names::legacy_validation()
-}
+mod settings;
 
 /// The extension module.
 #[pymodule]
 fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    clock::install();
-    m.add_function(wrap_pyfunction!(set_created_enabled, m)?)?;
-    m.add_function(wrap_pyfunction!(created_enabled, m)?)?;
-    m.add_function(wrap_pyfunction!(set_legacy_validation, m)?)?;
-    m.add_function(wrap_pyfunction!(legacy_validation, m)?)?;
+    m.add_function(wrap_pyfunction!(settings::set_created_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(settings::created_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(settings::set_legacy_validation, m)?)?;
+    m.add_function(wrap_pyfunction!(settings::legacy_validation, m)?)?;
     m.add_function(wrap_pyfunction!(clock::set_clock, m)?)?;
     m.add_function(wrap_pyfunction!(config::configure, m)?)?;
     expose::register(m)?;

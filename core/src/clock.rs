@@ -1,8 +1,8 @@
 //! Time, injected: the core reads no clock of its own, so it builds for
 //! `wasm32-unknown-unknown` (where `std::time::SystemTime::now` panics) and bindings can
-//! route wall-clock reads to their host (`time.time` in Python, `Date.now` in JS).
+//! route wall-clock reads to their host (`time.time` in Python, `Date.now` in JS). Each
+//! family carries its clock in its [`Settings`](crate::Settings); there is no process-wide one.
 
-use parking_lot::RwLock;
 use std::sync::Arc;
 
 /// A source of wall-clock time in seconds since the Unix epoch.
@@ -43,19 +43,10 @@ impl Clock for FixedClock {
     }
 }
 
-static DEFAULT: RwLock<Option<Arc<dyn Clock>>> = RwLock::new(None);
-
-/// Installs the clock that metrics created from now on use when none is given.
-pub fn set_default_clock(clock: Arc<dyn Clock>) {
-    *DEFAULT.write() = Some(clock);
-}
-
-/// The default clock: the one installed by [`set_default_clock`], else the system clock
-/// (on `wasm32-unknown-unknown`, a clock stuck at 0 until the host installs one).
-pub fn default_clock() -> Arc<dyn Clock> {
-    if let Some(c) = DEFAULT.read().as_ref() {
-        return Arc::clone(c);
-    }
+/// The clock [`Settings::default`](crate::Settings::default) uses: the operating system's
+/// ([`SystemClock`]), or on `wasm32-unknown-unknown`, where there is none, a clock stuck at
+/// 0 until the host hands in its own (`Date.now` in JS).
+pub fn system() -> Arc<dyn Clock> {
     #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     {
         Arc::new(SystemClock)
@@ -75,20 +66,5 @@ mod tests {
         let c: Arc<dyn Clock> = Arc::new(|| 42.5);
         assert_eq!(c.now(), 42.5);
         assert!(SystemClock.now() > 1.6e9);
-    }
-}
-
-/// The current time from the default clock.
-pub fn now() -> f64 {
-    if let Some(c) = DEFAULT.read().as_ref() {
-        return c.now();
-    }
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    {
-        SystemClock.now()
-    }
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    {
-        0.0
     }
 }

@@ -8,31 +8,47 @@
 //! WASM bindings stand on it.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use fastprom::{Counter, Family, Opts, Registry, EscapingScheme};
+//! use fastprom::{Counter, EscapingScheme, Family, Opts, Registry, Settings};
 //!
 //! let registry = Registry::new();
-//! let requests = Family::<Counter>::new(
-//!     Opts::new("http_requests", "Requests served.").labels(["method", "code"]),
-//!     (),
-//! )?;
-//! registry.register(Arc::new(requests.clone()))?;
 //!
-//! requests.labels(&["GET", "200"])?.inc();
-//! requests.with_labels(&["POST", "500"], |c| c.inc_by(2.0))??;
+//! // A metric without labels, used directly.
+//! let jobs = Counter::new("jobs", "Jobs run.")?;
+//! registry.register(jobs.clone())?;
+//! jobs.inc();
 //!
-//! fastprom::set_created_enabled(false);
-//! let text = fastprom::expose::encode_text(&registry, EscapingScheme::Underscores)?;
+//! // A labelled family: keep a child's handle, or update a child in passing.
+//! let requests = Family::<Counter>::new(Opts::new("http_requests", "Requests served.").labels(["method", "code"]), ())?;
+//! registry.register(requests.clone())?;
+//! let ok = requests.labels(&["GET", "200"])?;
+//! ok.inc();
+//! requests.try_with_labels(&["POST", "500"], |c| c.inc_by(2.0))?;
+//!
+//! registry.set_created(false); // leave out the `_created` samples in this registry's scrapes
+//! let mut text = Vec::new();
+//! fastprom::expose::encode_text_into(&registry, EscapingScheme::Underscores, &mut text)?;
 //! let expected = concat!(
+//!     "# HELP jobs_total Jobs run.\n",
+//!     "# TYPE jobs_total counter\n",
+//!     "jobs_total 1.0\n",
 //!     "# HELP http_requests_total Requests served.\n",
 //!     "# TYPE http_requests_total counter\n",
 //!     "http_requests_total{code=\"200\",method=\"GET\"} 1.0\n",
 //!     "http_requests_total{code=\"500\",method=\"POST\"} 2.0\n",
 //! );
 //! assert_eq!(String::from_utf8(text).unwrap(), expected);
-//! # fastprom::set_created_enabled(true);
+//!
+//! // Errors say what went wrong in fields a caller can match on.
+//! match requests.labels(&["GET"]) {
+//!     Err(fastprom::Error::LabelCount { expected: 2, given }) => assert_eq!(given, ["GET"]),
+//!     other => panic!("{other:?}"),
+//! }
 //! # Ok::<(), fastprom::Error>(())
 //! ```
+//!
+//! Every setting lives in a registry or a family, never in the process: a family's clock,
+//! name validation scheme and `_created` toggle come from its [`Settings`] (through
+//! [`Opts::settings`]), and a [`Registry`] can turn `_created` off for its scrapes.
 
 pub mod clock;
 pub mod compat;
@@ -45,31 +61,22 @@ pub mod names;
 pub mod parse;
 pub mod push;
 pub mod registry;
-
-use std::sync::atomic::{AtomicBool, Ordering};
+pub mod settings;
 
 pub use clock::Clock;
 pub use error::{Error, Result};
 pub use metrics::{
-    Buckets, Child, Counter, Enum, Family, Gauge, Histogram, Info, MetricCore, Objective, Opts, States, Summary,
-    SummaryConfig,
+    Buckets, Child, Counter, Enum, Family, Gauge, Histogram, Info, MetricCore, Objective, Opts, Standalone, States,
+    Summary, SummaryConfig,
 };
 pub use model::{
     BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp, Visitor,
 };
-pub use names::EscapingScheme;
+pub use names::{EscapingScheme, ValidationScheme};
 pub use registry::{Collector, CollectorId, Desc, Registry};
+pub use settings::Settings;
 
-static CREATED: AtomicBool = AtomicBool::new(true);
-
-/// Turns the `_created` samples of counters, histograms and summaries on or off, for the
-/// whole process (prometheus_client's `enable_created_metrics` /
-/// `disable_created_metrics`; bindings map `PROMETHEUS_DISABLE_CREATED_SERIES` onto it).
-pub fn set_created_enabled(on: bool) {
-    CREATED.store(on, Ordering::Relaxed);
-}
-
-/// Whether `_created` samples are exported.
-pub fn created_enabled() -> bool {
-    CREATED.load(Ordering::Relaxed)
-}
+/// The README's Rust example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -5,9 +5,9 @@
 //! [`SampleRef`]s to a [`Visitor`] instead, so a scrape allocates nothing per sample.
 //! Both reach the encoders through the same [`Visitor`] calls.
 
-use crate::error::{Error, Result};
+use crate::error::{BucketProblem, Error, Result};
 use crate::floatfmt;
-use crate::names;
+use crate::names::{self, ValidationScheme};
 use smallvec::SmallVec;
 
 /// The OpenMetrics metric types prometheus_client knows.
@@ -57,7 +57,7 @@ impl MetricType {
             "unknown" | "untyped" => Self::Unknown,
             "info" => Self::Info,
             "stateset" => Self::StateSet,
-            other => return Err(Error::InvalidArgument(format!("Invalid metric type: {other}"))),
+            other => return Err(Error::UnknownMetricType { given: other.to_owned() }),
         })
     }
 
@@ -95,11 +95,8 @@ pub enum Timestamp {
 
 /// Python's `int(x)` of a float, as an exact decimal string.
 fn py_int_of(x: f64) -> Result<String> {
-    if x.is_nan() {
-        return Err(Error::Encode("cannot convert float NaN to integer".into()));
-    }
-    if x.is_infinite() {
-        return Err(Error::Encode("cannot convert float infinity to integer".into()));
+    if !x.is_finite() {
+        return Err(Error::TimestampNotFinite { value: x });
     }
     let t = x.trunc();
     Ok(if t == 0.0 { "0".to_owned() } else { format!("{t:.0}") })
@@ -115,7 +112,7 @@ impl Timestamp {
             )));
         }
         let nsec = if sec < 0.0 { -nsec } else { nsec };
-        let whole = py_int_of(sec).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let whole = py_int_of(sec)?;
         let sec: i128 =
             whole.parse().map_err(|_| Error::InvalidArgument(format!("Timestamp seconds out of range: {whole}")))?;
         Ok(Self::Exact { sec, nsec: nsec as i64 })
@@ -173,9 +170,15 @@ pub struct Exemplar {
 }
 
 impl Exemplar {
-    /// Builds an exemplar after prometheus_client's `_validate_exemplar` checks.
-    pub fn new(labels: Vec<(String, String)>, value: f64, timestamp: Option<Timestamp>) -> Result<Self> {
-        names::validate_exemplar(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    /// Builds an exemplar after prometheus_client's `_validate_exemplar` checks, label
+    /// names validated with `scheme`.
+    pub fn new(
+        labels: Vec<(String, String)>,
+        value: f64,
+        timestamp: Option<Timestamp>,
+        scheme: ValidationScheme,
+    ) -> Result<Self> {
+        names::validate_exemplar(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())), scheme)?;
         Ok(Self { labels, value, timestamp })
     }
 }
@@ -316,14 +319,25 @@ pub struct MetricFamily {
 
 impl MetricFamily {
     /// `Metric(name, documentation, typ, unit)`: appends `_<unit>` when missing and checks
-    /// the name.
+    /// the name under UTF-8 validation (any non-empty name).
     pub fn new(name: &str, help: &str, metric_type: MetricType, unit: &str) -> Result<Self> {
+        Self::with_scheme(name, help, metric_type, unit, ValidationScheme::Utf8)
+    }
+
+    /// [`MetricFamily::new`] with the name checked under `scheme`.
+    pub fn with_scheme(
+        name: &str,
+        help: &str,
+        metric_type: MetricType,
+        unit: &str,
+        scheme: ValidationScheme,
+    ) -> Result<Self> {
         let mut full = name.to_owned();
         if !unit.is_empty() && !full.ends_with(&format!("_{unit}")) {
             full.push('_');
             full.push_str(unit);
         }
-        names::validate_metric_name(&full)?;
+        names::validate_metric_name(&full, scheme)?;
         Ok(Self { name: full, help: help.to_owned(), metric_type, unit: unit.to_owned(), samples: Vec::new() })
     }
 
@@ -398,7 +412,7 @@ impl MetricFamily {
         sum: Option<f64>,
         timestamp: Option<Timestamp>,
     ) -> Result<()> {
-        let first = buckets.first().ok_or_else(|| Error::InvalidBuckets("list index out of range".into()))?;
+        let first = buckets.first().ok_or_else(|| Error::InvalidBuckets { problem: BucketProblem::Empty })?;
         let first_le = parse_le(&first.0)?;
         let bname = format!("{}_bucket", self.name);
         for (le, v, ex) in buckets {
@@ -422,7 +436,7 @@ impl MetricFamily {
         gsum: f64,
         timestamp: Option<Timestamp>,
     ) -> Result<()> {
-        let last = buckets.last().ok_or_else(|| Error::InvalidBuckets("list index out of range".into()))?.1;
+        let last = buckets.last().ok_or_else(|| Error::InvalidBuckets { problem: BucketProblem::Empty })?.1;
         let bname = format!("{}_bucket", self.name);
         for (le, v) in buckets {
             let ls = labels.iter().cloned().chain(std::iter::once(("le".to_owned(), le.clone())));
@@ -487,12 +501,7 @@ impl MetricFamily {
 /// Parses an `le` bound exactly as Python's `float(str)` does: surrounding whitespace,
 /// `inf` / `infinity` / `nan` in any case with an optional sign, and `_` between digits.
 pub(crate) fn parse_le(s: &str) -> Result<f64> {
-    let err = || {
-        Error::InvalidBuckets(format!(
-            "could not convert string to float: {}",
-            crate::compat::python::repr::str_repr(s)
-        ))
-    };
+    let err = || Error::InvalidBuckets { problem: BucketProblem::BadBound(s.to_owned()) };
     let t = s.trim_matches(|c: char| c.is_whitespace());
     let (sign, body) = match t.as_bytes().first() {
         Some(b'-') => (-1.0, &t[1..]),
@@ -667,6 +676,42 @@ pub trait Visitor {
         }
         Ok(())
     }
+
+    /// Whether native families should send their `_created` samples to this visitor
+    /// (`true` unless the visitor says otherwise; see [`WithoutCreated`]). A family's own
+    /// [`Settings`](crate::Settings) can turn them off too.
+    fn created(&self) -> bool {
+        true
+    }
+}
+
+/// Passes everything on to the inner visitor, but asks native families to leave out their
+/// `_created` samples: how a registry (or a binding) turns them off for one scrape.
+/// Custom collectors' samples pass unchanged, as in prometheus_client.
+pub struct WithoutCreated<'a>(pub &'a mut dyn Visitor);
+
+impl Visitor for WithoutCreated<'_> {
+    fn family(&mut self, header: &FamilyHeader<'_>) -> Result<()> {
+        self.0.family(header)
+    }
+    fn sample(&mut self, sample: &SampleRef<'_>) -> Result<()> {
+        self.0.sample(sample)
+    }
+    fn end_family(&mut self) -> Result<()> {
+        self.0.end_family()
+    }
+    fn sample_batch(
+        &mut self,
+        template: &SampleRef<'_>,
+        extras: &[String],
+        values: &[f64],
+        exemplars: Option<&[Option<Exemplar>]>,
+    ) -> Result<()> {
+        self.0.sample_batch(template, extras, values, exemplars)
+    }
+    fn created(&self) -> bool {
+        false
+    }
 }
 
 /// A [`Visitor`] that builds owned [`MetricFamily`] values.
@@ -743,7 +788,9 @@ mod tests {
         assert_eq!(ms(Timestamp::Float(1.2345)).unwrap(), "1234");
         assert_eq!(ms(Timestamp::Float(1e16)).unwrap(), "10000000000000000000");
         assert_eq!(ms(Timestamp::Float(-1e16)).unwrap(), "-10000000000000000000");
-        assert_eq!(ms(Timestamp::Float(f64::NAN)).unwrap_err().to_string(), "cannot convert float NaN to integer");
+        assert!(matches!(ms(Timestamp::Float(f64::NAN)), Err(Error::TimestampNotFinite { value }) if value.is_nan()));
+        let inf = ms(Timestamp::Float(f64::INFINITY)).unwrap_err();
+        assert_eq!(crate::compat::python::message(&inf), "cannot convert float infinity to integer");
         assert!(Timestamp::exact(1.0, 1e9).is_err());
         let mut o = Vec::new();
         Timestamp::exact(1e20, 0.0).unwrap().write_seconds(&mut o);

@@ -16,7 +16,7 @@
 //!
 //! Escapers append to a `Vec<u8>` so an encoder can write straight into its output.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Reserved, Result};
 
 /// Which metric and label names are valid: a setting of each family and parser, never of
 /// the process. [`Utf8`](Self::Utf8) (any non-empty UTF-8 metric name; label names only
@@ -114,75 +114,63 @@ pub fn is_valid_legacy_label_name(name: &str) -> bool {
     matches_name_regex(name.bytes(), NameClass::Label) && !is_reserved_label_name(name)
 }
 
-/// Checks a metric name under the process-wide validation switch
-/// ([`legacy_validation`]), as prometheus_client's `_validate_metric_name`.
+/// Checks a metric name under `scheme`, as prometheus_client's `_validate_metric_name`:
+/// the empty name always fails, and under [`ValidationScheme::Legacy`] so does a name
+/// outside `[a-zA-Z_:][a-zA-Z0-9_:]*`. Errors with [`Error::InvalidMetricName`].
 ///
-/// Errors with [`Error::InvalidMetricName`]: `metric name cannot be empty`, or (legacy
-/// validation only) `invalid metric name <name>`.
-pub fn validate_metric_name(name: &str) -> Result<()> {
-    validate_metric_name_with_legacy(name, legacy_validation())
-}
-
-/// [`validate_metric_name`] with an explicit validation scheme instead of the
-/// process-wide switch (`legacy = true` for legacy validation).
-pub fn validate_metric_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
-    if name.is_empty() {
-        return Err(Error::InvalidMetricName("metric name cannot be empty".into()));
-    }
-    if legacy && !is_valid_legacy_metric_name(name) {
-        return Err(Error::InvalidMetricName(format!("invalid metric name {name}")));
+/// ```
+/// use fastprom::names::{validate_metric_name, ValidationScheme};
+/// assert!(validate_metric_name("http.requests", ValidationScheme::Utf8).is_ok());
+/// assert!(validate_metric_name("http.requests", ValidationScheme::Legacy).is_err());
+/// ```
+pub fn validate_metric_name(name: &str, scheme: ValidationScheme) -> Result<()> {
+    if name.is_empty() || (scheme.is_legacy() && !is_valid_legacy_metric_name(name)) {
+        return Err(Error::InvalidMetricName { name: name.to_owned() });
     }
     // A Rust `&str` is always valid UTF-8, which is all the UTF-8 scheme requires.
     Ok(())
 }
 
-/// Checks a label name under the process-wide validation switch ([`legacy_validation`]),
-/// as prometheus_client's `_validate_labelname`.
+/// Checks a label name under `scheme`, as prometheus_client's `_validate_labelname`.
 ///
-/// Under legacy validation a name that does not match `^[a-zA-Z_][a-zA-Z0-9_]*$` fails
-/// with [`Error::InvalidLabelName`] (`Invalid label metric name: <name>`). Under both
-/// schemes a `__`-prefixed name fails with [`Error::ReservedLabelName`]
-/// (`Reserved label metric name: <name>`). The empty name passes under UTF-8 validation,
-/// as in Python.
-pub fn validate_label_name(name: &str) -> Result<()> {
-    validate_label_name_with_legacy(name, legacy_validation())
-}
-
-/// [`validate_label_name`] with an explicit validation scheme instead of the process-wide
-/// switch (`legacy = true` for legacy validation).
-pub fn validate_label_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
-    if legacy && !matches_name_regex(name.bytes(), NameClass::Label) {
-        return Err(Error::InvalidLabelName(format!("Invalid label metric name: {name}")));
+/// Under [`ValidationScheme::Legacy`] a name outside `[a-zA-Z_][a-zA-Z0-9_]*` fails with
+/// [`Error::InvalidLabelName`]. Under both schemes a `__`-prefixed name fails with
+/// [`Error::ReservedLabelName`]. The empty name passes under UTF-8 validation, as in Python.
+pub fn validate_label_name(name: &str, scheme: ValidationScheme) -> Result<()> {
+    if scheme.is_legacy() && !matches_name_regex(name.bytes(), NameClass::Label) {
+        return Err(Error::InvalidLabelName { name: name.to_owned() });
     }
     if is_reserved_label_name(name) {
-        return Err(Error::ReservedLabelName(format!("Reserved label metric name: {name}")));
+        return Err(Error::ReservedLabelName { name: name.to_owned(), reason: Reserved::Prefix });
     }
     Ok(())
 }
 
-/// Checks a metric's label names under the process-wide validation switch, as
-/// prometheus_client's `_validate_labelnames`: each name in order goes through
-/// [`validate_label_name`] and then must not be one of `reserved` (for example `le` on a
-/// histogram, `quantile` on a summary).
-///
-/// A name found in `reserved` fails with [`Error::ReservedLabelName`] and the message
-/// `Reserved label methe fric name: <name>`, typo included, because that is what
-/// prometheus_client raises.
-pub fn validate_label_names(names: &[impl AsRef<str>], reserved: &[&str]) -> Result<()> {
-    validate_label_names_with_legacy(names, reserved, legacy_validation())
-}
-
-/// [`validate_label_names`] with an explicit validation scheme instead of the process-wide
-/// switch (`legacy = true` for legacy validation).
-pub fn validate_label_names_with_legacy(names: &[impl AsRef<str>], reserved: &[&str], legacy: bool) -> Result<()> {
+/// Checks a metric's label names, as prometheus_client's `_validate_labelnames`: each name
+/// in order goes through [`validate_label_name`] and then must not be one of `reserved`
+/// (for example `le` on a histogram, `quantile` on a summary), which fails with
+/// [`Error::ReservedLabelName`] and [`Reserved::ForType`].
+pub fn validate_label_names(names: &[impl AsRef<str>], reserved: &[&str], scheme: ValidationScheme) -> Result<()> {
     for name in names {
         let name = name.as_ref();
-        validate_label_name_with_legacy(name, legacy)?;
+        validate_label_name(name, scheme)?;
         if reserved.contains(&name) {
-            return Err(Error::ReservedLabelName(format!("Reserved label methe fric name: {name}")));
+            return Err(Error::ReservedLabelName { name: name.to_owned(), reason: Reserved::ForType });
         }
     }
     Ok(())
+}
+
+/// [`validate_metric_name`] with a flag for the scheme, for the parsers until they take a
+/// [`ValidationScheme`] of their own.
+pub(crate) fn validate_metric_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
+    validate_metric_name(name, if legacy { ValidationScheme::Legacy } else { ValidationScheme::Utf8 })
+}
+
+/// [`validate_label_name`] with a flag for the scheme, for the parsers until they take a
+/// [`ValidationScheme`] of their own.
+pub(crate) fn validate_label_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
+    validate_label_name(name, if legacy { ValidationScheme::Legacy } else { ValidationScheme::Utf8 })
 }
 
 /// Builds a metric's full name as prometheus_client's `_build_full_name` does.
@@ -191,14 +179,13 @@ pub fn validate_label_names_with_legacy(names: &[impl AsRef<str>], reserved: &[&
 /// `[namespace_][subsystem_]name`, with a trailing `_total` removed when `metric_type` is
 /// `"counter"`, then `_unit` appended unless the name already ends with it.
 ///
-/// Errors: an empty `name` gives [`Error::InvalidMetricName`] (`Metric name should not be
-/// empty`); a unit on an `"info"` or `"stateset"` metric gives [`Error::InvalidArgument`]
-/// (`Metric name is of a type that cannot have a unit: <full name>`). The result itself is
-/// not validated (it may even be empty, e.g. a counter named `_total`); callers run
+/// Errors: an empty `name` gives [`Error::MissingName`]; a unit on an `"info"` or
+/// `"stateset"` metric gives [`Error::UnitNotAllowed`] with the full name. The result itself
+/// is not validated (it may even be empty, e.g. a counter named `_total`); callers run
 /// [`validate_metric_name`] on it, as prometheus_client does.
 pub fn build_full_name(metric_type: &str, name: &str, namespace: &str, subsystem: &str, unit: &str) -> Result<String> {
     if name.is_empty() {
-        return Err(Error::InvalidMetricName("Metric name should not be empty".into()));
+        return Err(Error::MissingName);
     }
     let mut full = String::with_capacity(namespace.len() + subsystem.len() + name.len() + unit.len() + 3);
     if !namespace.is_empty() {
@@ -222,39 +209,30 @@ pub fn build_full_name(metric_type: &str, name: &str, namespace: &str, subsystem
             full.push_str(unit);
         }
         if metric_type == "info" || metric_type == "stateset" {
-            return Err(Error::InvalidArgument(format!("Metric name is of a type that cannot have a unit: {full}")));
+            return Err(Error::UnitNotAllowed { name: full });
         }
     }
     Ok(full)
 }
 
-/// Checks exemplar labels under the process-wide validation switch, as
-/// prometheus_client's `_validate_exemplar`: every key goes through
-/// [`validate_label_name`], then the keys and values together may hold at most 128
-/// characters (Unicode code points, as Python's `len`).
-///
-/// Too long fails with [`Error::InvalidExemplar`] and the literal message
-/// `Exemplar labels have %d UTF-8 characters, exceeding the limit of 128` (prometheus_client
-/// never fills in the `%d`).
-pub fn validate_exemplar<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
-    validate_exemplar_with_legacy(labels, legacy_validation())
-}
+/// The most characters exemplar label names and values may hold together (OpenMetrics).
+pub const EXEMPLAR_MAX_RUNES: usize = 128;
 
-/// [`validate_exemplar`] with an explicit validation scheme instead of the process-wide
-/// switch (`legacy = true` for legacy validation).
-pub fn validate_exemplar_with_legacy<'a>(
+/// Checks exemplar labels, as prometheus_client's `_validate_exemplar`: every key goes
+/// through [`validate_label_name`], then the keys and values together may hold at most
+/// [`EXEMPLAR_MAX_RUNES`] characters (Unicode code points, as Python's `len`), else
+/// [`Error::ExemplarTooLong`].
+pub fn validate_exemplar<'a>(
     labels: impl IntoIterator<Item = (&'a str, &'a str)>,
-    legacy: bool,
+    scheme: ValidationScheme,
 ) -> Result<()> {
     let mut runes = 0usize;
     for (k, v) in labels {
-        validate_label_name_with_legacy(k, legacy)?;
+        validate_label_name(k, scheme)?;
         runes = runes.saturating_add(k.chars().count()).saturating_add(v.chars().count());
     }
-    if runes > 128 {
-        return Err(Error::InvalidExemplar(
-            "Exemplar labels have %d UTF-8 characters, exceeding the limit of 128".into(),
-        ));
+    if runes > EXEMPLAR_MAX_RUNES {
+        return Err(Error::ExemplarTooLong { runes, max: EXEMPLAR_MAX_RUNES });
     }
     Ok(())
 }
@@ -568,7 +546,15 @@ mod tests {
     fn err_field(r: Result<()>) -> String {
         match r {
             Ok(()) => String::new(),
-            Err(e) => e.to_string(),
+            Err(e) => crate::compat::python::message(&e),
+        }
+    }
+
+    fn sch(legacy: bool) -> ValidationScheme {
+        if legacy {
+            ValidationScheme::Legacy
+        } else {
+            ValidationScheme::Utf8
         }
     }
 
@@ -654,10 +640,26 @@ mod tests {
         for r in &recs {
             assert_eq!(r.len(), 5, "val record {r:?}");
             let name = unhex(r[0]);
-            assert_eq!(err_field(validate_metric_name_with_legacy(&name, true)), unhex(r[1]), "legacy metric {name:?}");
-            assert_eq!(err_field(validate_metric_name_with_legacy(&name, false)), unhex(r[2]), "utf-8 metric {name:?}");
-            assert_eq!(err_field(validate_label_name_with_legacy(&name, true)), unhex(r[3]), "legacy label {name:?}");
-            assert_eq!(err_field(validate_label_name_with_legacy(&name, false)), unhex(r[4]), "utf-8 label {name:?}");
+            assert_eq!(
+                err_field(validate_metric_name(&name, ValidationScheme::Legacy)),
+                unhex(r[1]),
+                "legacy metric {name:?}"
+            );
+            assert_eq!(
+                err_field(validate_metric_name(&name, ValidationScheme::Utf8)),
+                unhex(r[2]),
+                "utf-8 metric {name:?}"
+            );
+            assert_eq!(
+                err_field(validate_label_name(&name, ValidationScheme::Legacy)),
+                unhex(r[3]),
+                "legacy label {name:?}"
+            );
+            assert_eq!(
+                err_field(validate_label_name(&name, ValidationScheme::Utf8)),
+                unhex(r[4]),
+                "utf-8 label {name:?}"
+            );
         }
     }
 
@@ -672,7 +674,7 @@ mod tests {
             let want = unhex(r[6]);
             match (r[5], got) {
                 ("ok", Ok(full)) => assert_eq!(full, want, "{r:?}"),
-                ("err", Err(e)) => assert_eq!(e.to_string(), want, "{r:?}"),
+                ("err", Err(e)) => assert_eq!(crate::compat::python::message(&e), want, "{r:?}"),
                 (kind, got) => panic!("{t} {name:?} {ns:?} {sub:?} {unit:?}: want {kind} {want:?}, got {got:?}"),
             }
         }
@@ -687,7 +689,7 @@ mod tests {
             let want = unhex(r[1]);
             let kv: Vec<String> = r[2..].iter().map(|f| unhex(f)).collect();
             let pairs = kv.chunks(2).map(|c| (c[0].as_str(), c[1].as_str()));
-            assert_eq!(err_field(validate_exemplar_with_legacy(pairs, legacy)), want, "{r:?}");
+            assert_eq!(err_field(validate_exemplar(pairs, sch(legacy))), want, "{r:?}");
         }
     }
 
@@ -702,19 +704,18 @@ mod tests {
             let reserved: Vec<String> = r[3..3 + n].iter().map(|f| unhex(f)).collect();
             let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
             let names: Vec<String> = r[3 + n..].iter().map(|f| unhex(f)).collect();
-            assert_eq!(err_field(validate_label_names_with_legacy(&names, &reserved, legacy)), want, "{r:?}");
+            assert_eq!(err_field(validate_label_names(&names, &reserved, sch(legacy))), want, "{r:?}");
         }
     }
 
     #[test]
-    fn legacy_switch_default_is_utf8() {
-        // Only ever sets the default, so tests elsewhere that rely on it are not disturbed.
-        set_legacy_validation(false);
-        assert!(!legacy_validation());
-        assert!(validate_metric_name("my metric").is_ok());
-        assert!(validate_label_name("my label").is_ok());
-        assert!(validate_label_names(&["a b"], &[]).is_ok());
-        assert!(validate_exemplar([("a b", "c")]).is_ok());
+    fn default_scheme_is_utf8() {
+        let d = ValidationScheme::default();
+        assert_eq!(d, ValidationScheme::Utf8);
+        assert!(validate_metric_name("my metric", d).is_ok());
+        assert!(validate_label_name("my label", d).is_ok());
+        assert!(validate_label_names(&["a b"], &[], d).is_ok());
+        assert!(validate_exemplar([("a b", "c")], d).is_ok());
     }
 
     #[test]
@@ -752,32 +753,32 @@ mod tests {
     #[test]
     fn validate_messages_and_kinds() {
         assert_eq!(
-            validate_metric_name_with_legacy("", false),
-            Err(Error::InvalidMetricName("metric name cannot be empty".into()))
+            validate_metric_name("", ValidationScheme::Utf8),
+            Err(Error::InvalidMetricName { name: String::new() })
         );
         assert_eq!(
-            validate_metric_name_with_legacy("", true),
-            Err(Error::InvalidMetricName("metric name cannot be empty".into()))
+            validate_metric_name("", ValidationScheme::Legacy),
+            Err(Error::InvalidMetricName { name: String::new() })
         );
         assert_eq!(
-            validate_metric_name_with_legacy("a b", true),
-            Err(Error::InvalidMetricName("invalid metric name a b".into()))
+            validate_metric_name("a b", ValidationScheme::Legacy),
+            Err(Error::InvalidMetricName { name: "a b".into() })
         );
-        assert_eq!(validate_metric_name_with_legacy("a b", false), Ok(()));
+        assert_eq!(validate_metric_name("a b", ValidationScheme::Utf8), Ok(()));
         assert_eq!(
-            validate_label_name_with_legacy("a:b", true),
-            Err(Error::InvalidLabelName("Invalid label metric name: a:b".into()))
+            validate_label_name("a:b", ValidationScheme::Legacy),
+            Err(Error::InvalidLabelName { name: "a:b".into() })
         );
-        assert_eq!(validate_label_name_with_legacy("a:b", false), Ok(()));
+        assert_eq!(validate_label_name("a:b", ValidationScheme::Utf8), Ok(()));
         assert_eq!(
-            validate_label_name_with_legacy("", true),
-            Err(Error::InvalidLabelName("Invalid label metric name: ".into()))
+            validate_label_name("", ValidationScheme::Legacy),
+            Err(Error::InvalidLabelName { name: String::new() })
         );
-        assert_eq!(validate_label_name_with_legacy("", false), Ok(()));
+        assert_eq!(validate_label_name("", ValidationScheme::Utf8), Ok(()));
         for legacy in [true, false] {
             assert_eq!(
-                validate_label_name_with_legacy("__x", legacy),
-                Err(Error::ReservedLabelName("Reserved label metric name: __x".into()))
+                validate_label_name("__x", sch(legacy)),
+                Err(Error::ReservedLabelName { name: "__x".into(), reason: Reserved::Prefix })
             );
         }
     }
@@ -785,16 +786,16 @@ mod tests {
     #[test]
     fn label_names_reserved_typo() {
         assert_eq!(
-            validate_label_names_with_legacy(&["a", "le"], &["le"], true),
-            Err(Error::ReservedLabelName("Reserved label methe fric name: le".into()))
+            validate_label_names(&["a", "le"], &["le"], ValidationScheme::Legacy),
+            Err(Error::ReservedLabelName { name: "le".into(), reason: Reserved::ForType })
         );
         assert_eq!(
-            validate_label_names_with_legacy(&["__x".to_string(), "le".to_string()], &["le"], false),
-            Err(Error::ReservedLabelName("Reserved label metric name: __x".into()))
+            validate_label_names(&["__x".to_string(), "le".to_string()], &["le"], ValidationScheme::Utf8),
+            Err(Error::ReservedLabelName { name: "__x".into(), reason: Reserved::Prefix })
         );
-        assert_eq!(validate_label_names_with_legacy(&["quantile"], &["le"], true), Ok(()));
+        assert_eq!(validate_label_names(&["quantile"], &["le"], ValidationScheme::Legacy), Ok(()));
         let none: [&str; 0] = [];
-        assert_eq!(validate_label_names_with_legacy(&none, &["le"], true), Ok(()));
+        assert_eq!(validate_label_names(&none, &["le"], ValidationScheme::Legacy), Ok(()));
     }
 
     #[test]
@@ -806,39 +807,33 @@ mod tests {
         assert_eq!(build_full_name("gauge", "xbytes", "", "", "bytes"), Ok("xbytes_bytes".into()));
         assert_eq!(build_full_name("gauge", "bytes", "", "", "bytes"), Ok("bytes_bytes".into()));
         assert_eq!(build_full_name("counter", "_total", "", "", ""), Ok(String::new()));
-        assert_eq!(
-            build_full_name("counter", "", "ns", "", ""),
-            Err(Error::InvalidMetricName("Metric name should not be empty".into()))
-        );
+        assert_eq!(build_full_name("counter", "", "ns", "", ""), Err(Error::MissingName));
         assert_eq!(
             build_full_name("info", "build", "", "", "x"),
-            Err(Error::InvalidArgument("Metric name is of a type that cannot have a unit: build_x".into()))
+            Err(Error::UnitNotAllowed { name: "build_x".into() })
         );
-        assert_eq!(
-            build_full_name("stateset", "s_x", "", "", "x"),
-            Err(Error::InvalidArgument("Metric name is of a type that cannot have a unit: s_x".into()))
-        );
+        assert_eq!(build_full_name("stateset", "s_x", "", "", "x"), Err(Error::UnitNotAllowed { name: "s_x".into() }));
         assert_eq!(build_full_name("info", "build", "", "", ""), Ok("build".into()));
     }
 
     #[test]
     fn exemplar_limits() {
         let v120 = "a".repeat(120);
-        assert_eq!(validate_exemplar_with_legacy([("trace_id", v120.as_str())], true), Ok(()));
+        assert_eq!(validate_exemplar([("trace_id", v120.as_str())], ValidationScheme::Legacy), Ok(()));
         let v121 = "a".repeat(121);
         assert_eq!(
-            validate_exemplar_with_legacy([("trace_id", v121.as_str())], true),
-            Err(Error::InvalidExemplar("Exemplar labels have %d UTF-8 characters, exceeding the limit of 128".into()))
+            validate_exemplar([("trace_id", v121.as_str())], ValidationScheme::Legacy),
+            Err(Error::ExemplarTooLong { runes: 129, max: 128 })
         );
         // Code points, not bytes.
         let emoji = "😀".repeat(127);
-        assert_eq!(validate_exemplar_with_legacy([("k", emoji.as_str())], false), Ok(()));
+        assert_eq!(validate_exemplar([("k", emoji.as_str())], ValidationScheme::Utf8), Ok(()));
         assert_eq!(
-            validate_exemplar_with_legacy([("bad key", "v")], true),
-            Err(Error::InvalidLabelName("Invalid label metric name: bad key".into()))
+            validate_exemplar([("bad key", "v")], ValidationScheme::Legacy),
+            Err(Error::InvalidLabelName { name: "bad key".into() })
         );
-        assert_eq!(validate_exemplar_with_legacy([("bad key", "v")], false), Ok(()));
-        assert_eq!(validate_exemplar_with_legacy(std::iter::empty(), true), Ok(()));
+        assert_eq!(validate_exemplar([("bad key", "v")], ValidationScheme::Utf8), Ok(()));
+        assert_eq!(validate_exemplar(std::iter::empty(), ValidationScheme::Legacy), Ok(()));
     }
 
     #[test]

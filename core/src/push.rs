@@ -138,6 +138,21 @@ pub fn grouping_key_path(job: &str, grouping_key: &[(&str, &str)]) -> String {
 /// the same body. `urlparse`'s other `ValueError`s (an invalid address inside `[...]`, a
 /// non-ASCII network location that changes under NFKC normalization) are not reproduced:
 /// such gateways are used as given.
+///
+/// ```
+/// use fastprom::push::{push_request, PushMethod};
+/// use fastprom::{expose, Gauge, EscapingScheme, Registry};
+///
+/// let registry = Registry::new();
+/// let last = Gauge::new("job_last_success_unixtime", "Last time the batch job succeeded.")?;
+/// registry.register(last.clone())?;
+/// last.set(1.7e9);
+/// let body = expose::encode_text(&registry, EscapingScheme::Underscores)?;
+/// let req = push_request(PushMethod::Put, "localhost:9091", "batchA", &[("instance", "worker 1")], body, None)?;
+/// assert_eq!(req.url, "http://localhost:9091/metrics/job/batchA/instance@base64/d29ya2VyIDE=");
+/// assert_eq!(req.headers[0].0, "Content-Type");
+/// # Ok::<(), fastprom::Error>(())
+/// ```
 pub fn push_request(
     method: PushMethod,
     gateway: &str,
@@ -363,11 +378,8 @@ fn parse_gateway(gateway: &str) -> ParsedGateway {
 /// `gzip.compress(data)` at Python's level 9, through flate2's pure-Rust backend.
 fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder
-        .write_all(data)
-        .and_then(|()| encoder.try_finish())
-        .map_err(|e| Error::Encode(format!("gzip compression failed: {e}")))?;
-    encoder.finish().map_err(|e| Error::Encode(format!("gzip compression failed: {e}")))
+    encoder.write_all(data).and_then(|()| encoder.try_finish()).map_err(|e| Error::Compression(e.to_string()))?;
+    encoder.finish().map_err(|e| Error::Compression(e.to_string()))
 }
 
 #[cfg(test)]

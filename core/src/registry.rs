@@ -3,12 +3,13 @@
 //! `CollectorRegistry`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
-use crate::model::{FamilyCollector, FamilyHeader, MetricFamily, MetricType, SampleRef, Visitor};
+use crate::model::{FamilyCollector, FamilyHeader, MetricFamily, MetricType, SampleRef, Visitor, WithoutCreated};
 
 /// A family a collector will expose, declared up front for duplicate detection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +78,7 @@ pub struct Registry {
     inner: Mutex<Inner>,
     auto_describe: bool,
     without_names: bool,
+    created: AtomicBool,
 }
 
 impl Default for Registry {
@@ -102,7 +104,19 @@ impl Registry {
     /// registration to find their names; with `without_names`, collectors that end up with
     /// no names still take part in restricted collection.
     pub fn with_options(auto_describe: bool, without_names: bool) -> Self {
-        Self { inner: Mutex::new(Inner::default()), auto_describe, without_names }
+        Self { inner: Mutex::new(Inner::default()), auto_describe, without_names, created: AtomicBool::new(true) }
+    }
+
+    /// Turns the `_created` samples of the registry's native families on (the default) or
+    /// off for every scrape from now on; a family built with `_created` off stays off.
+    /// Custom collectors' samples are not touched.
+    pub fn set_created(&self, on: bool) {
+        self.created.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether scrapes of this registry include native families' `_created` samples.
+    pub fn created(&self) -> bool {
+        self.created.load(Ordering::Relaxed)
     }
 
     fn names_of(&self, c: &dyn Collector) -> Result<Vec<String>> {
@@ -123,16 +137,31 @@ impl Registry {
         Ok(names)
     }
 
-    /// Adds a collector. Fails with [`Error::DuplicateTimeseries`] when one of its time
-    /// series names (the family names plus their type's suffixes) is taken.
-    pub fn register(&self, collector: Arc<dyn Collector>) -> Result<CollectorId> {
+    /// Adds a collector: a family or standalone metric (pass a clone and keep updating
+    /// yours; clones share their children), a custom collector, or an `Arc` of either.
+    /// Fails with [`Error::DuplicateTimeseries`] when one of its time series names (the
+    /// family names plus their type's suffixes) is taken.
+    ///
+    /// ```
+    /// use fastprom::{Counter, Error, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let a = Counter::new("requests", "Requests.")?;
+    /// let id = registry.register(a.clone())?;
+    /// let b = Counter::new("requests", "The same name again.")?;
+    /// assert!(matches!(registry.register(b), Err(Error::DuplicateTimeseries { .. })));
+    /// registry.unregister(id)?;
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
+    pub fn register(&self, collector: impl Collector + 'static) -> Result<CollectorId> {
+        let collector: Arc<dyn Collector> = Arc::new(collector);
         let names = self.names_of(&*collector)?;
         let mut inner = self.inner.lock();
         let mut dups: Vec<String> = names.iter().filter(|n| inner.names.contains_key(*n)).cloned().collect();
         if !dups.is_empty() {
             dups.sort();
             dups.dedup();
-            return Err(Error::DuplicateTimeseries(dups));
+            return Err(Error::DuplicateTimeseries { names: dups });
         }
         let id = CollectorId(inner.next);
         inner.next += 1;
@@ -169,9 +198,7 @@ impl Registry {
         match &labels {
             Some(_) => {
                 if inner.target_info.is_none() && inner.names.contains_key("target_info") {
-                    return Err(Error::InvalidArgument(
-                        "CollectorRegistry already contains a target_info metric".into(),
-                    ));
+                    return Err(Error::TargetInfoTaken);
                 }
                 inner.names.insert("target_info".into(), None);
             }
@@ -257,6 +284,9 @@ impl Collector for Registry {
     }
 
     fn visit(&self, v: &mut dyn Visitor) -> Result<()> {
+        if !self.created() && v.created() {
+            return self.visit(&mut WithoutCreated(v));
+        }
         let (collectors, target) = self.snapshot();
         if let Some(t) = target {
             t.visit(v)?;
@@ -320,6 +350,10 @@ impl Visitor for NameFilter<'_> {
         }
         Ok(())
     }
+
+    fn created(&self) -> bool {
+        self.out.created()
+    }
 }
 
 impl Collector for Restricted<'_> {
@@ -330,6 +364,9 @@ impl Collector for Restricted<'_> {
     }
 
     fn visit(&self, v: &mut dyn Visitor) -> Result<()> {
+        if !self.registry.created() && v.created() {
+            return self.visit(&mut WithoutCreated(v));
+        }
         let (collectors, target) = {
             let inner = self.registry.inner.lock();
             let target = if self.names.contains("target_info") {

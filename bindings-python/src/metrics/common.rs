@@ -29,7 +29,7 @@ pub(crate) fn visit_alone<M: MetricCore>(
         sorted: &[],
         extra_name: extra.as_deref().unwrap_or(""),
         series: 0,
-        created: fastprom::created_enabled(),
+        created: crate::settings::created_enabled() && v.created(),
     };
     child.visit_child(family.config(), &base, v)
 }
@@ -64,6 +64,7 @@ pub(crate) fn init<T: Native>(
         subsystem: args.subsystem.to_owned(),
         unit: args.unit.to_owned(),
         label_names: args.labelnames,
+        settings: crate::settings::family(),
     };
     let labelled = !opts.label_names.is_empty();
     let now = if T::CREATED && (!labelled || !args.labelvalues.is_empty()) { clock::read(py)? } else { 0.0 };
@@ -246,7 +247,7 @@ pub(crate) fn collect<T: Native>(this: &T, py: Python<'_>) -> PyResult<Py<PyList
     let n = node(this)?;
     let families = match (&n.parent, &n.child) {
         (None, Some(child)) => owned(py, |c| child_family(&n.family, child, n.family.name(), c))?,
-        _ => owned(py, |c| n.family.visit(c))?,
+        _ => owned(py, |c| crate::settings::visit(c, |c| n.family.visit(c)))?,
     };
     convert::PyBuilder::new(py)?.metrics(&families)
 }

@@ -50,7 +50,7 @@ fn inc(this: &CounterBase, [amount, exemplar]: [Arg<'_, '_>; 2]) -> PyResult<()>
         },
     };
     if v < 0.0 {
-        return Err(errors::to_py(Error::NegativeIncrement));
+        return Err(errors::to_py(Error::NegativeIncrement { amount: v }));
     }
     if let Some(e) = wanted(exemplar.as_deref())? {
         return errors::check(child.inc_with_exemplar(v, exemplar_labels(e)?));
@@ -65,7 +65,7 @@ fast_method!(counter_inc, CounterBase, INC, 2, inc);
 fn negative_or_odd(a: &Bound<'_, PyAny>) -> PyResult<f64> {
     // prometheus_client compares first (`amount < 0` raises for a str), then adds.
     if a.lt(0)? {
-        return Err(errors::to_py(Error::NegativeIncrement));
+        return Err(errors::to_py(Error::NegativeIncrement { amount: f64::NAN }));
     }
     added(a)
 }

@@ -100,14 +100,14 @@ pub(crate) enum AnyFamily {
 impl AnyFamily {
     /// Streams the family.
     pub(crate) fn visit(&self, v: &mut dyn Visitor) -> fastprom::Result<()> {
-        match self {
+        crate::settings::visit(v, |v| match self {
             Self::Counter(f) => f.visit(v),
             Self::Gauge(f) => f.visit(v),
             Self::Histogram(f) => f.visit(v),
             Self::Summary(f) => f.visit(v),
             Self::Info(f) => f.visit(v),
             Self::Enum(f) => f.visit(v),
-        }
+        })
     }
 }
 

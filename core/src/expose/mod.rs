@@ -15,8 +15,8 @@ use crate::names::{self, EscapingScheme};
 use crate::registry::Collector;
 
 pub use negotiate::{gzip_accepted, negotiate, Format, Negotiated};
-pub use openmetrics::encode_openmetrics;
-pub use text::encode_text;
+pub use openmetrics::{encode_openmetrics, encode_openmetrics_into, write_openmetrics};
+pub use text::{encode_text, encode_text_into, write_text};
 
 static LAST_SIZE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(8192);
 

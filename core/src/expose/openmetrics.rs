@@ -12,11 +12,52 @@ use super::LabelRenderer;
 /// Encodes everything `source` collects as OpenMetrics `version` (e.g. "1.0.0"), ending
 /// with `# EOF`.
 pub fn encode_openmetrics(source: &dyn Collector, escaping: EscapingScheme, version: &str) -> Result<Vec<u8>> {
-    let mut enc = OpenMetricsEncoder::new(escaping, version);
-    source.visit(&mut enc)?;
-    let out = enc.finish();
+    let mut out = Vec::with_capacity(super::size_hint());
+    encode_openmetrics_into(source, escaping, version, &mut out)?;
     super::record_size(out.len());
     Ok(out)
+}
+
+/// [`encode_openmetrics`] appending to the caller's buffer; on an error the buffer is left
+/// as it was.
+///
+/// ```
+/// use fastprom::{expose, Counter, EscapingScheme, Registry, Settings};
+///
+/// let registry = Registry::new();
+/// let c = Counter::with_opts(fastprom::Opts::new("hits", "Cache hits.").settings(Settings::default().created(false)))?;
+/// registry.register(c.clone())?;
+/// c.inc_by(3.0)?;
+/// let mut buf = Vec::new();
+/// expose::encode_openmetrics_into(&registry, EscapingScheme::Underscores, "1.0.0", &mut buf)?;
+/// assert_eq!(buf, b"# HELP hits Cache hits.\n# TYPE hits counter\nhits_total 3.0\n# EOF\n");
+/// # Ok::<(), fastprom::Error>(())
+/// ```
+pub fn encode_openmetrics_into(
+    source: &dyn Collector,
+    escaping: EscapingScheme,
+    version: &str,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let start = out.len();
+    let mut enc = OpenMetricsEncoder::with_buffer(escaping, version, std::mem::take(out));
+    let res = source.visit(&mut enc);
+    *out = if res.is_ok() { enc.finish() } else { enc.out };
+    if res.is_err() {
+        out.truncate(start);
+    }
+    res
+}
+
+/// [`encode_openmetrics`] written to `w`.
+pub fn write_openmetrics(
+    source: &dyn Collector,
+    escaping: EscapingScheme,
+    version: &str,
+    mut w: impl std::io::Write,
+) -> Result<()> {
+    let body = encode_openmetrics(source, escaping, version)?;
+    w.write_all(&body).map_err(|e| Error::Io(e.to_string()))
 }
 
 /// A [`Visitor`] writing OpenMetrics text.
@@ -40,8 +81,13 @@ fn major_at_least_2(version: &str) -> bool {
 impl OpenMetricsEncoder {
     /// An encoder for OpenMetrics `version`.
     pub fn new(escaping: EscapingScheme, version: &str) -> Self {
+        Self::with_buffer(escaping, version, Vec::with_capacity(super::size_hint()))
+    }
+
+    /// An encoder for OpenMetrics `version` appending to `out`.
+    pub fn with_buffer(escaping: EscapingScheme, version: &str, out: Vec<u8>) -> Self {
         Self {
-            out: Vec::with_capacity(super::size_hint()),
+            out,
             escaping,
             native: major_at_least_2(version),
             name: String::new(),
@@ -168,10 +214,7 @@ impl Visitor for OpenMetricsEncoder {
     fn sample(&mut self, s: &SampleRef<'_>) -> Result<()> {
         let has_exemplar = s.exemplar.is_some() || s.native_histogram.is_some_and(|nh| !nh.exemplars.is_empty());
         if has_exemplar && !self.exemplar_allowed(s) {
-            return Err(Error::Encode(format!(
-                "Metric {} has exemplars, but is not a histogram bucket or counter",
-                self.name
-            )));
+            return Err(Error::ExemplarNotAllowed { name: self.name.to_owned() });
         }
         // prometheus_client checks exemplars first, then skips native samples before 2.0.0.
         if s.native_histogram.is_some() && !self.native {
@@ -252,10 +295,7 @@ impl Visitor for OpenMetricsEncoder {
             return Ok(());
         }
         if exemplars.is_some_and(|e| e.iter().any(Option::is_some)) && !self.exemplar_allowed(t) {
-            return Err(Error::Encode(format!(
-                "Metric {} has exemplars, but is not a histogram bucket or counter",
-                self.name
-            )));
+            return Err(Error::ExemplarNotAllowed { name: self.name.to_owned() });
         }
         // Render everything but the extra label's value and the sample value once.
         self.labels.batch_line(t, self.escaping, &mut self.before, &mut self.after);

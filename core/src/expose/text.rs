@@ -10,11 +10,58 @@ use crate::registry::Collector;
 use super::LabelRenderer;
 
 /// Encodes everything `source` collects in the Prometheus text format.
+///
+/// ```
+/// use fastprom::{expose, Counter, EscapingScheme, Registry};
+///
+/// let registry = Registry::new();
+/// let jobs = Counter::new("jobs", "Jobs run.")?;
+/// registry.register(jobs.clone())?;
+/// jobs.inc();
+/// let text = expose::encode_text(&registry, EscapingScheme::Underscores)?;
+/// assert!(text.starts_with(b"# HELP jobs_total Jobs run.\n# TYPE jobs_total counter\njobs_total 1.0\n"));
+/// # Ok::<(), fastprom::Error>(())
+/// ```
 pub fn encode_text(source: &dyn Collector, escaping: EscapingScheme) -> Result<Vec<u8>> {
-    let mut enc = TextEncoder::new(escaping);
-    source.visit(&mut enc)?;
-    super::record_size(enc.out.len());
-    Ok(enc.out)
+    let mut out = Vec::with_capacity(super::size_hint());
+    encode_text_into(source, escaping, &mut out)?;
+    super::record_size(out.len());
+    Ok(out)
+}
+
+/// [`encode_text`] appending to the caller's buffer, which a scrape loop can reuse; on an
+/// error the buffer is left as it was.
+///
+/// ```
+/// use fastprom::{expose, Gauge, EscapingScheme, Registry};
+///
+/// let registry = Registry::new();
+/// let temp = Gauge::new("temperature", "Degrees.")?;
+/// registry.register(temp.clone())?;
+/// let mut buf = Vec::new();
+/// for reading in [20.5, 21.0] {
+///     temp.set(reading);
+///     buf.clear();
+///     expose::encode_text_into(&registry, EscapingScheme::Underscores, &mut buf)?;
+/// }
+/// assert!(buf.ends_with(b"temperature 21.0\n"));
+/// # Ok::<(), fastprom::Error>(())
+/// ```
+pub fn encode_text_into(source: &dyn Collector, escaping: EscapingScheme, out: &mut Vec<u8>) -> Result<()> {
+    let start = out.len();
+    let mut enc = TextEncoder::with_buffer(escaping, std::mem::take(out));
+    let res = source.visit(&mut enc);
+    *out = enc.out;
+    if res.is_err() {
+        out.truncate(start);
+    }
+    res
+}
+
+/// [`encode_text`] written to `w` (a socket, a file, stdout).
+pub fn write_text(source: &dyn Collector, escaping: EscapingScheme, mut w: impl std::io::Write) -> Result<()> {
+    let body = encode_text(source, escaping)?;
+    w.write_all(&body).map_err(|e| crate::Error::Io(e.to_string()))
 }
 
 /// A [`Visitor`] writing the Prometheus text format. `_created`, `_gsum` and `_gcount`
@@ -40,8 +87,13 @@ const HELD: [&str; 3] = ["_created", "_gcount", "_gsum"];
 impl TextEncoder {
     /// An encoder with an empty output.
     pub fn new(escaping: EscapingScheme) -> Self {
+        Self::with_buffer(escaping, Vec::with_capacity(super::size_hint()))
+    }
+
+    /// An encoder appending to `out`.
+    pub fn with_buffer(escaping: EscapingScheme, out: Vec<u8>) -> Self {
         Self {
-            out: Vec::with_capacity(super::size_hint()),
+            out,
             escaping,
             name: String::new(),
             help: String::new(),

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use super::atomic::AtomicF64;
 use super::exemplar_slot::ExemplarSlot;
 use super::family::{Base, MetricCore};
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
+use crate::settings::Settings;
 
 /// One counter child. Increments are lock-free; an exemplar, when given, is kept under a
 /// small lock.
@@ -16,6 +16,7 @@ pub struct Counter {
     value: AtomicF64,
     created: AtomicF64,
     exemplar: ExemplarSlot,
+    settings: Arc<Settings>,
 }
 
 impl Counter {
@@ -30,7 +31,7 @@ impl Counter {
     #[inline]
     pub fn inc_by(&self, amount: f64) -> Result<()> {
         if amount < 0.0 {
-            return Err(Error::NegativeIncrement);
+            return Err(Error::NegativeIncrement { amount });
         }
         self.value.add(amount);
         Ok(())
@@ -43,7 +44,8 @@ impl Counter {
         if labels.is_empty() {
             return Ok(());
         }
-        let ex = Exemplar::new(labels, amount, Some(Timestamp::Float(clock::now())))?;
+        let now = self.settings.now();
+        let ex = Exemplar::new(labels, amount, Some(Timestamp::Float(now)), self.settings.validation_scheme())?;
         self.exemplar.set(ex);
         Ok(())
     }
@@ -57,14 +59,14 @@ impl Counter {
     /// Sets the total back to 0 and `_created` to now.
     pub fn reset(&self) {
         self.value.set(0.0);
-        self.created.set(clock::now());
+        self.created.set(self.settings.now());
     }
 
     /// Sets the total directly (prometheus_client's `_value.set`, used by tools that
     /// restore state); negative or NaN totals are refused, as a counter never holds them.
     pub fn set(&self, total: f64) -> Result<()> {
         if !(total >= 0.0) {
-            return Err(Error::NegativeIncrement);
+            return Err(Error::NegativeIncrement { amount: total });
         }
         self.value.set(total);
         Ok(())
@@ -95,8 +97,13 @@ impl MetricCore for Counter {
     type Config = ();
     const TYPE: MetricType = MetricType::Counter;
 
-    fn new_child(_: &Arc<()>, now: f64) -> Self {
-        Self { value: AtomicF64::new(0.0), created: AtomicF64::new(now), exemplar: ExemplarSlot::default() }
+    fn new_child(_: &Arc<()>, settings: &Arc<Settings>, now: f64) -> Self {
+        Self {
+            value: AtomicF64::new(0.0),
+            created: AtomicF64::new(now),
+            exemplar: ExemplarSlot::default(),
+            settings: Arc::clone(settings),
+        }
     }
 
     fn visit_child(&self, _: &(), base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {
@@ -117,7 +124,7 @@ mod tests {
 
     #[test]
     fn set_total_created_and_exemplar() {
-        let c = Counter::new_child(&Arc::new(()), 5.0);
+        let c = Counter::new_child(&Arc::new(()), &Arc::new(Settings::default()), 5.0);
         assert_eq!(c.created(), 5.0);
         c.set(3.0).unwrap();
         assert_eq!(c.get(), 3.0);

@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::family::{Base, MetricCore, Opts};
-use crate::compat::python::repr as pyrepr;
 use crate::error::{Error, Result};
 use crate::model::{MetricType, Visitor};
 
@@ -41,7 +40,7 @@ impl Enum {
             .states
             .iter()
             .position(|s| s == state)
-            .ok_or_else(|| Error::InvalidArgument(format!("{} is not in list", pyrepr::str_repr(state))))?;
+            .ok_or_else(|| Error::UnknownState { state: state.to_owned() })?;
         self.current.store(i, Ordering::Relaxed);
         Ok(())
     }
@@ -63,15 +62,15 @@ impl MetricCore for Enum {
     fn precheck(opts: &Opts, states: &States) -> Result<()> {
         let name = &opts.name;
         if opts.label_names.iter().any(|l| l == name) {
-            return Err(Error::ReservedLabelName(format!("Overlapping labels for Enum metric: {name}")));
+            return Err(Error::ReservedLabelName { name: name.to_owned(), reason: crate::error::Reserved::EnumName });
         }
         if states.states.is_empty() {
-            return Err(Error::InvalidArgument(format!("No states provided for Enum metric: {name}")));
+            return Err(Error::NoStates { name: name.to_owned() });
         }
         Ok(())
     }
 
-    fn new_child(config: &Arc<States>, _now: f64) -> Self {
+    fn new_child(config: &Arc<States>, _: &Arc<crate::Settings>, _now: f64) -> Self {
         Self { states: Arc::clone(config), current: AtomicUsize::new(0) }
     }
 

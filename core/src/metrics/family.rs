@@ -20,12 +20,11 @@ use parking_lot::RwLock;
 use smallvec::SmallVec;
 use triomphe::ThinArc;
 
-use crate::clock;
-use crate::compat::python::repr as pyrepr;
 use crate::error::{Error, Result};
 use crate::model::{FamilyCollector, FamilyHeader, MetricFamily, MetricType, SampleRef, Visitor};
-use crate::names;
+use crate::names::{self, ValidationScheme};
 use crate::registry::{Collector, Desc};
+use crate::settings::Settings;
 
 use super::shard;
 
@@ -59,8 +58,10 @@ pub trait MetricCore: Send + Sync + Sized + 'static {
         Ok(config)
     }
 
-    /// A fresh child; `now` is the creation time (`_created`).
-    fn new_child(config: &Arc<Self::Config>, now: f64) -> Self;
+    /// A fresh child; `now` is the creation time (`_created`), read from `settings`' clock
+    /// before any lock was taken. Types that read the time later (exemplars, windows,
+    /// `set_to_current_time`) keep `settings`.
+    fn new_child(config: &Arc<Self::Config>, settings: &Arc<Settings>, now: f64) -> Self;
 
     /// Streams this child's samples.
     fn visit_child(&self, config: &Self::Config, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()>;
@@ -139,6 +140,8 @@ pub struct Opts {
     pub unit: String,
     /// Label names of the family.
     pub label_names: Vec<String>,
+    /// Clock, validation scheme and `_created` toggle.
+    pub settings: Settings,
 }
 
 impl Opts {
@@ -168,6 +171,26 @@ impl Opts {
         S: Into<String>,
     {
         self.label_names = names.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Sets the clock, validation scheme and `_created` toggle at once.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+    /// Reads the time from `clock` (creation times, exemplar timestamps, windows).
+    pub fn clock(mut self, clock: Arc<dyn crate::Clock>) -> Self {
+        self.settings = self.settings.clock(clock);
+        self
+    }
+    /// Validates the family's names with `scheme`.
+    pub fn validation(mut self, scheme: ValidationScheme) -> Self {
+        self.settings = self.settings.validation(scheme);
+        self
+    }
+    /// Exports `_created` samples or not.
+    pub fn created(mut self, on: bool) -> Self {
+        self.settings = self.settings.created(on);
         self
     }
 }
@@ -256,6 +279,7 @@ struct Inner<M: MetricCore> {
     sorted: Box<[u16]>,
     extra: Option<String>,
     config: Arc<M::Config>,
+    settings: Arc<Settings>,
     shards: Box<[Shard<M>]>,
     /// The children in insertion order (prometheus_client's dict order), with holes where
     /// children were removed; what a scrape walks. Lock order: a shard, then this.
@@ -404,22 +428,21 @@ fn sort_perm(names: &[&str]) -> Box<[u16]> {
 }
 
 impl<M: MetricCore> Family<M> {
-    /// Builds a family with prometheus_client's name rules and checks.
+    /// Builds a family with prometheus_client's name rules and checks, under the
+    /// validation scheme, clock and `_created` toggle of `opts.settings`.
     pub fn new(opts: Opts, config: M::Config) -> Result<Self> {
         M::precheck(&opts, &config)?;
+        let scheme = opts.settings.validation_scheme();
         let name = names::build_full_name(M::TYPE.as_str(), &opts.name, &opts.namespace, &opts.subsystem, &opts.unit)?;
-        names::validate_label_names(&opts.label_names, M::RESERVED)?;
-        names::validate_metric_name(&name)?;
+        names::validate_label_names(&opts.label_names, M::RESERVED, scheme)?;
+        names::validate_metric_name(&name, scheme)?;
         if opts.label_names.len() > MAX_LABELS {
-            return Err(Error::InvalidArgument(format!(
-                "Too many label names ({}), at most {MAX_LABELS}",
-                opts.label_names.len()
-            )));
+            return Err(Error::TooManyLabels { given: opts.label_names.len(), max: MAX_LABELS });
         }
         let mut seen = std::collections::HashSet::new();
         for l in &opts.label_names {
             if !seen.insert(l.as_str()) {
-                return Err(Error::InvalidLabelName(format!("Duplicate label name: {l}")));
+                return Err(Error::DuplicateLabelName { name: l.clone() });
             }
         }
         let config = M::prepare(&name, &opts.label_names, config)?;
@@ -427,8 +450,9 @@ impl<M: MetricCore> Family<M> {
         let refs: Vec<&str> = opts.label_names.iter().map(String::as_str).collect();
         let sorted = sort_perm(&refs);
         let config = Arc::new(config);
+        let settings = Arc::new(opts.settings);
         let single = if opts.label_names.is_empty() {
-            let head = Head { metric: M::new_child(&config, clock::now()) };
+            let head = Head { metric: M::new_child(&config, &settings, settings.now()) };
             Some(Child(ThinArc::from_header_and_slice(head, &[])))
         } else {
             None
@@ -443,6 +467,7 @@ impl<M: MetricCore> Family<M> {
                 sorted,
                 extra,
                 config,
+                settings,
                 shards,
                 order: RwLock::new(Order { items: Vec::new(), holes: 0 }),
                 scrapes: parking_lot::Mutex::new(Scrapes { running: 0, graveyard: Vec::new() }),
@@ -472,13 +497,14 @@ impl<M: MetricCore> Family<M> {
         &self.inner.label_names
     }
 
-    /// The family's settings.
+    /// The type's own settings (buckets, states, quantiles).
     pub fn config(&self) -> &M::Config {
         &self.inner.config
     }
 
-    fn describe_self(&self) -> String {
-        format!("{}:{}", M::TYPE.as_str(), self.inner.name)
+    /// The clock, validation scheme and `_created` toggle the family was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
     }
 
     /// The only child of a family without label names.
@@ -486,17 +512,22 @@ impl<M: MetricCore> Family<M> {
         self.inner
             .single
             .as_ref()
-            .ok_or_else(|| Error::LabelMismatch(format!("{} metric is missing label values", M::TYPE.as_str())))
+            .ok_or_else(|| Error::MissingLabelValues { metric_type: M::TYPE, name: self.inner.name.clone() })
     }
 
     fn check_labelled(&self) -> Result<()> {
         if self.inner.label_names.is_empty() {
-            return Err(Error::LabelMismatch(format!(
-                "No label names were set when constructing {}",
-                self.describe_self()
-            )));
+            return Err(Error::NotLabelled { metric_type: M::TYPE, name: self.inner.name.clone() });
         }
         Ok(())
+    }
+
+    #[cold]
+    fn count_error<S: AsRef<str>>(&self, values: &[S]) -> Error {
+        Error::LabelCount {
+            expected: self.inner.label_names.len(),
+            given: values.iter().map(|v| v.as_ref().to_owned()).collect(),
+        }
     }
 
     #[inline]
@@ -510,7 +541,7 @@ impl<M: MetricCore> Family<M> {
     pub fn with_labels<S: AsRef<str>, R>(&self, values: &[S], f: impl FnOnce(&M) -> R) -> Result<R> {
         if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
             self.check_labelled()?;
-            return Err(Error::LabelMismatch("Incorrect label count".into()));
+            return Err(self.count_error(values));
         }
         let h = hash_values(&self.inner.hasher, values);
         let mut f = Some(f);
@@ -526,12 +557,47 @@ impl<M: MetricCore> Family<M> {
         }
     }
 
+    /// [`Family::with_labels`] for a closure that can fail itself (`inc_by`,
+    /// `inc_with_exemplar`, ...): one `Result` carries both the lookup's and the
+    /// closure's error.
+    ///
+    /// ```
+    /// use fastprom::{Counter, Family, Opts};
+    ///
+    /// let bytes = Family::<Counter>::new(Opts::new("bytes_sent", "Bytes sent.").labels(["peer"]), ())?;
+    /// bytes.try_with_labels(&["10.0.0.1"], |c| c.inc_by(512.0))?;
+    /// assert!(bytes.try_with_labels(&["10.0.0.1"], |c| c.inc_by(-1.0)).is_err());
+    /// assert_eq!(bytes.labels(&["10.0.0.1"])?.get(), 512.0);
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
+    #[inline]
+    pub fn try_with_labels<S: AsRef<str>, R>(&self, values: &[S], f: impl FnOnce(&M) -> Result<R>) -> Result<R> {
+        self.with_labels(values, f)?
+    }
+
     /// The child for `values`, in label-name declaration order, created on first use
-    /// (prometheus_client's `labels(*values)`).
+    /// (prometheus_client's `labels(*values)`). The handle stays valid (and keeps
+    /// counting) after the child is removed; it is then no longer exported.
+    ///
+    /// ```
+    /// use fastprom::{Family, Histogram, Buckets, Opts};
+    ///
+    /// let latency = Family::<Histogram>::new(
+    ///     Opts::new("request_seconds", "Request latency.").labels(["route"]),
+    ///     Buckets::new(&[0.05, 0.5])?,
+    /// )?;
+    /// let home = latency.labels(&["/"])?;
+    /// home.observe(0.02);
+    /// home.observe(0.3);
+    /// assert_eq!(home.count(), 2);
+    /// assert!(latency.remove(&["/"])?);
+    /// assert!(latency.is_empty());
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     pub fn labels<S: AsRef<str>>(&self, values: &[S]) -> Result<Child<M>> {
         if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
             self.check_labelled()?;
-            return Err(Error::LabelMismatch("Incorrect label count".into()));
+            return Err(self.count_error(values));
         }
         let h = hash_values(&self.inner.hasher, values);
         if let Some(c) = self.shard_of(h).read_with(|t| t.find(h, |c| key_eq(c.key(), values)).cloned()) {
@@ -549,7 +615,10 @@ impl<M: MetricCore> Family<M> {
         let mut want: Vec<&str> = names.iter().map(String::as_str).collect();
         want.sort_unstable();
         if given != want {
-            return Err(Error::LabelMismatch("Incorrect label names".into()));
+            return Err(Error::LabelNames {
+                expected: names.to_vec(),
+                given: pairs.iter().map(|(k, _)| k.as_ref().to_owned()).collect(),
+            });
         }
         let mut values: SmallVec<[&str; 8]> = SmallVec::new();
         for n in names.iter() {
@@ -561,11 +630,13 @@ impl<M: MetricCore> Family<M> {
 
     #[cold]
     fn insert(&self, h: u64, key: &[u8]) -> Child<M> {
+        // The clock is user code: read it before taking the shard's lock.
+        let now = self.inner.settings.now();
         let mut shard = self.shard_of(h).write();
         if let Some(c) = shard.find(h, |c| c.key() == key) {
             return c.clone();
         }
-        let head = Head { metric: M::new_child(&self.inner.config, clock::now()) };
+        let head = Head { metric: M::new_child(&self.inner.config, &self.inner.settings, now) };
         let child = Child(ThinArc::from_header_and_slice(head, key));
         let hasher = &self.inner.hasher;
         shard.insert_unique(h, child.clone(), |c| hash_key(hasher, c.key()));
@@ -577,12 +648,7 @@ impl<M: MetricCore> Family<M> {
     pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
         self.check_labelled()?;
         if values.len() != self.inner.label_names.len() {
-            let vals: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
-            return Err(Error::LabelMismatch(format!(
-                "Incorrect label count (expected {}, got {})",
-                self.inner.label_names.len(),
-                pyrepr::tuple_repr(&vals)
-            )));
+            return Err(self.count_error(values));
         }
         let h = hash_values(&self.inner.hasher, values);
         let mut shard = self.shard_of(h).write();
@@ -609,11 +675,10 @@ impl<M: MetricCore> Family<M> {
         let invalid: Vec<&str> =
             labels.iter().map(|(k, _)| k.as_ref()).filter(|k| !names.iter().any(|n| n == k)).collect();
         if !invalid.is_empty() {
-            return Err(Error::LabelMismatch(format!(
-                "Unknown label names: {}; expected {}",
-                pyrepr::list_repr(&invalid),
-                pyrepr::tuple_repr(names)
-            )));
+            return Err(Error::UnknownLabelNames {
+                unknown: invalid.into_iter().map(str::to_owned).collect(),
+                expected: names.to_vec(),
+            });
         }
         let filter: Vec<(usize, &str)> =
             labels.iter().map(|(k, v)| (names.iter().position(|n| n == k.as_ref()).unwrap_or(0), v.as_ref())).collect();
@@ -700,7 +765,7 @@ impl<M: MetricCore> Family<M> {
     pub fn visit(&self, v: &mut dyn Visitor) -> Result<()> {
         let inner = &*self.inner;
         v.family(&FamilyHeader { name: &inner.name, help: &inner.help, metric_type: M::TYPE, unit: &inner.unit })?;
-        let created = crate::created_enabled();
+        let created = inner.settings.created_enabled() && v.created();
         let extra_name = inner.extra.as_deref().unwrap_or("");
         // Count this scrape in, then copy the child list (without touching reference
         // counts) and let go of its lock, so collection never blocks the family's writers

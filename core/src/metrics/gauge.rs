@@ -6,9 +6,9 @@ use parking_lot::RwLock;
 
 use super::atomic::AtomicF64;
 use super::family::{Base, MetricCore};
-use crate::clock;
 use crate::error::Result;
 use crate::model::{MetricType, Visitor};
+use crate::settings::Settings;
 
 /// A function a gauge reads its value from at scrape time.
 pub type GaugeFn = Arc<dyn Fn() -> Result<f64> + Send + Sync>;
@@ -17,6 +17,7 @@ pub type GaugeFn = Arc<dyn Fn() -> Result<f64> + Send + Sync>;
 pub struct Gauge {
     value: AtomicF64,
     function: RwLock<Option<GaugeFn>>,
+    settings: Arc<Settings>,
 }
 
 impl std::fmt::Debug for Gauge {
@@ -53,7 +54,7 @@ impl Gauge {
     }
     /// Sets the value to the current Unix time.
     pub fn set_to_current_time(&self) {
-        self.value.set(clock::now());
+        self.value.set(self.settings.now());
     }
     /// The stored value (a gauge with a function reports the function's value instead).
     #[inline]
@@ -81,8 +82,8 @@ impl MetricCore for Gauge {
     type Config = ();
     const TYPE: MetricType = MetricType::Gauge;
 
-    fn new_child(_: &Arc<()>, _now: f64) -> Self {
-        Self { value: AtomicF64::new(0.0), function: RwLock::new(None) }
+    fn new_child(_: &Arc<()>, settings: &Arc<Settings>, _now: f64) -> Self {
+        Self { value: AtomicF64::new(0.0), function: RwLock::new(None), settings: Arc::clone(settings) }
     }
 
     fn visit_child(&self, _: &(), base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {

@@ -8,10 +8,10 @@ use smallvec::SmallVec;
 
 use super::atomic::AtomicF64;
 use super::family::{Base, MetricCore};
-use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{BucketProblem, Error, Result};
 use crate::floatfmt;
 use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
+use crate::settings::Settings;
 
 /// prometheus_client's `Histogram.DEFAULT_BUCKETS` (without the `+Inf` that is appended).
 pub const DEFAULT_BUCKETS: [f64; 14] =
@@ -34,15 +34,18 @@ impl Buckets {
     /// Checks bounds as prometheus_client does: sorted (equal neighbours allowed), `+Inf`
     /// appended when missing, at least two in all. NaN bounds are refused as unsorted.
     pub fn new(bounds: &[f64]) -> Result<Self> {
-        if bounds.iter().any(|b| b.is_nan()) || bounds.windows(2).any(|w| w[0] > w[1]) {
-            return Err(Error::InvalidBuckets("Buckets not in sorted order".into()));
+        if bounds.iter().any(|b| b.is_nan()) {
+            return Err(Error::InvalidBuckets { problem: BucketProblem::NotANumber });
+        }
+        if bounds.windows(2).any(|w| w[0] > w[1]) {
+            return Err(Error::InvalidBuckets { problem: BucketProblem::Unsorted });
         }
         let mut b = bounds.to_vec();
         if b.last().is_some_and(|l| *l != f64::INFINITY) {
             b.push(f64::INFINITY);
         }
         if b.len() < 2 {
-            return Err(Error::InvalidBuckets("Must have at least two buckets".into()));
+            return Err(Error::InvalidBuckets { problem: BucketProblem::TooFew });
         }
         let les = b.iter().map(|v| floatfmt::go_float(*v)).collect();
         Ok(Self { bounds: b.into_boxed_slice(), les })
@@ -51,7 +54,7 @@ impl Buckets {
     /// `count` buckets `start, start + width, ...`.
     pub fn linear(start: f64, width: f64, count: usize) -> Result<Self> {
         if count < 1 || !(width > 0.0) {
-            return Err(Error::InvalidBuckets("linear buckets need count >= 1 and width > 0".into()));
+            return Err(Error::InvalidBuckets { problem: BucketProblem::Linear });
         }
         Self::new(&(0..count).map(|i| start + width * i as f64).collect::<Vec<_>>())
     }
@@ -59,7 +62,7 @@ impl Buckets {
     /// `count` buckets `start, start * factor, ...`.
     pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self> {
         if count < 1 || !(start > 0.0) || !(factor > 1.0) {
-            return Err(Error::InvalidBuckets("exponential buckets need count >= 1, start > 0 and factor > 1".into()));
+            return Err(Error::InvalidBuckets { problem: BucketProblem::Exponential });
         }
         Self::new(&(0..count).map(|i| start * factor.powi(i as i32)).collect::<Vec<_>>())
     }
@@ -93,6 +96,7 @@ pub struct Histogram {
     created: AtomicF64,
     exemplars: Mutex<Option<Box<[Option<Exemplar>]>>>,
     has_exemplars: AtomicBool,
+    settings: Arc<Settings>,
 }
 
 impl Histogram {
@@ -114,7 +118,8 @@ impl Histogram {
         if labels.is_empty() {
             return Ok(());
         }
-        let ex = Exemplar::new(labels, v, Some(Timestamp::Float(clock::now())))?;
+        let now = self.settings.now();
+        let ex = Exemplar::new(labels, v, Some(Timestamp::Float(now)), self.settings.validation_scheme())?;
         let mut slots = self.exemplars.lock();
         let slots = slots.get_or_insert_with(|| vec![None; self.counts.len()].into_boxed_slice());
         slots[i] = Some(ex);
@@ -125,7 +130,7 @@ impl Histogram {
     /// Records an exemplar on bucket `index` without observing anything.
     pub fn set_bucket_exemplar(&self, index: usize, ex: Exemplar) -> Result<()> {
         if index >= self.counts.len() {
-            return Err(Error::InvalidArgument(format!("bucket index {index} out of range")));
+            return Err(Error::BucketIndex { index, len: self.counts.len() });
         }
         let mut slots = self.exemplars.lock();
         let slots = slots.get_or_insert_with(|| vec![None; self.counts.len()].into_boxed_slice());
@@ -184,7 +189,7 @@ impl MetricCore for Histogram {
         Some("le".into())
     }
 
-    fn new_child(config: &Arc<Buckets>, now: f64) -> Self {
+    fn new_child(config: &Arc<Buckets>, settings: &Arc<Settings>, now: f64) -> Self {
         Self {
             buckets: Arc::clone(config),
             counts: (0..config.bounds.len()).map(|_| AtomicU64::new(0)).collect(),
@@ -192,6 +197,7 @@ impl MetricCore for Histogram {
             created: AtomicF64::new(now),
             exemplars: Mutex::new(None),
             has_exemplars: AtomicBool::new(false),
+            settings: Arc::clone(settings),
         }
     }
 
@@ -224,7 +230,7 @@ mod tests {
 
     #[test]
     fn bucket_exemplars_without_observing() {
-        let h = Histogram::new_child(&Arc::new(Buckets::new(&[1.0, 2.0]).unwrap()), 0.0);
+        let h = Histogram::new_child(&Arc::new(Buckets::new(&[1.0, 2.0]).unwrap()), &Arc::default(), 0.0);
         assert!(h.bucket_exemplar(1).is_none());
         h.set_bucket_exemplar(1, Exemplar { labels: vec![], value: 1.5, timestamp: None }).unwrap();
         assert_eq!(h.bucket_exemplar(1).map(|e| e.value), Some(1.5));

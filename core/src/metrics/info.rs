@@ -6,7 +6,6 @@ use parking_lot::RwLock;
 use smallvec::SmallVec;
 
 use super::family::{Base, MetricCore};
-use crate::compat::python::repr as pyrepr;
 use crate::error::{Error, Result};
 use crate::model::{MetricType, SampleRef, Visitor};
 
@@ -28,11 +27,7 @@ impl Info {
     /// prometheus_client, keys are not otherwise checked (encoders escape them).
     pub fn set(&self, pairs: Vec<(String, String)>) -> Result<()> {
         if pairs.iter().any(|(k, _)| self.config.label_names.iter().any(|n| n == k)) {
-            return Err(Error::InvalidArgument(format!(
-                "Overlapping labels for Info metric, metric: {} child: {}",
-                pyrepr::tuple_repr(&self.config.label_names),
-                pyrepr::dict_repr(&pairs)
-            )));
+            return Err(Error::InfoOverlap { label_names: self.config.label_names.clone(), given: pairs });
         }
         let mut dedup: Vec<(String, String)> = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
@@ -56,7 +51,7 @@ impl MetricCore for Info {
         Ok(InfoConfig { label_names: label_names.to_vec() })
     }
 
-    fn new_child(config: &Arc<InfoConfig>, _now: f64) -> Self {
+    fn new_child(config: &Arc<InfoConfig>, _: &Arc<crate::Settings>, _now: f64) -> Self {
         Self { config: Arc::clone(config), value: RwLock::new(Vec::new()) }
     }
 

@@ -11,6 +11,7 @@ pub mod histogram;
 pub mod info;
 pub mod quantile;
 mod shard;
+pub mod standalone;
 pub mod summary;
 
 pub use atomic::AtomicF64;
@@ -21,4 +22,5 @@ pub use gauge::{Gauge, GaugeFn};
 pub use histogram::{Buckets, Histogram, DEFAULT_BUCKETS};
 pub use info::{Info, InfoConfig};
 pub use quantile::{Objective, WindowedQuantiles};
+pub use standalone::Standalone;
 pub use summary::{Summary, SummaryConfig};

@@ -8,10 +8,10 @@ use parking_lot::Mutex;
 use super::atomic::AtomicF64;
 use super::family::{Base, MetricCore};
 use super::quantile::{Objective, WindowedQuantiles};
-use crate::clock;
 use crate::error::Result;
 use crate::floatfmt;
 use crate::model::{MetricType, Visitor};
+use crate::settings::Settings;
 
 /// A summary family's settings. The default has no quantiles, exactly as
 /// prometheus_client's Summary; objectives turn on quantiles over a sliding window with a
@@ -58,6 +58,7 @@ pub struct Summary {
     sum: AtomicF64,
     created: AtomicF64,
     window: Option<Mutex<WindowedQuantiles>>,
+    settings: Arc<Settings>,
 }
 
 impl Summary {
@@ -67,7 +68,9 @@ impl Summary {
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum.add(v);
         if let Some(w) = &self.window {
-            w.lock().observe(v, clock::now());
+            // The clock is user code: read it before taking the window's lock.
+            let now = self.settings.now();
+            w.lock().observe(v, now);
         }
     }
 
@@ -95,7 +98,10 @@ impl Summary {
     /// values when the window is empty.
     pub fn quantiles(&self) -> Vec<(f64, f64)> {
         match &self.window {
-            Some(w) => w.lock().query(clock::now()),
+            Some(w) => {
+                let now = self.settings.now();
+                w.lock().query(now)
+            }
             None => Vec::new(),
         }
     }
@@ -110,13 +116,19 @@ impl MetricCore for Summary {
         Some("quantile".into())
     }
 
-    fn new_child(config: &Arc<SummaryConfig>, now: f64) -> Self {
+    fn new_child(config: &Arc<SummaryConfig>, settings: &Arc<Settings>, now: f64) -> Self {
         let window = if config.objectives.is_empty() {
             None
         } else {
             WindowedQuantiles::new(&config.objectives, config.max_age, config.age_buckets, now).ok().map(Mutex::new)
         };
-        Self { count: AtomicU64::new(0), sum: AtomicF64::new(0.0), created: AtomicF64::new(now), window }
+        Self {
+            count: AtomicU64::new(0),
+            sum: AtomicF64::new(0.0),
+            created: AtomicF64::new(now),
+            window,
+            settings: Arc::clone(settings),
+        }
     }
 
     fn visit_child(&self, config: &SummaryConfig, base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {

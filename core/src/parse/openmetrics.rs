@@ -745,9 +745,11 @@ fn parse_label_terms(mut sub: &str, legacy: bool) -> PResult<Vec<(String, String
         }
         let (label_value, _) = unquote_unescape(value_term)?;
         if label_name == "__name__" {
-            names::validate_metric_name_with_legacy(&label_name, legacy).map_err(|e| e.to_string())?;
+            names::validate_metric_name_with_legacy(&label_name, legacy)
+                .map_err(|e| crate::compat::python::message(&e))?;
         } else {
-            names::validate_label_name_with_legacy(&label_name, legacy).map_err(|e| e.to_string())?;
+            names::validate_label_name_with_legacy(&label_name, legacy)
+                .map_err(|e| crate::compat::python::message(&e))?;
         }
         if seen.contains_or_track(&labels, &label_name) {
             return Err("invalid line, duplicate label name".into());
@@ -1713,7 +1715,8 @@ impl Core {
         if f.typ.is_histogram_like() {
             check_histogram(&f)?;
         }
-        names::validate_metric_name_with_legacy(&f.name, self.legacy).map_err(|e| e.to_string())?;
+        names::validate_metric_name_with_legacy(&f.name, self.legacy)
+            .map_err(|e| crate::compat::python::message(&e))?;
         let metric_type = match &f.typ {
             Typ::Unset => MetricType::Unknown,
             Typ::Known(t) => *t,

@@ -493,7 +493,7 @@ impl Lenient {
             self.allowed = None;
             // A family of its own, untyped.
             names::validate_metric_name_with_legacy(&sample.name, self.legacy)
-                .map_err(|e| perr(lineno, e.to_string()))?;
+                .map_err(|e| perr(lineno, crate::compat::python::message(&e)))?;
             out.put(MetricFamily {
                 name: sample.name.clone(),
                 help: String::new(),
@@ -580,8 +580,10 @@ impl Lenient {
             }
         }
         let line = if self.name_line > 0 { self.name_line } else { lineno };
-        names::validate_metric_name_with_legacy(&name, self.legacy).map_err(|e| perr(line, e.to_string()))?;
-        let metric_type = MetricType::from_name(&self.typ).map_err(|e| perr(self.type_line.max(1), e.to_string()))?;
+        names::validate_metric_name_with_legacy(&name, self.legacy)
+            .map_err(|e| perr(line, crate::compat::python::message(&e)))?;
+        let metric_type = MetricType::from_name(&self.typ)
+            .map_err(|e| perr(self.type_line.max(1), crate::compat::python::message(&e)))?;
         Ok(MetricFamily {
             name,
             help: std::mem::take(&mut self.documentation),
@@ -1253,7 +1255,8 @@ impl Strict {
                 if lname == "__name__" {
                     return Err("label name \"__name__\" is reserved".into());
                 }
-                names::validate_label_name_with_legacy(&lname, self.legacy).map_err(|e| e.to_string())?;
+                names::validate_label_name_with_legacy(&lname, self.legacy)
+                    .map_err(|e| crate::compat::python::message(&e))?;
                 if labels.contains(&lname) {
                     return Err(format!("duplicate label name {lname:?}"));
                 }
@@ -1394,7 +1397,7 @@ impl Strict {
             }
         }
         names::validate_metric_name_with_legacy(&name, self.legacy)
-            .map_err(|e| perr(if f.line > 0 { f.line } else { lineno }, e.to_string()))?;
+            .map_err(|e| perr(if f.line > 0 { f.line } else { lineno }, crate::compat::python::message(&e)))?;
         out.put(MetricFamily {
             name,
             help: f.help.unwrap_or_default(),
