@@ -1,5 +1,5 @@
-//! The OpenMetrics project's parser conformance suite (211 cases, in
-//! `../shared/conformance/openmetrics-parsers` next to the repository), run through
+//! The OpenMetrics project's parser conformance suite (211 cases, copied into
+//! `tests/data/openmetrics-parsers`, see its README), run through
 //! `fastprom::parse::openmetrics`:
 //!
 //! * every case is accepted or rejected as its `test.json` says, by `parse_str` and by the
@@ -26,12 +26,8 @@ fn repo_root() -> PathBuf {
 }
 
 fn suite_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/openmetrics-parsers");
-    assert!(
-        dir.is_dir(),
-        "conformance suite missing: {} (expected ../shared/conformance next to the repository)",
-        dir.display()
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/openmetrics-parsers");
+    assert!(dir.is_dir(), "conformance suite missing: {}", dir.display());
     dir
 }
 
