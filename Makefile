@@ -19,8 +19,8 @@ demo: setup python ## The tutorial's Python scripts on fastprom vs real Promethe
 test: setup test-rust test-wasm test-vectors test-py test-python ## Run every test
 	@echo "make test: all passed"
 
-test-rust: ## Rust unit, golden, property and concurrency tests
-	cargo test --workspace $(CARGO_TEST_FLAGS)
+test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or Debian packages
+	cargo test --workspace $(CARGO_TEST_FLAGS) -- --include-ignored
 
 test-wasm: ## The core builds for wasm32-unknown-unknown
 	cargo build -p fastprom --target wasm32-unknown-unknown
