@@ -3,7 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 DURATION ?= 0
+# Extra cargo flags for test-rust (before its `--`), e.g. CARGO_TEST_FLAGS=-p fastprom.
 CARGO_TEST_FLAGS ?=
+# The suites `make test` runs, in this order.
+SUITES := test-rust test-wasm test-vectors test-py test-python
 
 .PHONY: help setup demo dist test test-rust test-wasm test-vectors test-py python test-python bench fuzz clean
 
@@ -16,16 +19,24 @@ setup: ## Install what is missing (Debian packages, wasm target, .venv with test
 demo: setup python ## The tutorial's Python scripts on fastprom vs real Prometheus + Pushgateway (DURATION=s stops it)
 	$(PY) tools/demo.py --duration $(DURATION)
 
-test: setup test-rust test-wasm test-vectors test-py test-python ## Run every test
-	@echo "make test: all passed"
+# Setup first (a failed setup stops here), then every suite even when an earlier one fails;
+# any non-zero exit, pytest's 5 (no tests collected) included, counts as a failure.
+test: setup ## Run every suite, then one line of which passed and failed (non-zero if any failed)
+	@passed=(); failed=(); \
+	for suite in $(SUITES); do \
+	  echo "=== make $$suite"; \
+	  if $(MAKE) --no-print-directory $$suite; then passed+=($$suite); else failed+=($$suite); fi; \
+	done; \
+	echo "make test: passed: $${passed[*]:-none}; failed: $${failed[*]:-none}"; \
+	[ $${#failed[@]} -eq 0 ]
 
-test-rust: ## Rust unit, golden, property and concurrency tests
-	cargo test --workspace $(CARGO_TEST_FLAGS)
+test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or Debian packages
+	cargo test --workspace --no-fail-fast $(CARGO_TEST_FLAGS) -- --include-ignored
 
-test-wasm: ## The core builds for wasm32-unknown-unknown
+test-wasm: setup ## The core builds for wasm32-unknown-unknown
 	cargo build -p fastprom --target wasm32-unknown-unknown
 
-test-vectors: ## Regenerate every prometheus_client-derived test vector and diff with the committed ones
+test-vectors: setup ## Regenerate every prometheus_client-derived test vector and diff with the committed ones
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(PY) tools/gen_float_vectors.py > $$tmp/floats.txt && \
 	$(PY) tools/gen_name_vectors.py > $$tmp/names.txt && \
@@ -38,7 +49,7 @@ test-vectors: ## Regenerate every prometheus_client-derived test vector and diff
 test-py: python ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, end-to-end demo
 	$(PY) -m pytest -q core/tests/py examples/tests
 
-python: ## Build the Python package (fastprom, with its Rust extension) into .venv
+python: setup ## Build the Python package (fastprom, with its Rust extension) into .venv
 	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/maturin develop --release -q -m bindings-python/Cargo.toml
 
 test-python: python ## pytest: the Python binding against prometheus_client 0.26, servers, push, frameworks, tutorial, wheel

@@ -216,7 +216,7 @@ def test_generated_documents_match(om):
 # --- the OpenMetrics project's parser conformance suite -----------------------------------
 
 SUITE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                     '..', 'shared', 'conformance', 'openmetrics-parsers')
+                     'core', 'tests', 'data', 'openmetrics-parsers')
 
 
 def _cases():

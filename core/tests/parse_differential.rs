@@ -297,6 +297,7 @@ fn assert_clean(t: &Tally) {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn golden_text_files_match_prometheus_client() {
     let t = run_corpus("golden", &golden_inputs());
     assert_clean(&t);
@@ -305,6 +306,7 @@ fn golden_text_files_match_prometheus_client() {
 /// Under legacy name validation (prometheus_client's `PROMETHEUS_LEGACY_NAME_VALIDATION`,
 /// fastprom's `set_legacy_validation`) the golden files and edge cases still match.
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn legacy_validation_matches_prometheus_client() {
     let _exclusive = LEGACY.write().unwrap_or_else(std::sync::PoisonError::into_inner);
     fastprom::names::set_legacy_validation(true);
@@ -651,6 +653,7 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn generated_registries_match_prometheus_client() {
     let inputs = generated_expositions(0x5eed_0001, 400);
     let t = run_corpus("generated", &inputs);
@@ -659,6 +662,7 @@ fn generated_registries_match_prometheus_client() {
 }
 
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn mutated_expositions_match_prometheus_client() {
     // PARSE_DIFF_SCALE=n multiplies the corpus (and changes the seed) for longer hunts.
     let scale: u64 = std::env::var("PARSE_DIFF_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
@@ -873,6 +877,7 @@ fn token_soup(rng: &mut Rng) -> String {
 }
 
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn token_soup_matches_prometheus_client() {
     let scale: usize = std::env::var("PARSE_DIFF_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
     let mut rng = Rng(0x50_0b ^ (scale as u64 - 1) << 32);
@@ -885,6 +890,7 @@ fn token_soup_matches_prometheus_client() {
 /// `PARSE_DIFF_CORPUS=<dir>` runs every UTF-8 file of a directory (a fuzzing corpus, say)
 /// through the comparison; without it this test does nothing.
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn extra_corpus_matches_prometheus_client() {
     let Some(dir) = std::env::var_os("PARSE_DIFF_CORPUS") else {
         return;
@@ -1038,6 +1044,7 @@ const EDGE_CASES: &[&str] = &[
 ];
 
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn edge_cases_match_prometheus_client() {
     let mut inputs: Vec<(String, String)> =
         EDGE_CASES.iter().enumerate().map(|(i, s)| (format!("edge case {i}"), (*s).to_owned())).collect();
@@ -1110,6 +1117,7 @@ const STRICT_REJECTS: &[(&str, usize, &str)] = &[
 ];
 
 #[test]
+#[ignore = "needs prometheus_client in .venv; run by make test"]
 fn strict_mode_rejects_what_lenient_accepts() {
     let _shared = LEGACY.read().unwrap_or_else(std::sync::PoisonError::into_inner);
     let inputs: Vec<(String, String)> =
@@ -1242,6 +1250,7 @@ fn start_node_exporter(bin: &Path) -> (ChildGuard, u16) {
 }
 
 #[test]
+#[ignore = "needs prometheus-node-exporter (Debian) and prometheus_client in .venv; run by make test"]
 fn node_exporter_output_matches_prometheus_client() {
     let bin = Path::new("/usr/bin/prometheus-node-exporter");
     assert!(bin.exists(), "{} is missing: apt-get install prometheus-node-exporter", bin.display());

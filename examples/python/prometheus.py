@@ -1,5 +1,6 @@
-# The tutorial's prometheus.py (part 1 of ../shared/seed/prometheus-service-monitoring.zh.md)
-# with only the import changed to fastprom, and one change for the demo and the tests: the
+# The tutorial's prometheus.py (part 1 of prometheus-service-monitoring.zh.md, the lab
+# fastprom grows from; bindings-python/tests/fixtures/tutorial keeps the original) with
+# only the import changed to fastprom, and one change for the demo and the tests: the
 # port may be given as the first argument (default 8000, the tutorial's), so that parallel
 # runs pick free ports instead of colliding on 8000. Usage: python prometheus.py [PORT]
 from fastprom import start_http_server, Summary
