@@ -211,8 +211,8 @@ fn encode_counters(c: &mut Criterion) {
     let mut g = c.benchmark_group("encode_text_1x10000_counters");
     g.sample_size(20);
 
-    fastprom::set_created_enabled(false);
     let reg = Registry::new();
+    reg.set_created(false);
     let fp = Family::<Counter>::new(Opts::new("req", "Requests.").labels(names), ()).unwrap();
     reg.register(Arc::new(fp.clone())).unwrap();
     let preg = prometheus::Registry::new();
@@ -247,14 +247,13 @@ fn encode_counters(c: &mut Criterion) {
         })
     });
     g.finish();
-    fastprom::set_created_enabled(true);
 }
 
 fn encode_histograms(c: &mut Criterion) {
     let mut g = c.benchmark_group("encode_text_100x100_histograms");
     g.sample_size(10);
-    fastprom::set_created_enabled(false);
     let reg = Registry::new();
+    reg.set_created(false);
     let preg = prometheus::Registry::new();
     let mut pcreg = prometheus_client::registry::Registry::default();
     for f in 0..100 {
@@ -295,7 +294,6 @@ fn encode_histograms(c: &mut Criterion) {
         })
     });
     g.finish();
-    fastprom::set_created_enabled(true);
 }
 
 fn encode_openmetrics(c: &mut Criterion) {

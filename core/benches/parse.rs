@@ -37,8 +37,8 @@ pub fn exposition_registry() -> Registry {
 }
 
 fn parse(c: &mut Criterion) {
-    fastprom::set_created_enabled(false);
     let reg = exposition_registry();
+    reg.set_created(false);
     let text = fastprom::expose::encode_text(&reg, EscapingScheme::Underscores).unwrap();
     let om = fastprom::expose::encode_openmetrics(&reg, EscapingScheme::Underscores, "1.0.0").unwrap();
     let text = String::from_utf8(text).unwrap();
@@ -64,7 +64,6 @@ fn parse(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(om.len() as u64));
     g.bench_function("openmetrics", |b| b.iter(|| fastprom::parse::openmetrics::parse_str(black_box(&om)).unwrap()));
     g.finish();
-    fastprom::set_created_enabled(true);
 }
 
 criterion_group!(benches, parse);

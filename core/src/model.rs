@@ -343,8 +343,13 @@ impl MetricFamily {
 
     /// A counter family (`CounterMetricFamily`): a trailing `_total` is dropped from `name`.
     pub fn counter(name: &str, help: &str, unit: &str) -> Result<Self> {
+        Self::counter_with_scheme(name, help, unit, ValidationScheme::Utf8)
+    }
+
+    /// [`MetricFamily::counter`] with the name checked under `scheme`.
+    pub fn counter_with_scheme(name: &str, help: &str, unit: &str, scheme: ValidationScheme) -> Result<Self> {
         let name = name.strip_suffix("_total").unwrap_or(name);
-        Self::new(name, help, MetricType::Counter, unit)
+        Self::with_scheme(name, help, MetricType::Counter, unit, scheme)
     }
 
     /// Appends a sample (`Metric.add_sample`). Label names repeat with dict semantics.

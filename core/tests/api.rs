@@ -1,27 +1,29 @@
 #![allow(clippy::unwrap_used)]
-//! Public-API tests: constructor and label errors with their exact (prometheus_client)
-//! messages, registration, restricted collection, target info, sample look-up, gauge
-//! functions, enum / info / histogram / summary edge behaviour.
+//! Public-API tests: constructor and label errors (their variants and fields, and the
+//! messages prometheus_client raises for them), registration, restricted collection,
+//! target info, sample look-up, gauge functions, enum / info / histogram / summary edge
+//! behaviour.
 //!
 //! Expected expositions were produced by prometheus_client 0.26 with `time.time` fixed at
-//! 1234.5. Every test installs the same fixed clock (the default clock is process-wide),
-//! and every name used outside `legacy_validation_switch` is a valid legacy name, so that
-//! test can flip the process-wide validation switch while the others run.
+//! 1234.5: every family here is built from [`opts`], which gives it a clock fixed there.
 
 use std::sync::Arc;
 
-use fastprom::clock::{set_default_clock, FixedClock};
+use fastprom::clock::FixedClock;
+use fastprom::compat::python::message::{message, remove_label_count_message};
+use fastprom::error::{BucketProblem, Reserved};
 use fastprom::expose::{encode_openmetrics, encode_text};
 use fastprom::metrics::InfoConfig;
 use fastprom::{
     Buckets, Collector, Counter, Enum, Error, EscapingScheme, Family, Gauge, Histogram, Info, MetricType, Objective,
-    Opts, Registry, States, Summary, SummaryConfig,
+    Opts, Registry, States, Summary, SummaryConfig, ValidationScheme,
 };
 
 const T: f64 = 1234.5;
 
-fn fixed_clock() {
-    set_default_clock(Arc::new(FixedClock(T)));
+/// `opts(name, help)` with the clock fixed at [`T`].
+fn opts(name: &str, help: &str) -> Opts {
+    Opts::new(name, help).clock(Arc::new(FixedClock(T)))
 }
 
 fn text(c: &dyn Collector) -> String {
@@ -36,67 +38,86 @@ fn err<T: std::fmt::Debug>(r: fastprom::Result<T>) -> Error {
     r.expect_err("expected an error")
 }
 
+/// Asserts that `r` failed with `want`, and that prometheus_client's message for it is
+/// `py`.
+#[track_caller]
+fn assert_err<T: std::fmt::Debug>(r: fastprom::Result<T>, want: Error, py: &str) {
+    let e = err(r);
+    assert_eq!(e, want);
+    assert_eq!(message(&e), py, "prometheus_client's message for {e:?}");
+}
+
+fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| (*v).to_owned()).collect()
+}
+
 // ---------------------------------------------------------------------------------------
 // Constructors
 // ---------------------------------------------------------------------------------------
 
 #[test]
 fn constructor_errors() {
-    fixed_clock();
-    assert_eq!(
-        err(Family::<Counter>::new(Opts::new("", "h"), ())),
-        Error::InvalidMetricName("Metric name should not be empty".into())
-    );
+    assert_err(Family::<Counter>::new(opts("", "h"), ()), Error::MissingName, "Metric name should not be empty");
     // A counter named `_total` loses the suffix and ends up empty.
-    assert_eq!(
-        err(Family::<Counter>::new(Opts::new("_total", "h"), ())),
-        Error::InvalidMetricName("metric name cannot be empty".into())
+    assert_err(
+        Family::<Counter>::new(opts("_total", "h"), ()),
+        Error::InvalidMetricName { name: String::new() },
+        "metric name cannot be empty",
     );
-    assert_eq!(
-        err(Family::<Counter>::new(Opts::new("c", "h").labels(["ok", "__x"]), ())),
-        Error::ReservedLabelName("Reserved label metric name: __x".into())
+    assert_err(
+        Family::<Counter>::new(opts("c", "h").labels(["ok", "__x"]), ()),
+        Error::ReservedLabelName { name: "__x".into(), reason: Reserved::Prefix },
+        "Reserved label metric name: __x",
     );
-    assert_eq!(
-        err(Family::<Histogram>::new(Opts::new("h", "h").labels(["le"]), Buckets::default())),
-        Error::ReservedLabelName("Reserved label methe fric name: le".into())
+    assert_err(
+        Family::<Histogram>::new(opts("h", "h").labels(["le"]), Buckets::default()),
+        Error::ReservedLabelName { name: "le".into(), reason: Reserved::ForType },
+        "Reserved label methe fric name: le",
     );
-    assert_eq!(
-        err(Family::<Summary>::new(Opts::new("s", "h").labels(["quantile"]), SummaryConfig::default())),
-        Error::ReservedLabelName("Reserved label methe fric name: quantile".into())
+    assert_err(
+        Family::<Summary>::new(opts("s", "h").labels(["quantile"]), SummaryConfig::default()),
+        Error::ReservedLabelName { name: "quantile".into(), reason: Reserved::ForType },
+        "Reserved label methe fric name: quantile",
     );
     // `le` and `quantile` are only reserved where they are used.
-    assert!(Family::<Gauge>::new(Opts::new("g", "h").labels(["le", "quantile"]), ()).is_ok());
-    assert!(Family::<Histogram>::new(Opts::new("h", "h").labels(["quantile"]), Buckets::default()).is_ok());
-    assert_eq!(
-        err(Family::<Gauge>::new(Opts::new("g", "h").labels(["a", "b", "a"]), ())),
-        Error::InvalidLabelName("Duplicate label name: a".into())
+    assert!(Family::<Gauge>::new(opts("g", "h").labels(["le", "quantile"]), ()).is_ok());
+    assert!(Family::<Histogram>::new(opts("h", "h").labels(["quantile"]), Buckets::default()).is_ok());
+    assert_err(
+        Family::<Gauge>::new(opts("g", "h").labels(["a", "b", "a"]), ()),
+        Error::DuplicateLabelName { name: "a".into() },
+        "Duplicate label name: a",
     );
-    assert_eq!(
-        err(Family::<Info>::new(Opts::new("build", "h").unit("bytes"), InfoConfig::default())),
-        Error::InvalidArgument("Metric name is of a type that cannot have a unit: build_bytes".into())
+    assert_err(
+        Family::<Info>::new(opts("build", "h").unit("bytes"), InfoConfig::default()),
+        Error::UnitNotAllowed { name: "build_bytes".into() },
+        "Metric name is of a type that cannot have a unit: build_bytes",
     );
-    assert_eq!(
-        err(Family::<Enum>::new(Opts::new("state", "h").unit("bytes"), States::new(["a"]))),
-        Error::InvalidArgument("Metric name is of a type that cannot have a unit: state_bytes".into())
+    assert_err(
+        Family::<Enum>::new(opts("state", "h").unit("bytes"), States::new(["a"])),
+        Error::UnitNotAllowed { name: "state_bytes".into() },
+        "Metric name is of a type that cannot have a unit: state_bytes",
     );
-    assert_eq!(
-        err(Family::<Enum>::new(Opts::new("state", "h"), States::new(Vec::<String>::new()))),
-        Error::InvalidArgument("No states provided for Enum metric: state".into())
+    assert_err(
+        Family::<Enum>::new(opts("state", "h"), States::new(Vec::<String>::new())),
+        Error::NoStates { name: "state".into() },
+        "No states provided for Enum metric: state",
     );
-    assert_eq!(
-        err(Family::<Enum>::new(Opts::new("state", "h").labels(["state"]), States::new(["a"]))),
-        Error::ReservedLabelName("Overlapping labels for Enum metric: state".into())
+    assert_err(
+        Family::<Enum>::new(opts("state", "h").labels(["state"]), States::new(["a"])),
+        Error::ReservedLabelName { name: "state".into(), reason: Reserved::EnumName },
+        "Overlapping labels for Enum metric: state",
     );
     let max = fastprom::metrics::family::MAX_LABELS;
     let many: Vec<String> = (0..=max).map(|i| format!("l{i}")).collect();
-    assert_eq!(
-        err(Family::<Counter>::new(Opts::new("wide", "h").labels(many.clone()), ())),
-        Error::InvalidArgument(format!("Too many label names ({}), at most {max}", max + 1))
+    assert_err(
+        Family::<Counter>::new(opts("wide", "h").labels(many.clone()), ()),
+        Error::TooManyLabels { given: max + 1, max },
+        &format!("Too many label names ({}), at most {max}", max + 1),
     );
     // More than 255 labels work (label permutations are not limited to a byte), and the
     // exposition sorts them by name.
     let n = max.min(300);
-    let wide = Family::<Counter>::new(Opts::new("wide", "h").labels(many[..n].to_vec()), ()).unwrap();
+    let wide = Family::<Counter>::new(opts("wide", "h").labels(many[..n].to_vec()), ()).unwrap();
     let values: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
     wide.labels(&values).unwrap().inc();
     let out = text(&wide);
@@ -109,14 +130,15 @@ fn constructor_errors() {
 
 #[test]
 fn bucket_errors_and_builders() {
-    fixed_clock();
-    let unsorted = Error::InvalidBuckets("Buckets not in sorted order".into());
-    let too_few = Error::InvalidBuckets("Must have at least two buckets".into());
-    assert_eq!(err(Buckets::new(&[2.0, 1.0])), unsorted);
-    assert_eq!(err(Buckets::new(&[1.0, f64::NAN])), unsorted);
-    assert_eq!(err(Buckets::new(&[1.0, 2.0, f64::INFINITY, 3.0])), unsorted);
-    assert_eq!(err(Buckets::new(&[])), too_few);
-    assert_eq!(err(Buckets::new(&[f64::INFINITY])), too_few);
+    let bucket_err = |problem| Error::InvalidBuckets { problem };
+    let unsorted = "Buckets not in sorted order";
+    let too_few = "Must have at least two buckets";
+    assert_err(Buckets::new(&[2.0, 1.0]), bucket_err(BucketProblem::Unsorted), unsorted);
+    // prometheus_client finds NaN bounds unsorted too.
+    assert_err(Buckets::new(&[1.0, f64::NAN]), bucket_err(BucketProblem::NotANumber), unsorted);
+    assert_err(Buckets::new(&[1.0, 2.0, f64::INFINITY, 3.0]), bucket_err(BucketProblem::Unsorted), unsorted);
+    assert_err(Buckets::new(&[]), bucket_err(BucketProblem::TooFew), too_few);
+    assert_err(Buckets::new(&[f64::INFINITY]), bucket_err(BucketProblem::TooFew), too_few);
     // One finite bound gets `+Inf` appended; equal neighbours are allowed.
     assert_eq!(Buckets::new(&[1.0]).unwrap().bounds(), &[1.0, f64::INFINITY]);
     assert_eq!(Buckets::new(&[1.0, 1.0]).unwrap().bounds(), &[1.0, 1.0, f64::INFINITY]);
@@ -127,46 +149,36 @@ fn bucket_errors_and_builders() {
     assert_eq!(Buckets::linear(-1.0, 1.0, 3).unwrap().bounds(), &[-1.0, 0.0, 1.0, f64::INFINITY]);
     assert_eq!(Buckets::exponential(1.0, 2.0, 4).unwrap().bounds(), &[1.0, 2.0, 4.0, 8.0, f64::INFINITY]);
     assert_eq!(Buckets::exponential(0.001, 10.0, 1).unwrap().bounds(), &[0.001, f64::INFINITY]);
-    assert!(matches!(Buckets::linear(0.0, 1.0, 0), Err(Error::InvalidBuckets(_))));
-    assert!(matches!(Buckets::linear(0.0, 0.0, 3), Err(Error::InvalidBuckets(_))));
-    assert!(matches!(Buckets::linear(0.0, f64::NAN, 3), Err(Error::InvalidBuckets(_))));
-    assert!(matches!(Buckets::exponential(0.0, 2.0, 3), Err(Error::InvalidBuckets(_))));
-    assert!(matches!(Buckets::exponential(1.0, 1.0, 3), Err(Error::InvalidBuckets(_))));
-    assert!(matches!(Buckets::exponential(1.0, 2.0, 0), Err(Error::InvalidBuckets(_))));
+    assert_eq!(err(Buckets::linear(0.0, 1.0, 0)), bucket_err(BucketProblem::Linear));
+    assert_eq!(err(Buckets::linear(0.0, 0.0, 3)), bucket_err(BucketProblem::Linear));
+    assert_eq!(err(Buckets::linear(0.0, f64::NAN, 3)), bucket_err(BucketProblem::Linear));
+    assert_eq!(err(Buckets::exponential(0.0, 2.0, 3)), bucket_err(BucketProblem::Exponential));
+    assert_eq!(err(Buckets::exponential(1.0, 1.0, 3)), bucket_err(BucketProblem::Exponential));
+    assert_eq!(err(Buckets::exponential(1.0, 2.0, 0)), bucket_err(BucketProblem::Exponential));
 }
 
 #[test]
 fn full_names() {
-    fixed_clock();
-    let c = Family::<Counter>::new(Opts::new("requests_total", "h"), ()).unwrap();
+    let c = Family::<Counter>::new(opts("requests_total", "h"), ()).unwrap();
     assert_eq!(c.name(), "requests");
-    let c = Family::<Counter>::new(Opts::new("sent", "h").namespace("app").subsystem("net").unit("bytes"), ()).unwrap();
+    let c = Family::<Counter>::new(opts("sent", "h").namespace("app").subsystem("net").unit("bytes"), ()).unwrap();
     assert_eq!(c.name(), "app_net_sent_bytes");
     assert_eq!(c.unit(), "bytes");
     // The unit is not repeated when already there.
-    let g = Family::<Gauge>::new(Opts::new("size_bytes", "h").unit("bytes"), ()).unwrap();
+    let g = Family::<Gauge>::new(opts("size_bytes", "h").unit("bytes"), ()).unwrap();
     assert_eq!(g.name(), "size_bytes");
-    let c = Family::<Counter>::new(Opts::new("sent_bytes_total", "h").unit("bytes"), ()).unwrap();
+    let c = Family::<Counter>::new(opts("sent_bytes_total", "h").unit("bytes"), ()).unwrap();
     assert_eq!(c.name(), "sent_bytes");
     assert_eq!(c.help(), "h");
     assert_eq!(c.label_names(), &[] as &[String]);
 }
 
 #[test]
-fn legacy_validation_switch() {
-    fixed_clock();
-    /// Restores UTF-8 validation even if an assertion fails.
-    struct Restore;
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            fastprom::names::set_legacy_validation(false);
-        }
-    }
-    let _restore = Restore;
-
+fn legacy_validation_per_family() {
     // UTF-8 validation (the default) accepts any non-empty name.
-    assert!(!fastprom::names::legacy_validation());
-    let g = Family::<Gauge>::new(Opts::new("my.metric", "help").labels(["label with space"]), ()).unwrap();
+    assert_eq!(opts("x", "h").settings.validation_scheme(), ValidationScheme::Utf8);
+    let g = Family::<Gauge>::new(opts("my.metric", "help").labels(["label with space"]), ()).unwrap();
+    assert_eq!(g.settings().validation_scheme(), ValidationScheme::Utf8);
     g.labels(&["v"]).unwrap().set(1.0);
     let utf8 = String::from_utf8(encode_text(&g, EscapingScheme::AllowUtf8).unwrap()).unwrap();
     assert_eq!(
@@ -174,47 +186,57 @@ fn legacy_validation_switch() {
         "# HELP \"my.metric\" help\n# TYPE \"my.metric\" gauge\n{\"my.metric\",\"label with space\"=\"v\"} 1.0\n"
     );
     assert_eq!(text(&g), "# HELP my_metric help\n# TYPE my_metric gauge\nmy_metric{label_with_space=\"v\"} 1.0\n");
-    assert!(Family::<Counter>::new(Opts::new("1abc", "h"), ()).is_ok());
+    assert!(Family::<Counter>::new(opts("1abc", "h"), ()).is_ok());
 
-    fastprom::names::set_legacy_validation(true);
-    assert!(fastprom::names::legacy_validation());
-    assert_eq!(
-        err(Family::<Gauge>::new(Opts::new("my.metric", "h"), ())),
-        Error::InvalidMetricName("invalid metric name my.metric".into())
+    let legacy = |name: &str| opts(name, "h").validation(ValidationScheme::Legacy);
+    assert!(legacy("x").settings.validation_scheme().is_legacy());
+    assert_err(
+        Family::<Gauge>::new(legacy("my.metric"), ()),
+        Error::InvalidMetricName { name: "my.metric".into() },
+        "invalid metric name my.metric",
     );
-    assert_eq!(
-        err(Family::<Counter>::new(Opts::new("1abc", "h"), ())),
-        Error::InvalidMetricName("invalid metric name 1abc".into())
+    assert_err(
+        Family::<Counter>::new(legacy("1abc"), ()),
+        Error::InvalidMetricName { name: "1abc".into() },
+        "invalid metric name 1abc",
     );
-    assert_eq!(
-        err(Family::<Gauge>::new(Opts::new("ok", "h").labels(["a-b"]), ())),
-        Error::InvalidLabelName("Invalid label metric name: a-b".into())
+    assert_err(
+        Family::<Gauge>::new(legacy("ok").labels(["a-b"]), ()),
+        Error::InvalidLabelName { name: "a-b".into() },
+        "Invalid label metric name: a-b",
     );
-    assert_eq!(
-        err(Family::<Gauge>::new(Opts::new("ok", "h").labels(["a:b"]), ())),
-        Error::InvalidLabelName("Invalid label metric name: a:b".into())
+    assert_err(
+        Family::<Gauge>::new(legacy("ok").labels(["a:b"]), ()),
+        Error::InvalidLabelName { name: "a:b".into() },
+        "Invalid label metric name: a:b",
     );
     // Namespace and subsystem are part of the checked name.
-    assert_eq!(
-        err(Family::<Gauge>::new(Opts::new("ok", "h").namespace("my-app"), ())),
-        Error::InvalidMetricName("invalid metric name my-app_ok".into())
+    assert_err(
+        Family::<Gauge>::new(legacy("ok").namespace("my-app"), ()),
+        Error::InvalidMetricName { name: "my-app_ok".into() },
+        "invalid metric name my-app_ok",
     );
     // Reserved names stay reserved.
-    assert_eq!(
-        err(Family::<Gauge>::new(Opts::new("ok", "h").labels(["__x"]), ())),
-        Error::ReservedLabelName("Reserved label metric name: __x".into())
+    assert_err(
+        Family::<Gauge>::new(legacy("ok").labels(["__x"]), ()),
+        Error::ReservedLabelName { name: "__x".into(), reason: Reserved::Prefix },
+        "Reserved label metric name: __x",
     );
     // Colons are fine in metric names; exemplar label names are checked too.
-    let c = Family::<Counter>::new(Opts::new("ns:ok", "h"), ()).unwrap();
+    let c = Family::<Counter>::new(legacy("ns:ok"), ()).unwrap();
+    assert!(c.settings().validation_scheme().is_legacy());
     let child = c.unlabelled().unwrap();
-    assert!(matches!(
+    assert_err(
         child.inc_with_exemplar(1.0, vec![("bad-key".into(), "v".into())]),
-        Err(Error::InvalidLabelName(_))
-    ));
+        Error::InvalidLabelName { name: "bad-key".into() },
+        "Invalid label metric name: bad-key",
+    );
     assert_eq!(child.get(), 1.0, "the increment lands even when the exemplar is refused");
 
-    fastprom::names::set_legacy_validation(false);
-    assert!(Family::<Gauge>::new(Opts::new("my.metric", "h").labels(["a-b"]), ()).is_ok());
+    // The scheme is the family's own: families built without it still accept UTF-8 names.
+    assert!(Family::<Gauge>::new(opts("my.metric", "h").labels(["a-b"]), ()).is_ok());
+    let u = Family::<Counter>::new(opts("ns:ok", "h"), ()).unwrap();
+    u.unlabelled().unwrap().inc_with_exemplar(1.0, vec![("bad-key".into(), "v".into())]).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -223,21 +245,33 @@ fn legacy_validation_switch() {
 
 #[test]
 fn label_mismatch_messages() {
-    fixed_clock();
-    let f = Family::<Counter>::new(Opts::new("c2", "h").labels(["a", "b"]), ()).unwrap();
-    let count = Error::LabelMismatch("Incorrect label count".into());
-    assert_eq!(err(f.labels(&["x"])), count);
-    assert_eq!(err(f.labels(&["x", "y", "z"])), count);
-    assert_eq!(err(f.labels::<&str>(&[])), count);
-    assert_eq!(err(f.with_labels(&["x"], |c| c.inc())), count);
-    assert_eq!(err(f.labels_by_name(&[("a", "1"), ("z", "2")])), Error::LabelMismatch("Incorrect label names".into()));
-    assert_eq!(err(f.labels_by_name(&[("a", "1")])), Error::LabelMismatch("Incorrect label names".into()));
-    assert_eq!(err(f.labels_by_name(&[("a", "1"), ("a", "2")])), Error::LabelMismatch("Incorrect label names".into()));
-    assert_eq!(err(f.unlabelled()), Error::LabelMismatch("counter metric is missing label values".into()));
-    assert_eq!(err(f.remove(&["a"])), Error::LabelMismatch("Incorrect label count (expected 2, got ('a',))".into()));
-    assert_eq!(
-        err(f.remove_by_labels(&[("z", "1")])),
-        Error::LabelMismatch("Unknown label names: ['z']; expected ('a', 'b')".into())
+    let f = Family::<Counter>::new(opts("c2", "h").labels(["a", "b"]), ()).unwrap();
+    let count = |given: &[&str]| Error::LabelCount { expected: 2, given: strings(given) };
+    let py_count = "Incorrect label count";
+    assert_err(f.labels(&["x"]), count(&["x"]), py_count);
+    assert_err(f.labels(&["x", "y", "z"]), count(&["x", "y", "z"]), py_count);
+    assert_err(f.labels::<&str>(&[]), count(&[]), py_count);
+    assert_err(f.with_labels(&["x"], |c| c.inc()), count(&["x"]), py_count);
+    assert_err(f.try_with_labels(&["x"], |c| c.inc_by(1.0)), count(&["x"]), py_count);
+    let names = |given: &[&str]| Error::LabelNames { expected: strings(&["a", "b"]), given: strings(given) };
+    let py_names = "Incorrect label names";
+    assert_err(f.labels_by_name(&[("a", "1"), ("z", "2")]), names(&["a", "z"]), py_names);
+    assert_err(f.labels_by_name(&[("a", "1")]), names(&["a"]), py_names);
+    assert_err(f.labels_by_name(&[("a", "1"), ("a", "2")]), names(&["a", "a"]), py_names);
+    assert_err(
+        f.unlabelled(),
+        Error::MissingLabelValues { metric_type: MetricType::Counter, name: "c2".into() },
+        "counter metric is missing label values",
+    );
+    // remove() words a wrong count with the expected count and the values given.
+    let e = err(f.remove(&["a"]));
+    assert_eq!(e, count(&["a"]));
+    let Error::LabelCount { expected, given } = &e else { unreachable!() };
+    assert_eq!(remove_label_count_message(*expected, given), "Incorrect label count (expected 2, got ('a',))");
+    assert_err(
+        f.remove_by_labels(&[("z", "1")]),
+        Error::UnknownLabelNames { unknown: strings(&["z"]), expected: strings(&["a", "b"]) },
+        "Unknown label names: ['z']; expected ('a', 'b')",
     );
     assert!(f.is_empty(), "failed calls created no child");
 
@@ -251,40 +285,50 @@ fn label_mismatch_messages() {
     assert_eq!(f.remove_by_labels(&[("b", "2")]).unwrap(), 1);
     assert!(f.is_empty());
 
-    let name = Family::<Counter>::new(Opts::new("name", "h"), ()).unwrap();
-    let none = Error::LabelMismatch("No label names were set when constructing counter:name".into());
-    assert_eq!(err(name.labels(&["a"])), none);
-    assert_eq!(err(name.labels::<&str>(&[])), none);
-    assert_eq!(err(name.with_labels(&["a"], |c| c.inc())), none);
-    assert_eq!(err(name.labels_by_name(&[("a", "1")])), none);
-    assert_eq!(err(name.remove(&["a"])), none);
-    assert_eq!(err(name.remove_by_labels(&[("a", "1")])), none);
+    let name = Family::<Counter>::new(opts("name", "h"), ()).unwrap();
+    let none = Error::NotLabelled { metric_type: MetricType::Counter, name: "name".into() };
+    let py_none = "No label names were set when constructing counter:name";
+    assert_err(name.labels(&["a"]), none.clone(), py_none);
+    assert_err(name.labels::<&str>(&[]), none.clone(), py_none);
+    assert_err(name.with_labels(&["a"], |c| c.inc()), none.clone(), py_none);
+    assert_err(name.try_with_labels(&["a"], |c| c.inc_by(1.0)), none.clone(), py_none);
+    assert_err(name.labels_by_name(&[("a", "1")]), none.clone(), py_none);
+    assert_err(name.remove(&["a"]), none.clone(), py_none);
+    assert_err(name.remove_by_labels(&[("a", "1")]), none, py_none);
     name.unlabelled().unwrap().inc();
     // clear() on an unlabelled family is a no-op.
     name.clear();
     assert_eq!(name.len(), 1);
     assert_eq!(name.unlabelled().unwrap().get(), 1.0);
 
-    let g = Family::<Gauge>::new(Opts::new("gname", "h").labels(["a"]), ()).unwrap();
-    assert_eq!(err(g.unlabelled()), Error::LabelMismatch("gauge metric is missing label values".into()));
-    let h = Family::<Histogram>::new(Opts::new("hname", "h"), Buckets::default()).unwrap();
-    assert_eq!(
-        err(h.labels(&["a"])),
-        Error::LabelMismatch("No label names were set when constructing histogram:hname".into())
+    let g = Family::<Gauge>::new(opts("gname", "h").labels(["a"]), ()).unwrap();
+    assert_err(
+        g.unlabelled(),
+        Error::MissingLabelValues { metric_type: MetricType::Gauge, name: "gname".into() },
+        "gauge metric is missing label values",
+    );
+    let h = Family::<Histogram>::new(opts("hname", "h"), Buckets::default()).unwrap();
+    assert_err(
+        h.labels(&["a"]),
+        Error::NotLabelled { metric_type: MetricType::Histogram, name: "hname".into() },
+        "No label names were set when constructing histogram:hname",
     );
 }
 
 #[test]
 fn counter_increments() {
-    fixed_clock();
-    let f = Family::<Counter>::new(Opts::new("incs", "h").labels(["k"]), ()).unwrap();
+    let f = Family::<Counter>::new(opts("incs", "h").labels(["k"]), ()).unwrap();
     let c = f.labels(&["a"]).unwrap();
     c.inc_by(2.5).unwrap();
-    let e = c.inc_by(-1.0).unwrap_err();
-    assert_eq!(e, Error::NegativeIncrement);
-    assert_eq!(e.to_string(), "Counters can only be incremented by non-negative amounts.");
-    assert_eq!(err(c.inc_by(-f64::INFINITY)), Error::NegativeIncrement);
-    assert_eq!(err(c.inc_with_exemplar(-1.0, vec![("t".into(), "1".into())])), Error::NegativeIncrement);
+    let negative = "Counters can only be incremented by non-negative amounts.";
+    assert_err(c.inc_by(-1.0), Error::NegativeIncrement { amount: -1.0 }, negative);
+    assert_err(c.inc_by(-f64::INFINITY), Error::NegativeIncrement { amount: -f64::INFINITY }, negative);
+    assert_err(
+        c.inc_with_exemplar(-1.0, vec![("t".into(), "1".into())]),
+        Error::NegativeIncrement { amount: -1.0 },
+        negative,
+    );
+    assert_err(f.try_with_labels(&["a"], |c| c.inc_by(-2.0)), Error::NegativeIncrement { amount: -2.0 }, negative);
     assert_eq!(c.get(), 2.5, "refused increments change nothing");
     assert!(c.exemplar().is_none(), "a refused increment records no exemplar");
     c.inc_by(0.0).unwrap();
@@ -299,9 +343,10 @@ fn counter_increments() {
 
     // Exemplar too long: refused, increment kept.
     let long = "x".repeat(130);
-    assert_eq!(
-        err(c.inc_with_exemplar(1.0, vec![("t".into(), long)])),
-        Error::InvalidExemplar("Exemplar labels have %d UTF-8 characters, exceeding the limit of 128".into())
+    assert_err(
+        c.inc_with_exemplar(1.0, vec![("t".into(), long)]),
+        Error::ExemplarTooLong { runes: 131, max: 128 },
+        "Exemplar labels have %d UTF-8 characters, exceeding the limit of 128",
     );
     assert_eq!(c.get(), 3.5);
     assert!(c.exemplar().is_none());
@@ -314,8 +359,7 @@ fn counter_increments() {
 
 #[test]
 fn counter_exemplar_in_openmetrics_only() {
-    fixed_clock();
-    let x = Family::<Counter>::new(Opts::new("x", "help"), ()).unwrap();
+    let x = Family::<Counter>::new(opts("x", "help"), ()).unwrap();
     x.unlabelled().unwrap().inc_with_exemplar(1.0, vec![("trace_id".into(), "abc".into())]).unwrap();
     let ex = x.unlabelled().unwrap().exemplar().unwrap();
     assert_eq!(ex.labels, vec![("trace_id".to_owned(), "abc".to_owned())]);
@@ -336,19 +380,19 @@ fn counter_exemplar_in_openmetrics_only() {
 
 fn sample_registry() -> (Registry, Family<Counter>, Family<Gauge>, Family<Histogram>, Family<Summary>) {
     let r = Registry::new();
-    let c = Family::<Counter>::new(Opts::new("reqs", "Requests.").labels(["m"]), ()).unwrap();
+    let c = Family::<Counter>::new(opts("reqs", "Requests.").labels(["m"]), ()).unwrap();
     c.labels(&["GET"]).unwrap().inc();
     c.labels(&["POST"]).unwrap().inc_by(2.0).unwrap();
-    let g = Family::<Gauge>::new(Opts::new("temp", "T.").unit("celsius"), ()).unwrap();
+    let g = Family::<Gauge>::new(opts("temp", "T.").unit("celsius"), ()).unwrap();
     g.unlabelled().unwrap().set(21.5);
-    let h = Family::<Histogram>::new(Opts::new("lat", "L."), Buckets::new(&[1.0]).unwrap()).unwrap();
+    let h = Family::<Histogram>::new(opts("lat", "L."), Buckets::new(&[1.0]).unwrap()).unwrap();
     h.unlabelled().unwrap().observe(0.5);
-    let s = Family::<Summary>::new(Opts::new("sz", "S.").labels(["path"]), SummaryConfig::default()).unwrap();
+    let s = Family::<Summary>::new(opts("sz", "S.").labels(["path"]), SummaryConfig::default()).unwrap();
     s.labels(&["/"]).unwrap().observe(3.0);
-    r.register(Arc::new(c.clone())).unwrap();
-    r.register(Arc::new(g.clone())).unwrap();
-    r.register(Arc::new(h.clone())).unwrap();
-    r.register(Arc::new(s.clone())).unwrap();
+    r.register(c.clone()).unwrap();
+    r.register(g.clone()).unwrap();
+    r.register(h.clone()).unwrap();
+    r.register(s.clone()).unwrap();
     (r, c, g, h, s)
 }
 
@@ -367,7 +411,6 @@ const FULL_TEXT: &str = concat!(
 
 #[test]
 fn registry_exposition() {
-    fixed_clock();
     let (r, ..) = sample_registry();
     assert_eq!(text(&r), FULL_TEXT);
     let fams = r.collect().unwrap();
@@ -386,30 +429,26 @@ fn registry_exposition() {
 
 #[test]
 fn duplicate_registration() {
-    fixed_clock();
     let (r, c, ..) = sample_registry();
-    let clash = Family::<Gauge>::new(Opts::new("reqs_total", "x"), ()).unwrap();
-    let e = err(r.register(Arc::new(clash)));
-    assert_eq!(e, Error::DuplicateTimeseries(vec!["reqs_total".into()]));
-    assert_eq!(e.to_string(), "Duplicated timeseries in CollectorRegistry: {'reqs_total'}");
+    let clash = Family::<Gauge>::new(opts("reqs_total", "x"), ()).unwrap();
+    let dup = |names: &[&str]| Error::DuplicateTimeseries { names: strings(names) };
+    assert_err(r.register(clash), dup(&["reqs_total"]), "Duplicated timeseries in CollectorRegistry: {'reqs_total'}");
 
-    // The very same family again clashes on all of its names.
-    assert_eq!(
-        err(r.register(Arc::new(c.clone()))),
-        Error::DuplicateTimeseries(vec!["reqs".into(), "reqs_created".into(), "reqs_total".into()])
+    // The very same family again clashes on all of its names (also behind an `Arc`).
+    assert_err(
+        r.register(Arc::new(c.clone())),
+        dup(&["reqs", "reqs_created", "reqs_total"]),
+        "Duplicated timeseries in CollectorRegistry: {'reqs', 'reqs_created', 'reqs_total'}",
     );
-    let bucket = Family::<Gauge>::new(Opts::new("lat_bucket", "x"), ()).unwrap();
-    assert_eq!(err(r.register(Arc::new(bucket))), Error::DuplicateTimeseries(vec!["lat_bucket".into()]));
+    let bucket = Family::<Gauge>::new(opts("lat_bucket", "x"), ()).unwrap();
+    assert_eq!(err(r.register(bucket)), dup(&["lat_bucket"]));
     // A gauge named like a counter's family name (without suffix) clashes too.
-    let bare = Family::<Gauge>::new(Opts::new("reqs", "x"), ()).unwrap();
-    assert_eq!(err(r.register(Arc::new(bare))), Error::DuplicateTimeseries(vec!["reqs".into()]));
+    let bare = Family::<Gauge>::new(opts("reqs", "x"), ()).unwrap();
+    assert_eq!(err(r.register(bare)), dup(&["reqs"]));
     // A counter `x` against a gauge `x_total`, the other way round.
     let r2 = Registry::new();
-    r2.register(Arc::new(Family::<Gauge>::new(Opts::new("x_total", "g"), ()).unwrap())).unwrap();
-    assert_eq!(
-        err(r2.register(Arc::new(Family::<Counter>::new(Opts::new("x", "c"), ()).unwrap()))),
-        Error::DuplicateTimeseries(vec!["x_total".into()])
-    );
+    r2.register(Family::<Gauge>::new(opts("x_total", "g"), ()).unwrap()).unwrap();
+    assert_eq!(err(r2.register(Family::<Counter>::new(opts("x", "c"), ()).unwrap())), dup(&["x_total"]));
     // Nothing was half-registered by the failed attempts.
     assert_eq!(text(&r), FULL_TEXT);
     assert_eq!(r2.names(), vec!["x_total".to_owned()]);
@@ -417,20 +456,19 @@ fn duplicate_registration() {
 
 #[test]
 fn unregister_and_register_again() {
-    fixed_clock();
     let r = Registry::new();
-    let c = Family::<Counter>::new(Opts::new("x", "c"), ()).unwrap();
-    let id = r.register(Arc::new(c.clone())).unwrap();
+    let c = Family::<Counter>::new(opts("x", "c"), ()).unwrap();
+    let id = r.register(c.clone()).unwrap();
     assert_eq!(r.names(), vec!["x", "x_created", "x_total"]);
     r.unregister(id).unwrap();
     assert_eq!(r.unregister(id), Err(Error::NotRegistered));
     assert!(r.names().is_empty());
     assert_eq!(text(&r), "");
     // Now the names are free: a gauge `x_total`, then (after removing it) the counter again.
-    let g = Family::<Gauge>::new(Opts::new("x_total", "g"), ()).unwrap();
-    let gid = r.register(Arc::new(g)).unwrap();
+    let g = Family::<Gauge>::new(opts("x_total", "g"), ()).unwrap();
+    let gid = r.register(g).unwrap();
     r.unregister(gid).unwrap();
-    let id2 = r.register(Arc::new(c.clone())).unwrap();
+    let id2 = r.register(c.clone()).unwrap();
     assert_ne!(id, id2);
     c.unlabelled().unwrap().inc();
     assert_eq!(r.get_sample_value("x_total", &[]).unwrap(), Some(1.0));
@@ -438,7 +476,6 @@ fn unregister_and_register_again() {
 
 #[test]
 fn restricted_registry() {
-    fixed_clock();
     let (r, ..) = sample_registry();
     let only = r.restricted(["reqs_total", "temp_celsius"]);
     assert_eq!(
@@ -479,11 +516,10 @@ fn restricted_registry() {
 
 #[test]
 fn target_info() {
-    fixed_clock();
     let r = Registry::new();
-    let g = Family::<Gauge>::new(Opts::new("temp", "help").unit("celsius"), ()).unwrap();
+    let g = Family::<Gauge>::new(opts("temp", "help").unit("celsius"), ()).unwrap();
     g.unlabelled().unwrap().set(21.5);
-    r.register(Arc::new(g)).unwrap();
+    r.register(g).unwrap();
     r.set_target_info(Some(vec![("env".into(), "prod".into()), ("region".into(), "eu".into())])).unwrap();
     assert_eq!(r.target_info(), Some(vec![("env".into(), "prod".into()), ("region".into(), "eu".into())]));
     assert_eq!(
@@ -510,19 +546,20 @@ fn target_info() {
     assert_eq!(r.get_sample_value("target_info", &[("region", "eu"), ("env", "prod")]).unwrap(), Some(1.0));
 
     // The name is taken while target info is set.
-    let info = Family::<Info>::new(Opts::new("target", "mine"), InfoConfig::default()).unwrap();
-    assert_eq!(err(r.register(Arc::new(info.clone()))), Error::DuplicateTimeseries(vec!["target_info".into()]));
+    let info = Family::<Info>::new(opts("target", "mine"), InfoConfig::default()).unwrap();
+    assert_eq!(err(r.register(info.clone())), Error::DuplicateTimeseries { names: strings(&["target_info"]) });
     // Replacing it is fine; clearing it frees the name.
     r.set_target_info(Some(vec![("env".into(), "dev".into())])).unwrap();
     assert_eq!(r.get_sample_value("target_info", &[("env", "dev")]).unwrap(), Some(1.0));
     r.set_target_info(None).unwrap();
     assert_eq!(r.target_info(), None);
     assert!(!text(&r).contains("target_info"));
-    r.register(Arc::new(info)).unwrap();
+    r.register(info).unwrap();
     // Now a collector owns `target_info`: target info cannot be set.
-    assert_eq!(
-        err(r.set_target_info(Some(vec![("env".into(), "prod".into())]))),
-        Error::InvalidArgument("CollectorRegistry already contains a target_info metric".into())
+    assert_err(
+        r.set_target_info(Some(vec![("env".into(), "prod".into())])),
+        Error::TargetInfoTaken,
+        "CollectorRegistry already contains a target_info metric",
     );
     // An empty label set means "no target info".
     r.set_target_info(Some(vec![])).unwrap();
@@ -531,7 +568,6 @@ fn target_info() {
 
 #[test]
 fn get_sample_value() {
-    fixed_clock();
     let (r, c, _, h, s) = sample_registry();
     assert_eq!(r.get_sample_value("reqs_total", &[("m", "GET")]).unwrap(), Some(1.0));
     assert_eq!(r.get_sample_value("reqs_total", &[("m", "POST")]).unwrap(), Some(2.0));
@@ -566,10 +602,9 @@ fn get_sample_value() {
 
 #[test]
 fn gauge_set_function() {
-    fixed_clock();
     let r = Registry::new();
-    let g = Family::<Gauge>::new(Opts::new("queue", "Q.").labels(["q"]), ()).unwrap();
-    r.register(Arc::new(g.clone())).unwrap();
+    let g = Family::<Gauge>::new(opts("queue", "Q.").labels(["q"]), ()).unwrap();
+    r.register(g.clone()).unwrap();
     let child = g.labels(&["main"]).unwrap();
     child.set(5.0);
     child.set_function(Arc::new(|| Ok(42.0)));
@@ -602,8 +637,7 @@ fn gauge_set_function() {
 
 #[test]
 fn gauge_operations() {
-    fixed_clock();
-    let g = Family::<Gauge>::new(Opts::new("g", "h"), ()).unwrap();
+    let g = Family::<Gauge>::new(opts("g", "h"), ()).unwrap();
     let c = g.unlabelled().unwrap();
     c.inc();
     c.inc_by(2.5);
@@ -624,12 +658,11 @@ fn gauge_operations() {
 
 #[test]
 fn enum_states() {
-    fixed_clock();
-    let e = Family::<Enum>::new(Opts::new("state", "help").labels(["a", "z"]), States::new(["on", "off"])).unwrap();
+    let e = Family::<Enum>::new(opts("state", "help").labels(["a", "z"]), States::new(["on", "off"])).unwrap();
     let child = e.labels(&["x", "y"]).unwrap();
     assert_eq!(child.get(), "on", "the first state is the initial one");
-    assert_eq!(child.state("nope"), Err(Error::InvalidArgument("'nope' is not in list".into())));
-    assert_eq!(child.state("it's"), Err(Error::InvalidArgument("\"it's\" is not in list".into())));
+    assert_err(child.state("nope"), Error::UnknownState { state: "nope".into() }, "'nope' is not in list");
+    assert_err(child.state("it's"), Error::UnknownState { state: "it's".into() }, "\"it's\" is not in list");
     assert_eq!(child.get(), "on");
     child.state("off").unwrap();
     assert_eq!(child.get(), "off");
@@ -647,8 +680,7 @@ fn enum_states() {
 
 #[test]
 fn info_values() {
-    fixed_clock();
-    let i = Family::<Info>::new(Opts::new("build", "help").labels(["a"]), InfoConfig::default()).unwrap();
+    let i = Family::<Info>::new(opts("build", "help").labels(["a"]), InfoConfig::default()).unwrap();
     let child = i.labels(&["x"]).unwrap();
     child.set(vec![("version".into(), "1".into()), ("commit".into(), "abc".into())]).unwrap();
     assert_eq!(
@@ -659,15 +691,19 @@ fn info_values() {
         om(&i),
         "# HELP build help\n# TYPE build info\nbuild_info{a=\"x\",commit=\"abc\",version=\"1\"} 1.0\n# EOF\n"
     );
-    assert_eq!(
-        child.set(vec![("a".into(), "1".into())]),
-        Err(Error::InvalidArgument("Overlapping labels for Info metric, metric: ('a',) child: {'a': '1'}".into()))
+    let pairs = |kv: &[(&str, &str)]| -> Vec<(String, String)> {
+        kv.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let overlap = |given: &[(&str, &str)]| Error::InfoOverlap { label_names: strings(&["a"]), given: pairs(given) };
+    assert_err(
+        child.set(pairs(&[("a", "1")])),
+        overlap(&[("a", "1")]),
+        "Overlapping labels for Info metric, metric: ('a',) child: {'a': '1'}",
     );
-    assert_eq!(
-        child.set(vec![("bad-key".into(), "1".into()), ("a".into(), "2".into())]),
-        Err(Error::InvalidArgument(
-            "Overlapping labels for Info metric, metric: ('a',) child: {'bad-key': '1', 'a': '2'}".into()
-        ))
+    assert_err(
+        child.set(pairs(&[("bad-key", "1"), ("a", "2")])),
+        overlap(&[("bad-key", "1"), ("a", "2")]),
+        "Overlapping labels for Info metric, metric: ('a',) child: {'bad-key': '1', 'a': '2'}",
     );
     // Failed sets keep the previous value.
     assert_eq!(child.get(), vec![("version".to_owned(), "1".to_owned()), ("commit".to_owned(), "abc".to_owned())]);
@@ -686,9 +722,7 @@ fn info_values() {
 
 #[test]
 fn histogram_exposition_and_le_label_order() {
-    fixed_clock();
-    let h = Family::<Histogram>::new(Opts::new("h", "help").labels(["a", "z"]), Buckets::new(&[0.5, 1.0]).unwrap())
-        .unwrap();
+    let h = Family::<Histogram>::new(opts("h", "help").labels(["a", "z"]), Buckets::new(&[0.5, 1.0]).unwrap()).unwrap();
     h.labels(&["1", "2"]).unwrap().observe(0.7);
     assert_eq!(
         text(&h),
@@ -718,8 +752,7 @@ fn histogram_exposition_and_le_label_order() {
 
 #[test]
 fn histogram_with_negative_buckets_has_no_sum() {
-    fixed_clock();
-    let h = Family::<Histogram>::new(Opts::new("neg", "help"), Buckets::new(&[-1.0, 0.0, 1.0]).unwrap()).unwrap();
+    let h = Family::<Histogram>::new(opts("neg", "help"), Buckets::new(&[-1.0, 0.0, 1.0]).unwrap()).unwrap();
     let c = h.unlabelled().unwrap();
     c.observe(-0.5);
     c.observe(0.5);
@@ -745,8 +778,7 @@ fn histogram_with_negative_buckets_has_no_sum() {
 
 #[test]
 fn histogram_nan_and_infinite_observations() {
-    fixed_clock();
-    let h = Family::<Histogram>::new(Opts::new("nanh", "help"), Buckets::new(&[1.0]).unwrap()).unwrap();
+    let h = Family::<Histogram>::new(opts("nanh", "help"), Buckets::new(&[1.0]).unwrap()).unwrap();
     let c = h.unlabelled().unwrap();
     c.observe(f64::NAN);
     assert_eq!(c.count(), 0);
@@ -767,7 +799,7 @@ fn histogram_nan_and_infinite_observations() {
     assert_eq!(c.cumulative(), vec![2, 3]);
     assert_eq!(c.count(), 3);
     // With more than 16 bounds (the binary-search path) NaN goes nowhere too.
-    let wide = Family::<Histogram>::new(Opts::new("wide", "h"), Buckets::linear(1.0, 1.0, 20).unwrap()).unwrap();
+    let wide = Family::<Histogram>::new(opts("wide", "h"), Buckets::linear(1.0, 1.0, 20).unwrap()).unwrap();
     let w = wide.unlabelled().unwrap();
     w.observe(f64::NAN);
     w.observe(20.0);
@@ -785,8 +817,7 @@ fn histogram_nan_and_infinite_observations() {
 
 #[test]
 fn histogram_exemplars() {
-    fixed_clock();
-    let h = Family::<Histogram>::new(Opts::new("hx", "h"), Buckets::new(&[1.0]).unwrap()).unwrap();
+    let h = Family::<Histogram>::new(opts("hx", "h"), Buckets::new(&[1.0]).unwrap()).unwrap();
     let c = h.unlabelled().unwrap();
     c.observe_with_exemplar(0.5, vec![("trace".into(), "t1".into())]).unwrap();
     c.observe_with_exemplar(5.0, vec![]).unwrap();
@@ -804,8 +835,7 @@ fn histogram_exemplars() {
 
 #[test]
 fn summary_without_quantiles() {
-    fixed_clock();
-    let s = Family::<Summary>::new(Opts::new("sz", "S.").labels(["path"]), SummaryConfig::default()).unwrap();
+    let s = Family::<Summary>::new(opts("sz", "S.").labels(["path"]), SummaryConfig::default()).unwrap();
     s.labels(&["/"]).unwrap().observe(3.0);
     assert_eq!(
         text(&s),
@@ -820,7 +850,6 @@ fn summary_without_quantiles() {
 
 #[test]
 fn summary_quantiles() {
-    fixed_clock();
     let objectives = [
         Objective { quantile: 0.5, error: 0.05 },
         Objective { quantile: 0.9, error: 0.01 },
@@ -828,7 +857,7 @@ fn summary_quantiles() {
     ];
     let cfg = SummaryConfig::quantiles(&objectives, 600.0, 5).unwrap();
     assert_eq!(cfg.objectives().len(), 3);
-    let s = Family::<Summary>::new(Opts::new("rt", "h").labels(["a", "z"]), cfg.clone()).unwrap();
+    let s = Family::<Summary>::new(opts("rt", "h").labels(["a", "z"]), cfg.clone()).unwrap();
     let c = s.labels(&["x", "y"]).unwrap();
     // An empty window gives NaN.
     let q = c.quantiles();
@@ -836,7 +865,7 @@ fn summary_quantiles() {
     assert!(q.iter().all(|(_, v)| v.is_nan()));
     // Four observations: too few for the summary to merge anything, so the answers are
     // exact nearest-rank quantiles (position max(1, ceil(q * n))).
-    let tiny = Family::<Summary>::new(Opts::new("rt_tiny", "h"), cfg.clone()).unwrap();
+    let tiny = Family::<Summary>::new(opts("rt_tiny", "h"), cfg.clone()).unwrap();
     let t = tiny.unlabelled().unwrap();
     for v in [3.0, 1.0, 4.0, 2.0] {
         t.observe(v);
@@ -875,11 +904,11 @@ fn summary_quantiles() {
         )
     );
     let r = Registry::new();
-    r.register(Arc::new(s.clone())).unwrap();
+    r.register(s.clone()).unwrap();
     assert_eq!(r.get_sample_value("rt", &[("a", "x"), ("z", "y"), ("quantile", "0.9")]).unwrap(), Some(q[1].1));
 
     // Unlabelled, with a NaN window: quantile samples still come first.
-    let u = Family::<Summary>::new(Opts::new("rt2", "h"), cfg).unwrap();
+    let u = Family::<Summary>::new(opts("rt2", "h"), cfg).unwrap();
     assert_eq!(
         text(&u),
         concat!(
@@ -898,13 +927,16 @@ fn summary_quantiles() {
 }
 
 #[test]
-fn created_uses_the_installed_clock() {
-    fixed_clock();
-    let c = Family::<Counter>::new(Opts::new("born", "h").labels(["k"]), ()).unwrap();
-    let h = Family::<Histogram>::new(Opts::new("born_h", "h").labels(["k"]), Buckets::default()).unwrap();
-    let s = Family::<Summary>::new(Opts::new("born_s", "h").labels(["k"]), SummaryConfig::default()).unwrap();
+fn created_uses_the_familys_clock() {
+    let c = Family::<Counter>::new(opts("born", "h").labels(["k"]), ()).unwrap();
+    let h = Family::<Histogram>::new(opts("born_h", "h").labels(["k"]), Buckets::default()).unwrap();
+    let s = Family::<Summary>::new(opts("born_s", "h").labels(["k"]), SummaryConfig::default()).unwrap();
     assert_eq!(c.labels(&["a"]).unwrap().created(), T);
     assert_eq!(h.labels(&["a"]).unwrap().created(), T);
     assert_eq!(s.labels(&["a"]).unwrap().created(), T);
-    assert_eq!(Family::<Counter>::new(Opts::new("born_u", "h"), ()).unwrap().unlabelled().unwrap().created(), T);
+    assert_eq!(Family::<Counter>::new(opts("born_u", "h"), ()).unwrap().unlabelled().unwrap().created(), T);
+    // Each family reads its own clock; the others' are not disturbed.
+    let other = Family::<Counter>::new(Opts::new("born_o", "h").clock(Arc::new(FixedClock(7.5))), ()).unwrap();
+    assert_eq!(other.unlabelled().unwrap().created(), 7.5);
+    assert_eq!(c.labels(&["b"]).unwrap().created(), T);
 }

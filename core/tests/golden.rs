@@ -7,8 +7,10 @@
 //! the same scenarios through fastprom's API and requires byte-identical output and the same
 //! error messages.
 //!
-//! The clock, the `_created` toggle and legacy validation are process-wide, so everything runs
-//! in one `#[test]`, sequentially. Every output fastprom produces is also written to
+//! Each scenario gets its own settings: a clock shared by its families (moved by `clock`
+//! ops), its validation scheme on every family and custom family, and its `_created` toggle
+//! on its registry. Everything still runs in one `#[test]`, which also checks that no golden
+//! file or error record is stale. Every output fastprom produces is also written to
 //! `target/golden-out/` for `tests/py/test_exposition_checks.py`.
 //!
 //! Scenarios marked `known_diff` document a known divergence: they are still run and reported
@@ -17,16 +19,17 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use fastprom::clock::{set_default_clock, FixedClock};
+use fastprom::compat::python::message::{message, remove_label_count_message};
 use fastprom::expose::{encode_openmetrics, encode_text};
 use fastprom::metrics::InfoConfig;
-use fastprom::names::set_legacy_validation;
+use fastprom::names::ValidationScheme;
 use fastprom::{
-    BucketSpan, Buckets, Child, Collector, Counter, Enum, Error, EscapingScheme, Exemplar, Family, Gauge, Histogram,
-    Info, MetricCore, MetricFamily, MetricType, NativeHistogram, Opts, Registry, States, Summary, SummaryConfig,
-    Timestamp,
+    BucketSpan, Buckets, Child, Clock, Collector, CollectorId, Counter, Enum, Error, EscapingScheme, Exemplar, Family,
+    Gauge, Histogram, Info, MetricCore, MetricFamily, MetricType, NativeHistogram, Opts, Registry, States, Summary,
+    SummaryConfig, Timestamp,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -212,7 +215,7 @@ fn hist_buckets(v: &Value) -> fastprom::Result<HistBuckets> {
     Ok(out)
 }
 
-fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
+fn build_family(spec: &Value, scheme: ValidationScheme) -> fastprom::Result<MetricFamily> {
     let t = s(spec, "type");
     let (name, help, unit) = (s(spec, "name"), s_or(spec, "help", ""), s_or(spec, "unit", ""));
     let names = strs_at(spec, "labels");
@@ -221,7 +224,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
     match t {
         "Metric" => {
             let mt = MetricType::from_name(s(spec, "metric_type"))?;
-            let mut f = MetricFamily::new(name, help, mt, unit)?;
+            let mut f = MetricFamily::with_scheme(name, help, mt, unit, scheme)?;
             for smp in spec.get("samples").and_then(Value::as_array).map_or(&[][..], Vec::as_slice) {
                 let labels = dict(pairs(smp.get("labels").unwrap_or(&Value::Null)));
                 let ts = timestamp(smp.get("timestamp"))?;
@@ -237,7 +240,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
             Ok(f)
         }
         "CounterMetricFamily" => {
-            let mut f = MetricFamily::counter(name, help, unit)?;
+            let mut f = MetricFamily::counter_with_scheme(name, help, unit, scheme)?;
             if spec.get("value").is_some_and(|x| !x.is_null()) {
                 let ex = exemplar(spec.get("exemplar"))?;
                 f.add_counter(&[], num_at(spec, "value"), opt_num(spec, "created"), None, ex);
@@ -250,7 +253,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
         }
         "GaugeMetricFamily" | "UnknownMetricFamily" => {
             let mt = if t == "GaugeMetricFamily" { MetricType::Gauge } else { MetricType::Unknown };
-            let mut f = MetricFamily::new(name, help, mt, unit)?;
+            let mut f = MetricFamily::with_scheme(name, help, mt, unit, scheme)?;
             if let Some(v) = opt_num(spec, "value") {
                 f.add_value(&[], v, None);
             }
@@ -260,7 +263,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
             Ok(f)
         }
         "SummaryMetricFamily" => {
-            let mut f = MetricFamily::new(name, help, MetricType::Summary, unit)?;
+            let mut f = MetricFamily::with_scheme(name, help, MetricType::Summary, unit, scheme)?;
             if let (Some(c), Some(sm)) = (opt_num(spec, "count"), opt_num(spec, "sum")) {
                 f.add_summary(&[], c, sm, None);
             }
@@ -270,7 +273,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
             Ok(f)
         }
         "HistogramMetricFamily" => {
-            let mut f = MetricFamily::new(name, help, MetricType::Histogram, unit)?;
+            let mut f = MetricFamily::with_scheme(name, help, MetricType::Histogram, unit, scheme)?;
             if let Some(b) = spec.get("buckets").filter(|x| !x.is_null()) {
                 f.add_histogram(&[], &hist_buckets(b)?, opt_num(spec, "sum"), None)?;
             }
@@ -281,7 +284,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
             Ok(f)
         }
         "GaugeHistogramMetricFamily" => {
-            let mut f = MetricFamily::new(name, help, MetricType::GaugeHistogram, unit)?;
+            let mut f = MetricFamily::with_scheme(name, help, MetricType::GaugeHistogram, unit, scheme)?;
             let plain = |b: HistBuckets| -> Vec<(String, f64)> { b.into_iter().map(|(le, v, _)| (le, v)).collect() };
             if let Some(b) = spec.get("buckets").filter(|x| !x.is_null()) {
                 let gsum = opt_num(spec, "gsum").expect("gsum (None fails exposition in Python)");
@@ -295,7 +298,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
             Ok(f)
         }
         "InfoMetricFamily" => {
-            let mut f = MetricFamily::new(name, help, MetricType::Info, "")?;
+            let mut f = MetricFamily::with_scheme(name, help, MetricType::Info, "", scheme)?;
             if let Some(v) = spec.get("value").filter(|x| !x.is_null()) {
                 f.add_info(&[], &dict(pairs(v)), None);
             }
@@ -306,7 +309,7 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
             Ok(f)
         }
         "StateSetMetricFamily" => {
-            let mut f = MetricFamily::new(name, help, MetricType::StateSet, "")?;
+            let mut f = MetricFamily::with_scheme(name, help, MetricType::StateSet, "", scheme)?;
             let states = |v: &Value| -> Vec<(String, bool)> {
                 let mut out: Vec<(String, bool)> = Vec::new();
                 for p in v.as_array().expect("states") {
@@ -336,11 +339,56 @@ fn build_family(spec: &Value) -> fastprom::Result<MetricFamily> {
 
 struct CustomCollector {
     specs: Vec<Value>,
+    scheme: ValidationScheme,
 }
 
 impl Collector for CustomCollector {
     fn collect(&self) -> fastprom::Result<Vec<MetricFamily>> {
-        self.specs.iter().map(build_family).collect()
+        self.specs.iter().map(|spec| build_family(spec, self.scheme)).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A scenario's settings.
+
+/// The time a scenario's families read: its `clock`, moved by `clock` ops. All the
+/// scenario's families share it, as all of prometheus_client's read the patched `time.time`.
+struct ScenarioClock(AtomicU64);
+
+impl ScenarioClock {
+    fn new(t: f64) -> Self {
+        Self(AtomicU64::new(t.to_bits()))
+    }
+
+    fn set(&self, t: f64) {
+        self.0.store(t.to_bits(), Ordering::Relaxed);
+    }
+}
+
+impl Clock for ScenarioClock {
+    fn now(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// What every family of a scenario is built with.
+struct Env {
+    clock: Arc<ScenarioClock>,
+    scheme: ValidationScheme,
+}
+
+impl Env {
+    fn of(sc: &Value) -> Self {
+        let legacy = flag(sc, "legacy_validation", false);
+        Self {
+            clock: Arc::new(ScenarioClock::new(num_at(sc, "clock"))),
+            scheme: if legacy { ValidationScheme::Legacy } else { ValidationScheme::Utf8 },
+        }
+    }
+
+    /// `Opts::new(name, help)` with the scenario's clock and validation scheme.
+    fn opts(&self, name: &str, help: &str) -> Opts {
+        Opts::new(name, help).clock(Arc::clone(&self.clock) as Arc<dyn Clock>).validation(self.scheme)
     }
 }
 
@@ -371,13 +419,14 @@ macro_rules! each {
 }
 
 impl Fam {
-    fn collector(&self) -> Arc<dyn Collector> {
-        each!(self, f => Arc::new(f.clone()) as Arc<dyn Collector>)
+    fn register(&self, registry: &Registry) -> fastprom::Result<CollectorId> {
+        each!(self, f => registry.register(f.clone()))
     }
 }
 
-fn create_metric(spec: &Value) -> fastprom::Result<Fam> {
-    let opts = Opts::new(s(spec, "name"), s_or(spec, "help", ""))
+fn create_metric(spec: &Value, env: &Env) -> fastprom::Result<Fam> {
+    let opts = env
+        .opts(s(spec, "name"), s_or(spec, "help", ""))
         .namespace(s_or(spec, "namespace", ""))
         .subsystem(s_or(spec, "subsystem", ""))
         .unit(s_or(spec, "unit", ""))
@@ -411,15 +460,11 @@ fn child<M: MetricCore>(f: &Family<M>, op: &Value) -> fastprom::Result<Child<M>>
     }
 }
 
-fn set_clock(t: f64) {
-    set_default_clock(Arc::new(FixedClock(t)));
-}
-
-fn run_op(op: &Value, fams: &HashMap<String, Fam>, registry: &Registry) -> fastprom::Result<()> {
+fn run_op(op: &Value, fams: &HashMap<String, Fam>, registry: &Registry, env: &Env) -> fastprom::Result<()> {
     let kind = s(op, "op");
     match kind {
         "clock" => {
-            set_clock(num_at(op, "value"));
+            env.clock.set(num_at(op, "value"));
             return Ok(());
         }
         "set_target_info" => {
@@ -608,6 +653,11 @@ impl Ctx<'_> {
 
     /// Checks one step against errors.json; returns its value when it succeeded as it should.
     fn step<T>(&mut self, step: &str, result: fastprom::Result<T>) -> Option<T> {
+        self.step_as(step, result, message)
+    }
+
+    /// [`Ctx::step`] with prometheus_client's message for the error rendered by `py_message`.
+    fn step_as<T>(&mut self, step: &str, result: fastprom::Result<T>, py_message: fn(&Error) -> String) -> Option<T> {
         let expected = self.errors.get(&(self.name.to_owned(), step.to_owned())).cloned();
         match (expected, result) {
             (None, Ok(v)) => Some(v),
@@ -623,18 +673,18 @@ impl Ctx<'_> {
             }
             (Some(rec), Err(e)) => {
                 self.run.errors_checked += 1;
-                self.check_error(step, &rec, &e);
+                self.check_error(step, &rec, &e, py_message);
                 None
             }
         }
     }
 
-    fn check_error(&mut self, step: &str, rec: &ErrorRecord, e: &Error) {
+    fn check_error(&mut self, step: &str, rec: &ErrorRecord, e: &Error, py_message: fn(&Error) -> String) {
         if let Some(want) = &rec.duplicates {
             // Python prints a set in arbitrary order: compare as sets.
             let want: BTreeSet<&str> = want.iter().map(String::as_str).collect();
             match e {
-                Error::DuplicateTimeseries(got) => {
+                Error::DuplicateTimeseries { names: got } => {
                     let got: BTreeSet<&str> = got.iter().map(String::as_str).collect();
                     if got != want {
                         self.fail(format!("{step}: duplicate set: expected {want:?}, fastprom {got:?}"));
@@ -650,7 +700,7 @@ impl Ctx<'_> {
         // Exposition errors get the Metric appended to their args by prometheus_client, so
         // compare those with the first argument.
         let want = if step.starts_with("format:") { &rec.arg0 } else { &rec.message };
-        let got = e.to_string();
+        let got = py_message(e);
         if &got != want {
             self.fail(format!(
                 "{step}: error message differs\n      expected ({}): {want:?}\n      actual   ({e:?}): {got:?}",
@@ -674,19 +724,25 @@ impl Ctx<'_> {
     }
 }
 
+/// prometheus_client's message for an error of `remove(*values)`.
+fn remove_message(e: &Error) -> String {
+    match e {
+        Error::LabelCount { expected, given } => remove_label_count_message(*expected, given),
+        other => message(other),
+    }
+}
+
 fn run_scenario(sc: &Value, errors: &HashMap<(String, String), ErrorRecord>, golden_dir: &Path) -> Run {
     let name = s(sc, "name");
     let mut ctx = Ctx { name, errors, golden_dir, run: Run::default() };
 
-    set_clock(num_at(sc, "clock"));
-    fastprom::set_created_enabled(flag(sc, "created", true));
-    set_legacy_validation(flag(sc, "legacy_validation", false));
-
+    let env = Env::of(sc);
     let ropts = sc.get("registry").cloned().unwrap_or(Value::Null);
     let registry = Registry::with_options(
         flag(&ropts, "auto_describe", false),
         flag(&ropts, "support_collectors_without_names", false),
     );
+    registry.set_created(flag(sc, "created", true));
     if let Some(ti) = sc.get("target_info").filter(|x| !x.is_null()) {
         let r = registry.set_target_info(Some(dict(pairs(ti))));
         ctx.step("target_info", r);
@@ -694,7 +750,7 @@ fn run_scenario(sc: &Value, errors: &HashMap<(String, String), ErrorRecord>, gol
 
     let register_custom = |ctx: &mut Ctx<'_>| {
         if let Some(custom) = sc.get("custom").and_then(Value::as_array) {
-            let c: Arc<dyn Collector> = Arc::new(CustomCollector { specs: custom.clone() });
+            let c = CustomCollector { specs: custom.clone(), scheme: env.scheme };
             ctx.step("custom", registry.register(c));
         }
     };
@@ -703,7 +759,7 @@ fn run_scenario(sc: &Value, errors: &HashMap<(String, String), ErrorRecord>, gol
     }
     let mut fams: HashMap<String, Fam> = HashMap::new();
     for (i, m) in sc.get("metrics").and_then(Value::as_array).map_or(&[][..], Vec::as_slice).iter().enumerate() {
-        let r = create_metric(m).and_then(|f| registry.register(f.collector()).map(|_| f));
+        let r = create_metric(m, &env).and_then(|f| f.register(&registry).map(|_| f));
         if let Some(f) = ctx.step(&format!("metric:{i}"), r) {
             fams.insert(s(m, "id").to_owned(), f);
         }
@@ -718,8 +774,10 @@ fn run_scenario(sc: &Value, errors: &HashMap<(String, String), ErrorRecord>, gol
                 continue;
             }
         }
-        let r = run_op(op, &fams, &registry);
-        ctx.step(&format!("op:{i}"), r);
+        let r = run_op(op, &fams, &registry, &env);
+        // `remove` words a wrong label count in its own way.
+        let py_message = if s(op, "op") == "remove" { remove_message } else { message };
+        ctx.step_as(&format!("op:{i}"), r, py_message);
     }
 
     let restricted = sc.get("restrict").filter(|x| !x.is_null()).map(|r| registry.restricted(strs(r)));
@@ -825,9 +883,6 @@ fn golden_files_match_prometheus_client() {
             failed.push(format!("stale errors.json record {k:?}: no such scenario; regenerate"));
         }
     }
-
-    set_legacy_validation(false);
-    fastprom::set_created_enabled(true);
 
     let _ = writeln!(
         report,

@@ -348,9 +348,9 @@ proptest! {
         info_pairs in prop::collection::vec((any_name(), any_text(5)), 0..3),
         exemplar in prop::collection::vec((any_name(), any_text(5)), 0..2),
     ) {
-        // The process default (UTF-8 validation) is never changed in this file.
-        prop_assert!(!fastprom::names::legacy_validation());
         let opts = || Opts::new(name.clone(), help.clone()).unit(unit.clone()).labels(label_names.clone());
+        // The families here validate names under the default scheme, UTF-8.
+        prop_assert_eq!(opts().settings.validation_scheme(), fastprom::ValidationScheme::Utf8);
         let vals = fit(&values, label_names.len());
         let registry = Registry::new();
         let mut any_accepted = false;
