@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fastprom::{Family, Opts, Registry, Summary, SummaryConfig};
+use fastprom::{Registry, Summary};
 use fastprom_examples::{serve, ProcessCollector};
 
 fn main() {
@@ -16,16 +16,11 @@ fn main() {
     let addr = args.next().unwrap_or_else(|| "127.0.0.1".into());
 
     let registry = Arc::new(Registry::new());
-    let request_time = match Family::<Summary>::new(
-        Opts::new("request_processing_seconds", "Time spent processing request"),
-        SummaryConfig::default(),
-    ) {
-        Ok(f) => f,
+    let request_time = match Summary::new("request_processing_seconds", "Time spent processing request") {
+        Ok(s) => s,
         Err(e) => return eprintln!("tutorial_app: {e}"),
     };
-    if let Err(e) =
-        registry.register(Arc::new(request_time.clone())).and_then(|_| registry.register(Arc::new(ProcessCollector)))
-    {
+    if let Err(e) = registry.register(request_time.clone()).and_then(|_| registry.register(ProcessCollector)) {
         return eprintln!("tutorial_app: {e}");
     }
     let listener = match TcpListener::bind((addr.as_str(), port)) {
@@ -37,7 +32,6 @@ fn main() {
     std::thread::spawn(move || serve(listener, reg));
 
     // process_request(random.random()) forever, timed into the summary.
-    let Ok(summary) = request_time.unlabelled().cloned() else { return };
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15 ^ std::process::id() as u64;
     loop {
         seed ^= seed << 13;
@@ -46,6 +40,6 @@ fn main() {
         let t = (seed >> 11) as f64 / (1u64 << 53) as f64;
         let start = Instant::now();
         std::thread::sleep(Duration::from_secs_f64(t));
-        summary.observe(start.elapsed().as_secs_f64());
+        request_time.observe(start.elapsed().as_secs_f64());
     }
 }

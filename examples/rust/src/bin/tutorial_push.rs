@@ -4,10 +4,8 @@
 //! Usage: tutorial_push [GATEWAY] [JOB] [put|post|delete] [KEY=VALUE ...]
 //! (defaults localhost:9091, batchA, put)
 
-use std::sync::Arc;
-
 use fastprom::push::{push_request, PushMethod};
-use fastprom::{EscapingScheme, Family, Gauge, Opts, Registry};
+use fastprom::{EscapingScheme, Gauge, Registry};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,13 +24,10 @@ fn main() {
 
     let run = || -> Result<u16, String> {
         let registry = Registry::new();
-        let g = Family::<Gauge>::new(
-            Opts::new("job_last_success_unixtime", "Last time a batch job successfully finished"),
-            (),
-        )
-        .map_err(|e| e.to_string())?;
-        registry.register(Arc::new(g.clone())).map_err(|e| e.to_string())?;
-        g.unlabelled().map_err(|e| e.to_string())?.set_to_current_time();
+        let g = Gauge::new("job_last_success_unixtime", "Last time a batch job successfully finished")
+            .map_err(|e| e.to_string())?;
+        registry.register(g.clone()).map_err(|e| e.to_string())?;
+        g.set_to_current_time();
         let body = if method == PushMethod::Delete {
             Vec::new()
         } else {
