@@ -535,26 +535,13 @@ impl<M: MetricCore> Family<M> {
         &self.inner.shards[((h >> 32) as usize) & (SHARDS - 1)]
     }
 
-    /// Runs `f` on the child for `values` (created on first use), without cloning a handle:
-    /// the fastest way to update a labelled child once.
+    /// Runs `f` on the child for `values` (created on first use): a one-off update
+    /// without keeping a handle. `f` runs after the lookup has let go of the family's
+    /// internals, so it may use this family (look up or create other children) freely.
     #[inline]
     pub fn with_labels<S: AsRef<str>, R>(&self, values: &[S], f: impl FnOnce(&M) -> R) -> Result<R> {
-        if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
-            self.check_labelled()?;
-            return Err(self.count_error(values));
-        }
-        let h = hash_values(&self.inner.hasher, values);
-        let mut f = Some(f);
-        let hit =
-            self.shard_of(h).read_with(|t| t.find(h, |c| key_eq(c.key(), values)).map(|c| f.take().map(|f| f(c))));
-        if let Some(Some(r)) = hit {
-            return Ok(r);
-        }
-        let c = self.insert(h, &encode_key(values));
-        match f {
-            Some(f) => Ok(f(&c)),
-            None => unreachable!("the closure runs at most once"),
-        }
+        let child = self.labels(values)?;
+        Ok(f(&child))
     }
 
     /// [`Family::with_labels`] for a closure that can fail itself (`inc_by`,
