@@ -62,6 +62,7 @@ pub mod parse;
 pub mod push;
 pub mod registry;
 pub mod settings;
+mod sync;
 
 pub use clock::Clock;
 pub use error::{Error, Result};

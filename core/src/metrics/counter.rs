@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::atomic::AtomicF64;
-use super::exemplar_slot::ExemplarSlot;
+use crate::sync::atomic_f64::AtomicF64;
+use crate::sync::exemplar_slot::ExemplarSlot;
 use super::family::{Base, MetricCore};
 use crate::error::{Error, Result};
 use crate::model::{Exemplar, MetricType, Timestamp, Visitor};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::atomic::AtomicF64;
+use crate::sync::atomic_f64::AtomicF64;
 use super::family::{Base, MetricCore};
 use crate::error::Result;
 use crate::model::{MetricType, Visitor};

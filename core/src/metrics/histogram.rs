@@ -6,7 +6,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use smallvec::SmallVec;
 
-use super::atomic::AtomicF64;
+use crate::sync::atomic_f64::AtomicF64;
 use super::family::{Base, MetricCore};
 use crate::error::{BucketProblem, Error, Result};
 use crate::floatfmt;

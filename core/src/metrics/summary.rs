@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::atomic::AtomicF64;
+use crate::sync::atomic_f64::AtomicF64;
 use super::family::{Base, MetricCore};
 use super::quantile::{Objective, WindowedQuantiles};
 use crate::error::Result;
