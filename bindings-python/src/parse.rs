@@ -16,6 +16,7 @@
 //! shared between samples (strings are immutable, so nothing observable changes).
 
 use fastprom::model::{BucketSpan, Exemplar, MetricFamily, NativeHistogram, Sample, Timestamp};
+use fastprom::names::ValidationScheme;
 use fastprom::parse::{openmetrics, text};
 use fastprom::Error;
 use pyo3::exceptions::PyValueError;
@@ -28,6 +29,16 @@ use crate::parse_errors;
 
 /// Families, then the error that ends them.
 type Parsed = (Vec<MetricFamily>, Option<Error>);
+
+/// The name validation scheme the parsers check names under: prometheus_client's
+/// `PROMETHEUS_LEGACY_NAME_VALIDATION`, as the binding's setting holds it.
+fn validation_scheme() -> ValidationScheme {
+    if fastprom::names::legacy_validation() {
+        ValidationScheme::Legacy
+    } else {
+        ValidationScheme::Utf8
+    }
+}
 
 /// What the iterator of a streaming core parser gives before its first error.
 fn streamed(items: impl Iterator<Item = fastprom::Result<MetricFamily>>) -> Parsed {
@@ -68,9 +79,10 @@ fn text_string_to_metric_families<'py>(
     text: &Bound<'py, PyString>,
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
-    let parsed = py.detach(|| match text::text_string_to_metric_families(s) {
+    let scheme = validation_scheme();
+    let parsed = py.detach(|| match text::parse_str(s, text::Mode::Lenient, scheme) {
         Ok(f) => (f, None),
-        Err(_) => streamed(text::parse_reader(s.as_bytes(), text::Mode::Lenient)),
+        Err(_) => streamed(text::parse_reader(s.as_bytes(), text::Mode::Lenient, scheme)),
     });
     finish(py, parsed, false)
 }
@@ -83,9 +95,10 @@ fn openmetrics_text_string_to_metric_families<'py>(
     text: &Bound<'py, PyString>,
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
-    let parsed = py.detach(|| match openmetrics::parse_str(s) {
+    let scheme = validation_scheme();
+    let parsed = py.detach(|| match openmetrics::parse_str(s, scheme) {
         Ok(f) => (f, None),
-        Err(_) => streamed(openmetrics::parse_reader(s.as_bytes())),
+        Err(_) => streamed(openmetrics::parse_reader(s.as_bytes(), scheme)),
     });
     finish(py, parsed, true)
 }

@@ -2,6 +2,7 @@
 //! `Sample::kinds`: what the parsers record of prometheus_client's Python types (an `int`
 //! or a `float` value, exact digits beyond 2^53, native-histogram labels `None`).
 
+use fastprom::names::ValidationScheme;
 use fastprom::parse::{openmetrics, text};
 use fastprom::SampleKinds;
 
@@ -11,7 +12,7 @@ fn text_kinds(v: &str) -> SampleKinds {
 
 fn om_kinds(v: &str) -> SampleKinds {
     let t = format!("# TYPE a gauge\na {v}\n# TYPE b counter\nb_total 1 # {{x=\"y\"}} {v}\n# EOF\n");
-    let f = openmetrics::parse_str(&t).unwrap();
+    let f = openmetrics::parse_str(&t, ValidationScheme::Utf8).unwrap();
     let e = f[1].samples[0].kinds.clone();
     SampleKinds {
         exemplar_value_int: e.exemplar_value_int,
@@ -63,7 +64,7 @@ fn beyond_int_max_str_digits_is_a_float() {
 fn native_histogram_labels_none() {
     let t = "# TYPE a histogram\na {count:1,sum:1,schema:0,zero_threshold:0,zero_count:0}\n\
              a{b=\"c\"} {count:1,sum:1,schema:0,zero_threshold:0,zero_count:0}\n# EOF\n";
-    let f = openmetrics::parse_str(t).unwrap();
+    let f = openmetrics::parse_str(t, ValidationScheme::Utf8).unwrap();
     let none: Vec<bool> = f[0].samples.iter().map(|s| s.kinds.labels_none).collect();
     assert_eq!(none, [true, false]);
 }

@@ -13,8 +13,8 @@
 //! integer sample values are kept exact for the comparisons prometheus_client makes
 //! (bucket order, `_count` against the `+Inf` bucket) up to ±2^127.
 //!
-//! Name validation follows the process-wide switch of [`crate::names::legacy_validation`]
-//! (prometheus_client's `PROMETHEUS_LEGACY_NAME_VALIDATION`), read when a parse starts.
+//! Names are checked under the [`ValidationScheme`] a parse is given (prometheus_client
+//! takes its scheme from `PROMETHEUS_LEGACY_NAME_VALIDATION`).
 //!
 //! Errors are [`Error::Parse`] with the 1-based line where prometheus_client would raise:
 //! checks of a whole family (clashing names, units, histogram buckets and counts) fail on
@@ -41,7 +41,7 @@ use smallvec::SmallVec;
 use crate::compat::python::strings::{decimal as py_decimal, is_space as py_is_space, strip as py_strip};
 use crate::error::{Error, Result};
 use crate::model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp};
-use crate::names;
+use crate::names::{self, ValidationScheme};
 
 use super::quoted;
 
@@ -51,9 +51,10 @@ type Hasher = foldhash::fast::FixedState;
 type IndexMap = hashbrown::HashMap<u64, SmallVec<[u32; 1]>, Hasher>;
 
 /// Parses a whole OpenMetrics exposition (prometheus_client's
-/// `text_string_to_metric_families`), which must end with `# EOF`.
-pub fn parse_str(text: &str) -> Result<Vec<MetricFamily>> {
-    let mut core = Core::new();
+/// `text_string_to_metric_families`), which must end with `# EOF`, checking names under
+/// `scheme`.
+pub fn parse_str(text: &str, scheme: ValidationScheme) -> Result<Vec<MetricFamily>> {
+    let mut core = Core::new(scheme);
     let mut families = Vec::new();
     let mut lineno = 0usize;
     for raw in text.split_inclusive('\n') {
@@ -73,9 +74,16 @@ pub fn parse_str(text: &str) -> Result<Vec<MetricFamily>> {
     Ok(families)
 }
 
-/// Parses OpenMetrics text from a reader, one line at a time.
-pub fn parse_reader<R: BufRead>(reader: R) -> OpenMetricsParser<R> {
-    OpenMetricsParser { reader, buf: Vec::new(), core: Core::new(), lineno: 0, done: false, pending: None }
+/// prometheus_client's `openmetrics.parser.text_string_to_metric_families`: [`parse_str`]
+/// with UTF-8 names ([`ValidationScheme::Utf8`], its default).
+pub fn text_string_to_metric_families(text: &str) -> Result<Vec<MetricFamily>> {
+    parse_str(text, ValidationScheme::Utf8)
+}
+
+/// Parses OpenMetrics text from a reader, one line at a time, checking names under
+/// `scheme`.
+pub fn parse_reader<R: BufRead>(reader: R, scheme: ValidationScheme) -> OpenMetricsParser<R> {
+    OpenMetricsParser { reader, buf: Vec::new(), core: Core::new(scheme), lineno: 0, done: false, pending: None }
 }
 
 /// A streaming OpenMetrics parser: yields each family once its last line has been read,
@@ -745,9 +753,9 @@ fn parse_label_terms(mut sub: &str, legacy: bool) -> PResult<Vec<(String, String
         }
         let (label_value, _) = unquote_unescape(value_term)?;
         if label_name == "__name__" {
-            names::validate_metric_name_with_legacy(&label_name, legacy).map_err(|e| e.to_string())?;
+            names::validate_metric_name_with_legacy(&label_name, legacy).map_err(|e| quoted::name_error_text(&e))?;
         } else {
-            names::validate_label_name_with_legacy(&label_name, legacy).map_err(|e| e.to_string())?;
+            names::validate_label_name_with_legacy(&label_name, legacy).map_err(|e| quoted::name_error_text(&e))?;
         }
         if seen.contains_or_track(&labels, &label_name) {
             return Err("invalid line, duplicate label name".into());
@@ -1547,18 +1555,18 @@ struct Core {
     eof: bool,
     seen_names: hashbrown::HashSet<String, Hasher>,
     hasher: Hasher,
-    /// prometheus_client's legacy name validation switch, read when parsing starts.
+    /// Whether names are checked under legacy validation.
     legacy: bool,
 }
 
 impl Core {
-    fn new() -> Self {
+    fn new(scheme: ValidationScheme) -> Self {
         Core {
             fam: None,
             eof: false,
             seen_names: Default::default(),
             hasher: Hasher::with_seed(0x6f70_656e_6d65_7472),
-            legacy: names::legacy_validation(),
+            legacy: scheme.is_legacy(),
         }
     }
 
@@ -1713,7 +1721,7 @@ impl Core {
         if f.typ.is_histogram_like() {
             check_histogram(&f)?;
         }
-        names::validate_metric_name_with_legacy(&f.name, self.legacy).map_err(|e| e.to_string())?;
+        names::validate_metric_name_with_legacy(&f.name, self.legacy).map_err(|e| quoted::name_error_text(&e))?;
         let metric_type = match &f.typ {
             Typ::Unset => MetricType::Unknown,
             Typ::Known(t) => *t,
@@ -1892,7 +1900,7 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> Vec<MetricFamily> {
-        match parse_str(text) {
+        match parse_str(text, ValidationScheme::Utf8) {
             Ok(f) => f,
             Err(e) => panic!("{text:?}: {e}"),
         }
@@ -1934,11 +1942,11 @@ mod tests {
         assert!(f[0].samples[0].value.is_nan());
         let f = ok("foo 1 5\"abc\n# EOF\n");
         assert_eq!(f[0].samples[0].timestamp, Some(Timestamp::Exact { sec: 5, nsec: 0 }));
-        assert!(parse_str("{\"foo.bar\"} 1\n# EOF\n").is_err());
+        assert!(parse_str("{\"foo.bar\"} 1\n# EOF\n", ValidationScheme::Utf8).is_err());
         let f = ok("# TYPE \"foo.bar\" gauge\n{\"foo.bar\"} 1\n# EOF\n");
         assert_eq!(f[0].samples[0].name, "foo.bar");
         assert_eq!(ok("a 1\na 1\n# EOF\n")[0].samples.len(), 1);
-        assert!(parse_str("a{b=\"c\",} 1\n# EOF\n").is_err());
+        assert!(parse_str("a{b=\"c\",} 1\n# EOF\n", ValidationScheme::Utf8).is_err());
         assert_eq!(ok("#  HELP  a  x y\n# EOF\n")[0].help, "x y");
         let f = ok("\"foo\"{a=\"b\"} 1\n# EOF\n");
         assert_eq!((f[0].name.as_str(), f[0].samples[0].name.as_str()), ("foo", "\"foo\""));
@@ -1953,17 +1961,17 @@ mod tests {
         assert_eq!(n.pos_spans, vec![BucketSpan { offset: 0, length: 2 }]);
         assert_eq!(n.pos_deltas, vec![1, -1]);
         assert!(ok(&format!("# TYPE foo histogram\nfoo_x {nh}\n# EOF\n"))[0].samples[0].native_histogram.is_some());
-        assert!(parse_str(&format!("# TYPE foo histogram\nfoo_x{{}} {nh}\n# EOF\n")).is_err());
-        assert!(parse_str(&format!("# TYPE foo histogram\nfoo_count {nh}\n# EOF\n")).is_err());
+        assert!(parse_str(&format!("# TYPE foo histogram\nfoo_x{{}} {nh}\n# EOF\n"), ValidationScheme::Utf8).is_err());
+        assert!(parse_str(&format!("# TYPE foo histogram\nfoo_count {nh}\n# EOF\n"), ValidationScheme::Utf8).is_err());
     }
 
     #[test]
     fn errors_name_the_line() {
-        match parse_str("# TYPE a gauge\na 1\n\n# EOF\n") {
+        match parse_str("# TYPE a gauge\na 1\n\n# EOF\n", ValidationScheme::Utf8) {
             Err(Error::Parse { line, msg, .. }) => assert_eq!((line, msg.as_str()), (3, "Received blank line")),
             other => panic!("{other:?}"),
         }
-        match parse_str("a 1\n") {
+        match parse_str("a 1\n", ValidationScheme::Utf8) {
             Err(Error::Parse { line, .. }) => assert_eq!(line, 2),
             other => panic!("{other:?}"),
         }
@@ -1972,7 +1980,7 @@ mod tests {
     #[test]
     fn reader_streams_families_then_errors() {
         let text = "# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n";
-        let items: Vec<_> = parse_reader(text.as_bytes()).collect();
+        let items: Vec<_> = parse_reader(text.as_bytes(), ValidationScheme::Utf8).collect();
         assert_eq!(items.len(), 3);
         assert!(items[0].is_ok() && items[1].is_ok() && items[2].is_err());
     }

@@ -1,9 +1,17 @@
 //! prometheus_client's quote-aware scanning and unescaping, shared by both parsers: its
-//! `_next_unquoted_char`, `_split_quoted(text, sep, 3)` and `_replace_escaping`.
+//! `_next_unquoted_char`, `_split_quoted(text, sep, 3)` and `_replace_escaping`; and the
+//! text both parsers give a failed name check.
 
 use std::borrow::Cow;
 
 use smallvec::SmallVec;
+
+/// The text a parser puts in its own message for a failed name check. Every parser
+/// message built from a name-validation error goes through here, so the wording the
+/// Python face matches on is decided in one place.
+pub(crate) fn name_error_text(e: &crate::Error) -> String {
+    e.to_string()
+}
 
 /// `_replace_escaping` (label names and values, OpenMetrics HELP: `\\`, `\n`, `\"`) or, with
 /// `quote = false`, the text format's HELP unescaping (`\\` and `\n` only). Any other

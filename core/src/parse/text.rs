@@ -51,9 +51,9 @@ use smallvec::SmallVec;
 use crate::compat::python::strings::{decimal as unicode_decimal, lstrip as py_lstrip, strip as py_strip};
 use crate::error::{Error, Result};
 use crate::model::{MetricFamily, MetricType, Sample, SampleKinds, Timestamp};
-use crate::names;
+use crate::names::{self, ValidationScheme};
 
-use super::quoted::{next_unquoted, split_quoted, unescape};
+use super::quoted::{name_error_text, next_unquoted, split_quoted, unescape};
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
@@ -69,9 +69,9 @@ pub enum Mode {
     Strict,
 }
 
-/// Parses a whole exposition in the given mode.
-pub fn parse_str(text: &str, mode: Mode) -> Result<Vec<MetricFamily>> {
-    let mut engine = Engine::new(mode);
+/// Parses a whole exposition in the given mode, checking names under `scheme`.
+pub fn parse_str(text: &str, mode: Mode, scheme: ValidationScheme) -> Result<Vec<MetricFamily>> {
+    let mut engine = Engine::new(mode, scheme);
     let mut out = Vec::new();
     let mut pos = 0;
     let mut lineno = 0;
@@ -90,18 +90,18 @@ pub fn parse_str(text: &str, mode: Mode) -> Result<Vec<MetricFamily>> {
 }
 
 /// prometheus_client's `text_string_to_metric_families`: [`parse_str`] in
-/// [`Mode::Lenient`].
+/// [`Mode::Lenient`] with UTF-8 names ([`ValidationScheme::Utf8`], its default).
 pub fn text_string_to_metric_families(text: &str) -> Result<Vec<MetricFamily>> {
-    parse_str(text, Mode::Lenient)
+    parse_str(text, Mode::Lenient, ValidationScheme::Utf8)
 }
 
-/// Streams the families of an exposition read from `r`.
-pub fn parse_reader<R: BufRead>(r: R, mode: Mode) -> TextParser<R> {
+/// Streams the families of an exposition read from `r`, checking names under `scheme`.
+pub fn parse_reader<R: BufRead>(r: R, mode: Mode, scheme: ValidationScheme) -> TextParser<R> {
     TextParser {
         reader: r,
         buf: Vec::new(),
         lineno: 0,
-        engine: Engine::new(mode),
+        engine: Engine::new(mode, scheme),
         queue: VecDeque::new(),
         error: None,
         done: false,
@@ -220,8 +220,8 @@ enum Engine {
 }
 
 impl Engine {
-    fn new(mode: Mode) -> Self {
-        let legacy = names::legacy_validation();
+    fn new(mode: Mode, scheme: ValidationScheme) -> Self {
+        let legacy = scheme.is_legacy();
         match mode {
             Mode::Lenient => Self::Lenient(Lenient::new(legacy)),
             Mode::Strict => Self::Strict(Strict::new(legacy)),
@@ -493,7 +493,7 @@ impl Lenient {
             self.allowed = None;
             // A family of its own, untyped.
             names::validate_metric_name_with_legacy(&sample.name, self.legacy)
-                .map_err(|e| perr(lineno, e.to_string()))?;
+                .map_err(|e| perr(lineno, name_error_text(&e)))?;
             out.put(MetricFamily {
                 name: sample.name.clone(),
                 help: String::new(),
@@ -580,7 +580,7 @@ impl Lenient {
             }
         }
         let line = if self.name_line > 0 { self.name_line } else { lineno };
-        names::validate_metric_name_with_legacy(&name, self.legacy).map_err(|e| perr(line, e.to_string()))?;
+        names::validate_metric_name_with_legacy(&name, self.legacy).map_err(|e| perr(line, name_error_text(&e)))?;
         let metric_type = MetricType::from_name(&self.typ).map_err(|e| perr(self.type_line.max(1), e.to_string()))?;
         Ok(MetricFamily {
             name,
@@ -1253,7 +1253,7 @@ impl Strict {
                 if lname == "__name__" {
                     return Err("label name \"__name__\" is reserved".into());
                 }
-                names::validate_label_name_with_legacy(&lname, self.legacy).map_err(|e| e.to_string())?;
+                names::validate_label_name_with_legacy(&lname, self.legacy).map_err(|e| name_error_text(&e))?;
                 if labels.contains(&lname) {
                     return Err(format!("duplicate label name {lname:?}"));
                 }
@@ -1394,7 +1394,7 @@ impl Strict {
             }
         }
         names::validate_metric_name_with_legacy(&name, self.legacy)
-            .map_err(|e| perr(if f.line > 0 { f.line } else { lineno }, e.to_string()))?;
+            .map_err(|e| perr(if f.line > 0 { f.line } else { lineno }, name_error_text(&e)))?;
         out.put(MetricFamily {
             name,
             help: f.help.unwrap_or_default(),
@@ -1419,11 +1419,11 @@ mod tests {
     use super::*;
 
     fn lenient(s: &str) -> Result<Vec<MetricFamily>> {
-        parse_str(s, Mode::Lenient)
+        parse_str(s, Mode::Lenient, ValidationScheme::Utf8)
     }
 
     fn strict(s: &str) -> Result<Vec<MetricFamily>> {
-        parse_str(s, Mode::Strict)
+        parse_str(s, Mode::Strict, ValidationScheme::Utf8)
     }
 
     fn err_line(r: Result<Vec<MetricFamily>>) -> usize {
@@ -1480,7 +1480,7 @@ mod tests {
     fn utf8_names() -> Result<()> {
         let text = "# HELP \"my.metric\" h\n# TYPE \"my.metric\" gauge\n{\"my.metric\", \"a.b\"=\"x\"} 1\n";
         for mode in [Mode::Lenient, Mode::Strict] {
-            let f = parse_str(text, mode)?;
+            let f = parse_str(text, mode, ValidationScheme::Utf8)?;
             assert_eq!(f[0].name, "my.metric");
             assert_eq!(f[0].samples[0].labels, vec![("a.b".to_owned(), "x".to_owned())]);
         }
@@ -1521,7 +1521,7 @@ mod tests {
         assert_eq!(err_line(lenient("a x\n")), 1);
         // An invalid type is found when the family ends (as in Python), reported at its TYPE line.
         assert_eq!(err_line(lenient("x 1\n# TYPE a bogus\na 1\n# TYPE b gauge\n")), 2);
-        let mut stream = parse_reader("x 1\n# TYPE a bogus\na 1\n".as_bytes(), Mode::Lenient);
+        let mut stream = parse_reader("x 1\n# TYPE a bogus\na 1\n".as_bytes(), Mode::Lenient, ValidationScheme::Utf8);
         assert!(matches!(stream.next(), Some(Ok(f)) if f.name == "x"));
         assert!(matches!(stream.next(), Some(Err(Error::Parse { line: 2, .. }))));
         assert!(stream.next().is_none());
@@ -1533,7 +1533,9 @@ mod tests {
     fn streaming_matches_parse_str() {
         let text = "a 1\n# HELP b x\nb 2\nb{c=\"d\"} 3\n# TYPE b counter\nc 1\n";
         let all = lenient(text).unwrap_or_default();
-        let streamed: Vec<_> = parse_reader(text.as_bytes(), Mode::Lenient).collect::<Result<_>>().unwrap_or_default();
+        let streamed: Vec<_> = parse_reader(text.as_bytes(), Mode::Lenient, ValidationScheme::Utf8)
+            .collect::<Result<_>>()
+            .unwrap_or_default();
         assert_eq!(all, streamed);
         assert_eq!(all.len(), 3);
     }
