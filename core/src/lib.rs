@@ -54,9 +54,7 @@ pub use metrics::{
     Buckets, Child, Counter, Enum, Family, Gauge, Histogram, Info, MetricCore, Objective, Opts, States, Summary,
     SummaryConfig,
 };
-pub use model::{
-    BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp, Visitor,
-};
+pub use model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, Timestamp, Visitor};
 pub use names::EscapingScheme;
 pub use registry::{Collector, CollectorId, Desc, Registry};
 
