@@ -11,12 +11,15 @@
 //! `Exemplar`, `NativeHistogram` and `BucketSpan` (named tuples) as tuples of their type;
 //! `Timestamp` (OpenMetrics) through `object.__new__` with `sec` and `nsec`. Values are
 //! `int` where prometheus_client's `_parse_value` gives an `int` and native-histogram
-//! labels `None` where it leaves them so (the core records both in `Sample::kinds`);
+//! labels `None` where it leaves them so (the core's Python-flavoured parsers,
+//! `fastprom::compat::python::parse`, record both in each sample's `SampleKinds`);
 //! text-format timestamps are float seconds. Label names and repeated label values are
 //! shared between samples (strings are immutable, so nothing observable changes).
 
-use fastprom::model::{BucketSpan, Exemplar, MetricFamily, NativeHistogram, Sample, Timestamp};
-use fastprom::parse::{openmetrics, text};
+use fastprom::compat::python::parse::{self as core_parse, ParsedFamily};
+use fastprom::compat::python::SampleKinds;
+use fastprom::model::{BucketSpan, Exemplar, NativeHistogram, Sample, Timestamp};
+use fastprom::names::ValidationScheme;
 use fastprom::Error;
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
@@ -27,10 +30,16 @@ use crate::config;
 use crate::parse_errors;
 
 /// Families, then the error that ends them.
-type Parsed = (Vec<MetricFamily>, Option<Error>);
+type Parsed = (Vec<ParsedFamily>, Option<Error>);
+
+/// The name validation scheme the parsers check names under: prometheus_client's
+/// `PROMETHEUS_LEGACY_NAME_VALIDATION`, as the binding's setting holds it.
+fn validation_scheme() -> ValidationScheme {
+    crate::settings::scheme()
+}
 
 /// What the iterator of a streaming core parser gives before its first error.
-fn streamed(items: impl Iterator<Item = fastprom::Result<MetricFamily>>) -> Parsed {
+fn streamed(items: impl Iterator<Item = fastprom::Result<ParsedFamily>>) -> Parsed {
     let mut families = Vec::new();
     for item in items {
         match item {
@@ -68,9 +77,10 @@ fn text_string_to_metric_families<'py>(
     text: &Bound<'py, PyString>,
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
-    let parsed = py.detach(|| match text::text_string_to_metric_families(s) {
+    let scheme = validation_scheme();
+    let parsed = py.detach(|| match core_parse::text(s, scheme) {
         Ok(f) => (f, None),
-        Err(_) => streamed(text::parse_reader(s.as_bytes(), text::Mode::Lenient)),
+        Err(_) => streamed(core_parse::text_reader(s.as_bytes(), scheme)),
     });
     finish(py, parsed, false)
 }
@@ -83,9 +93,10 @@ fn openmetrics_text_string_to_metric_families<'py>(
     text: &Bound<'py, PyString>,
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
-    let parsed = py.detach(|| match openmetrics::parse_str(s) {
+    let scheme = validation_scheme();
+    let parsed = py.detach(|| match core_parse::openmetrics(s, scheme) {
         Ok(f) => (f, None),
-        Err(_) => streamed(openmetrics::parse_reader(s.as_bytes())),
+        Err(_) => streamed(core_parse::openmetrics_reader(s.as_bytes(), scheme)),
     });
     finish(py, parsed, true)
 }
@@ -313,10 +324,10 @@ impl<'py> Builder<'py> {
         self.py.None().into_bound(self.py)
     }
 
-    fn families(mut self, families: Vec<MetricFamily>) -> PyResult<Bound<'py, PyList>> {
+    fn families(mut self, families: Vec<ParsedFamily>) -> PyResult<Bound<'py, PyList>> {
         let py = self.py;
         let out = PyList::empty(py);
-        for f in families {
+        for ParsedFamily { family: f, kinds } in families {
             let m = self.instance(&self.metric)?;
             m.setattr(pyo3::intern!(py, "name"), new_str(py, &f.name)?)?;
             m.setattr(pyo3::intern!(py, "documentation"), new_str(py, &f.help)?)?;
@@ -325,8 +336,9 @@ impl<'py> Builder<'py> {
             // SAFETY: a new list of `n` empty slots, each set exactly once below (a
             // failure leaves NULL slots, which a list's deallocation skips).
             let samples = owned(py, unsafe { ffi::PyList_New(f.samples.len() as ffi::Py_ssize_t) })?;
+            let no_kinds = SampleKinds::default();
             for (i, s) in f.samples.into_iter().enumerate() {
-                let item = self.sample(&s)?;
+                let item = self.sample(&s, kinds.get(i).unwrap_or(&no_kinds))?;
                 // SAFETY: `samples` is a list of `n` slots; slot `i` is set once.
                 unsafe { ffi::PyList_SET_ITEM(samples.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr()) };
             }
@@ -440,19 +452,19 @@ impl<'py> Builder<'py> {
         )
     }
 
-    fn sample(&mut self, s: &Sample) -> PyResult<Bound<'py, PyAny>> {
+    fn sample(&mut self, s: &Sample, kinds: &SampleKinds) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let name = self.cache.sample_name(py, &s.name)?;
         if let Some(n) = &s.native_histogram {
-            let labels = if s.kinds.labels_none { self.none() } else { self.labels(&s.labels)? };
+            let labels = if kinds.labels_none { self.none() } else { self.labels(&s.labels)? };
             let (none1, none2, none3) = (self.none(), self.none(), self.none());
             return self.tuple(&self.sample, [name, labels, none1, none2, none3, self.native(n)?]);
         }
         let labels = self.labels(&s.labels)?;
-        let value = self.value(s.value, s.kinds.value_int, s.kinds.value_digits.as_deref())?;
+        let value = self.value(s.value, kinds.value_int, kinds.value_digits.as_deref())?;
         let ts = self.timestamp(s.timestamp)?;
         let exemplar = match &s.exemplar {
-            Some(e) => self.exemplar(e, s.kinds.exemplar_value_int, s.kinds.exemplar_value_digits.as_deref())?,
+            Some(e) => self.exemplar(e, kinds.exemplar_value_int, kinds.exemplar_value_digits.as_deref())?,
             None => self.none(),
         };
         self.tuple(&self.sample, [name, labels, value, ts, exemplar, self.none()])

@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use fastprom::names::ValidationScheme;
 use fastprom::{Buckets, Counter, EscapingScheme, Family, Gauge, Histogram, Opts, Registry};
 
 /// A registry of 10,000 series: counters, gauges and histogram buckets with 2-3 labels.
@@ -59,10 +60,15 @@ fn parse(c: &mut Criterion) {
         b.iter(|| fastprom::parse::text::text_string_to_metric_families(black_box(&text)).unwrap())
     });
     g.bench_function("text_strict", |b| {
-        b.iter(|| fastprom::parse::text::parse_str(black_box(&text), fastprom::parse::Mode::Strict).unwrap())
+        b.iter(|| {
+            fastprom::parse::text::parse_str(black_box(&text), fastprom::parse::Mode::Strict, ValidationScheme::Utf8)
+                .unwrap()
+        })
     });
     g.throughput(Throughput::Bytes(om.len() as u64));
-    g.bench_function("openmetrics", |b| b.iter(|| fastprom::parse::openmetrics::parse_str(black_box(&om)).unwrap()));
+    g.bench_function("openmetrics", |b| {
+        b.iter(|| fastprom::parse::openmetrics::parse_str(black_box(&om), ValidationScheme::Utf8).unwrap())
+    });
     g.finish();
 }
 

@@ -70,9 +70,7 @@ pub use metrics::{
     Buckets, Child, Counter, Enum, Family, Gauge, Histogram, Info, MetricCore, Objective, Opts, Standalone, States,
     Summary, SummaryConfig,
 };
-pub use model::{
-    BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, SampleKinds, Timestamp, Visitor,
-};
+pub use model::{BucketSpan, Exemplar, MetricFamily, MetricType, NativeHistogram, Sample, Timestamp, Visitor};
 pub use names::{EscapingScheme, ValidationScheme};
 pub use registry::{Collector, CollectorId, Desc, Registry};
 pub use settings::Settings;

@@ -221,51 +221,6 @@ pub struct NativeHistogram {
     pub int_counts: bool,
 }
 
-/// What a parser learned about how prometheus_client holds a parsed sample, beyond its
-/// `f64`: which Python type `_parse_value` gave its values (and, for an `int` no `f64`
-/// holds exactly, its digits), and whether its labels are `None`. The default (all
-/// `false`, no digits) is what everything but the parsers produces: float values and a
-/// labels dict. Encoders ignore it (`floatToGoString` prints an `int` and the equal
-/// `float` alike).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SampleKinds {
-    /// The value is a Python `int` (`int(v)` took the text), not a `float`.
-    pub value_int: bool,
-    /// The exemplar's value is a Python `int`, not a `float` (`false` without an exemplar).
-    pub exemplar_value_int: bool,
-    /// The labels are `None`, not `{}` (native-histogram samples without series labels).
-    pub labels_none: bool,
-    /// The exact value when it is an `int` of magnitude 2^53 or more (which the `f64`
-    /// rounds): the decimal digits `str(int(v))` gives, ASCII, `-` for a negative value.
-    pub value_digits: Option<Box<str>>,
-    /// The exemplar's exact value, as [`value_digits`](Self::value_digits).
-    pub exemplar_value_digits: Option<Box<str>>,
-}
-
-impl SampleKinds {
-    /// The canonical digits of an `int` given as ASCII `[+-]?[0-9]+`, when its magnitude
-    /// is 2^53 or more (an `f64` cannot hold every such integer); `None` otherwise.
-    pub(crate) fn big_int_digits(text: &str) -> Option<Box<str>> {
-        let (neg, digits) = match text.as_bytes().first() {
-            Some(b'-') => (true, &text[1..]),
-            Some(b'+') => (false, &text[1..]),
-            _ => (false, text),
-        };
-        let digits = digits.trim_start_matches('0');
-        const TWO_53: &str = "9007199254740992";
-        if digits.len() < TWO_53.len() || (digits.len() == TWO_53.len() && digits < TWO_53) {
-            return None;
-        }
-        debug_assert!(digits.bytes().all(|c| c.is_ascii_digit()));
-        let mut out = String::with_capacity(digits.len() + usize::from(neg));
-        if neg {
-            out.push('-');
-        }
-        out.push_str(digits);
-        Some(out.into_boxed_str())
-    }
-}
-
 /// One sample of a family, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -281,8 +236,6 @@ pub struct Sample {
     pub exemplar: Option<Exemplar>,
     /// Optional native histogram value.
     pub native_histogram: Option<Box<NativeHistogram>>,
-    /// How prometheus_client holds the parsed value and labels (all `false` unless parsed).
-    pub kinds: SampleKinds,
 }
 
 impl Sample {
@@ -365,15 +318,7 @@ impl MetricFamily {
         for (k, v) in labels {
             dict_insert(&mut ls, k, v);
         }
-        self.samples.push(Sample {
-            name: name.into(),
-            labels: ls,
-            value,
-            timestamp,
-            exemplar,
-            native_histogram: None,
-            kinds: SampleKinds::default(),
-        });
+        self.samples.push(Sample { name: name.into(), labels: ls, value, timestamp, exemplar, native_histogram: None });
     }
 
     /// Adds one counter child (`CounterMetricFamily.add_metric`): `_total`, then `_created`
@@ -644,7 +589,6 @@ impl<'a> SampleRef<'a> {
             timestamp: self.timestamp,
             exemplar: self.exemplar.cloned(),
             native_histogram: self.native_histogram.map(|n| Box::new(n.clone())),
-            kinds: SampleKinds::default(),
         }
     }
 }

@@ -39,20 +39,6 @@ impl ValidationScheme {
     }
 }
 
-// Transitional: the process-wide switch goes away once the parsers and families take a
-// ValidationScheme of their own.
-static LEGACY_VALIDATION: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Turns legacy name validation on or off for the whole process (transitional).
-pub fn set_legacy_validation(on: bool) {
-    LEGACY_VALIDATION.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Whether legacy name validation is on (transitional).
-pub fn legacy_validation() -> bool {
-    LEGACY_VALIDATION.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// Which characters a name regex accepts.
 #[derive(Clone, Copy)]
 enum NameClass {
@@ -159,18 +145,6 @@ pub fn validate_label_names(names: &[impl AsRef<str>], reserved: &[&str], scheme
         }
     }
     Ok(())
-}
-
-/// [`validate_metric_name`] with a flag for the scheme, for the parsers until they take a
-/// [`ValidationScheme`] of their own.
-pub(crate) fn validate_metric_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
-    validate_metric_name(name, if legacy { ValidationScheme::Legacy } else { ValidationScheme::Utf8 })
-}
-
-/// [`validate_label_name`] with a flag for the scheme, for the parsers until they take a
-/// [`ValidationScheme`] of their own.
-pub(crate) fn validate_label_name_with_legacy(name: &str, legacy: bool) -> Result<()> {
-    validate_label_name(name, if legacy { ValidationScheme::Legacy } else { ValidationScheme::Utf8 })
 }
 
 /// Builds a metric's full name as prometheus_client's `_build_full_name` does.

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fastprom::expose::encode_openmetrics;
+use fastprom::names::ValidationScheme;
 use fastprom::parse::canonical;
 use fastprom::parse::openmetrics::{parse_reader, parse_str};
 use fastprom::{Collector, EscapingScheme, Exemplar, MetricFamily, Sample, Timestamp};
@@ -63,7 +64,7 @@ fn cases() -> Vec<Case> {
 
 fn parse_case(c: &Case) -> fastprom::Result<Vec<MetricFamily>> {
     match &c.text {
-        Some(t) => parse_str(t),
+        Some(t) => parse_str(t, ValidationScheme::Utf8),
         None => Err(fastprom::Error::Parse { line: 0, column: 1, msg: "not UTF-8".into() }),
     }
 }
@@ -77,7 +78,8 @@ fn conformance_suite_agrees() {
         let res = parse_case(c);
         // The streaming parser must agree with parse_str exactly.
         let bytes = std::fs::read(&c.dir).expect("metrics file");
-        let streamed: Vec<fastprom::Result<MetricFamily>> = parse_reader(bytes.as_slice()).collect();
+        let streamed: Vec<fastprom::Result<MetricFamily>> =
+            parse_reader(bytes.as_slice(), ValidationScheme::Utf8).collect();
         let streamed_ok = streamed.iter().all(Result::is_ok);
         match (&res, streamed_ok) {
             (Ok(fams), true) => {
@@ -200,7 +202,11 @@ fn valid_cases_round_trip() {
         let result = encode_openmetrics(&Families(fams.clone()), EscapingScheme::AllowUtf8, version)
             .map_err(|e| format!("encode: {e}"))
             .and_then(|bytes| String::from_utf8(bytes).map_err(|e| format!("utf-8: {e}")))
-            .and_then(|text| parse_str(&text).map(|f| (text.clone(), f)).map_err(|e| format!("reparse: {e}\n{text}")));
+            .and_then(|text| {
+                parse_str(&text, ValidationScheme::Utf8)
+                    .map(|f| (text.clone(), f))
+                    .map_err(|e| format!("reparse: {e}\n{text}"))
+            });
         let expected_failure = ROUND_TRIP_EXCEPTIONS.iter().find(|(n, _)| *n == c.name);
         let ok = match &result {
             Ok((_, again)) => families_equal(&fams, again),
@@ -654,7 +660,7 @@ fn differential_edge_cases_and_mutations() {
     let mut mismatches = Vec::new();
     let mut accepted = 0;
     for (text, theirs) in inputs.iter().zip(&theirs) {
-        let ours = our_dump(&parse_str(text));
+        let ours = our_dump(&parse_str(text, ValidationScheme::Utf8));
         if !theirs.starts_with("ERROR") {
             accepted += 1;
         }
@@ -681,7 +687,7 @@ fn differential_edge_cases_and_mutations() {
         })
         .collect();
     for ((text, why), theirs) in KNOWN_DIFFERENCES.iter().zip(python_dumps(&files)) {
-        assert!(parse_str(text).is_err(), "now accepted ({why}): {text:?}");
+        assert!(parse_str(text, ValidationScheme::Utf8).is_err(), "now accepted ({why}): {text:?}");
         assert!(!theirs.starts_with("ERROR"), "prometheus_client now rejects ({why}): {text:?}");
     }
 }

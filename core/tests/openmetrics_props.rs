@@ -13,6 +13,7 @@
 
 use fastprom::expose::encode_openmetrics;
 use fastprom::floatfmt::go_float;
+use fastprom::names::ValidationScheme;
 use fastprom::parse::openmetrics::{parse_reader, parse_str};
 use fastprom::{Collector, EscapingScheme, Exemplar, MetricFamily, MetricType, Sample, Timestamp};
 use proptest::prelude::*;
@@ -315,23 +316,23 @@ proptest! {
         let fams = build(&spec);
         let bytes = encode_openmetrics(&Families(fams.clone()), EscapingScheme::AllowUtf8, "1.0.0").unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        let parsed = match parse_str(&text) {
+        let parsed = match parse_str(&text, ValidationScheme::Utf8) {
             Ok(p) => p,
             Err(e) => return Err(TestCaseError::fail(format!("{e}\n{text}"))),
         };
         check_equal(&fams, &parsed)?;
-        let streamed: Vec<MetricFamily> = parse_reader(bytes.as_slice()).collect::<fastprom::Result<_>>().unwrap();
+        let streamed: Vec<MetricFamily> = parse_reader(bytes.as_slice(), ValidationScheme::Utf8).collect::<fastprom::Result<_>>().unwrap();
         check_equal(&fams, &streamed)?;
     }
 }
 
 fn no_panic(bytes: &[u8]) -> Result<(), TestCaseError> {
     let text = String::from_utf8_lossy(bytes);
-    let whole = parse_str(&text);
-    let streamed: Vec<_> = parse_reader(text.as_bytes()).collect();
+    let whole = parse_str(&text, ValidationScheme::Utf8);
+    let streamed: Vec<_> = parse_reader(text.as_bytes(), ValidationScheme::Utf8).collect();
     prop_assert_eq!(whole.is_ok(), streamed.iter().all(Result::is_ok));
     // Raw bytes too (invalid UTF-8 is an error, not a panic).
-    let _ = parse_reader(bytes).count();
+    let _ = parse_reader(bytes, ValidationScheme::Utf8).count();
     Ok(())
 }
 
@@ -416,7 +417,7 @@ proptest! {
 
 #[test]
 fn valid_input_parses() {
-    let fams = parse_str(VALID).unwrap();
+    let fams = parse_str(VALID, ValidationScheme::Utf8).unwrap();
     assert_eq!(fams.len(), 6);
     assert!(fams[0].samples.iter().any(|s| s.native_histogram.is_some()));
 }

@@ -3,7 +3,7 @@
 //!
 //! Every input goes through `tools/parse_dump.py --text` (prometheus_client's
 //! `text_string_to_metric_families`, dumped in `fastprom::parse::canonical`'s format) and
-//! through `parse_str(.., Mode::Lenient)`; the dumps must be equal, and when Python raises
+//! through `parse_str(.., Mode::Lenient, ..)`; the dumps must be equal, and when Python raises
 //! fastprom must return an error. Corpora:
 //!
 //! 1. every text-format golden file (`tests/golden/*.text-*.txt`, prometheus_client's output);
@@ -22,6 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fastprom::expose::encode_text;
+use fastprom::names::ValidationScheme;
 use fastprom::parse::canonical;
 use fastprom::parse::text::{parse_reader, parse_str, Mode};
 use fastprom::{Collector, Error, EscapingScheme, MetricFamily, MetricType, Sample, Timestamp};
@@ -55,10 +56,6 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
-
-/// Legacy name validation is process-wide: tests hold this for reading, the one test that
-/// turns it on holds it for writing.
-static LEGACY: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 /// prometheus_client's dump of each file, in order.
 fn py_dumps(files: &[PathBuf]) -> Vec<String> {
@@ -135,9 +132,9 @@ struct Tally {
 }
 
 /// Checks one input against prometheus_client's dump, the streaming parser and strict mode.
-fn check(tag: &str, text: &str, py: &str, tally: &mut Tally) {
+fn check(tag: &str, text: &str, py: &str, scheme: ValidationScheme, tally: &mut Tally) {
     tally.inputs += 1;
-    let lenient = parse_str(text, Mode::Lenient);
+    let lenient = parse_str(text, Mode::Lenient, scheme);
     let mut problems = Vec::new();
     match (&lenient, py.starts_with("ERROR ")) {
         (Ok(f), false) => {
@@ -166,10 +163,10 @@ fn check(tag: &str, text: &str, py: &str, tally: &mut Tally) {
     }
     // Streaming: same families, then the same error.
     for mode in [Mode::Lenient, Mode::Strict] {
-        let whole = parse_str(text, mode);
+        let whole = parse_str(text, mode, scheme);
         let mut streamed = Vec::new();
         let mut stream_err = None;
-        for r in parse_reader(std::io::BufReader::with_capacity(7, text.as_bytes()), mode) {
+        for r in parse_reader(std::io::BufReader::with_capacity(7, text.as_bytes()), mode, scheme) {
             match r {
                 Ok(f) => streamed.push(f),
                 Err(e) => {
@@ -185,7 +182,7 @@ fn check(tag: &str, text: &str, py: &str, tally: &mut Tally) {
         }
     }
     // Strict accepts a subset, with the same samples.
-    if let Ok(s) = parse_str(text, Mode::Strict) {
+    if let Ok(s) = parse_str(text, Mode::Strict, scheme) {
         tally.strict_accepted += 1;
         match &lenient {
             Ok(l) if same_samples(&flat_samples(&s), &flat_samples(l)) => {}
@@ -244,7 +241,6 @@ fn truncate(s: &str, n: usize) -> &str {
 }
 
 fn run_corpus(name: &str, inputs: &[(String, String)]) -> Tally {
-    let _shared = LEGACY.read().unwrap_or_else(std::sync::PoisonError::into_inner);
     run_corpus_with(name, inputs, false)
 }
 
@@ -262,7 +258,8 @@ fn run_corpus_with(name: &str, inputs: &[(String, String)], legacy: bool) -> Tal
     let dumps = py_dumps_with(&files, legacy);
     let mut tally = Tally::default();
     for ((tag, text), py) in inputs.iter().zip(&dumps) {
-        check(tag, text, py, &mut tally);
+        let scheme = if legacy { ValidationScheme::Legacy } else { ValidationScheme::Utf8 };
+        check(tag, text, py, scheme, &mut tally);
     }
     eprintln!(
         "{name}: {} inputs, {} families, {} samples, {} rejected by both, {} accepted by strict mode, {} mismatches",
@@ -304,16 +301,13 @@ fn golden_text_files_match_prometheus_client() {
 }
 
 /// Under legacy name validation (prometheus_client's `PROMETHEUS_LEGACY_NAME_VALIDATION`,
-/// fastprom's `set_legacy_validation`) the golden files and edge cases still match.
+/// fastprom's `ValidationScheme::Legacy`) the golden files and edge cases still match.
 #[test]
 #[ignore = "needs prometheus_client in .venv; run by make test"]
 fn legacy_validation_matches_prometheus_client() {
-    let _exclusive = LEGACY.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-    fastprom::names::set_legacy_validation(true);
     let mut inputs = golden_inputs();
     inputs.extend(EDGE_CASES.iter().enumerate().map(|(i, s)| (format!("edge case {i}"), (*s).to_owned())));
     let t = run_corpus_with("legacy", &inputs, true);
-    fastprom::names::set_legacy_validation(false);
     assert_clean(&t);
 }
 
@@ -1119,7 +1113,6 @@ const STRICT_REJECTS: &[(&str, usize, &str)] = &[
 #[test]
 #[ignore = "needs prometheus_client in .venv; run by make test"]
 fn strict_mode_rejects_what_lenient_accepts() {
-    let _shared = LEGACY.read().unwrap_or_else(std::sync::PoisonError::into_inner);
     let inputs: Vec<(String, String)> =
         STRICT_REJECTS.iter().map(|(s, _, why)| ((*why).to_owned(), (*s).to_owned())).collect();
     let dir = TempDir::new("strict");
@@ -1139,11 +1132,11 @@ fn strict_mode_rejects_what_lenient_accepts() {
             failures.push(format!("{why}: prometheus_client rejects {text:?}: {py}"));
             continue;
         }
-        match parse_str(text, Mode::Lenient) {
+        match parse_str(text, Mode::Lenient, ValidationScheme::Utf8) {
             Ok(f) if canonical(&f) == *py => {}
             other => failures.push(format!("{why}: lenient differs from prometheus_client on {text:?}: {other:?}")),
         }
-        match parse_str(text, Mode::Strict) {
+        match parse_str(text, Mode::Strict, ValidationScheme::Utf8) {
             Err(e) if err_line(&e) == *line => {}
             Err(e) => failures.push(format!("{why}: {text:?} gave {e}, expected line {line}")),
             Ok(f) => failures.push(format!("{why}: strict accepted {text:?}: {f:?}")),
@@ -1159,7 +1152,6 @@ fn strict_mode_rejects_what_lenient_accepts() {
 /// Well-formed expositions that strict mode accepts and reads as lenient mode does.
 #[test]
 fn strict_mode_accepts_well_formed_text() {
-    let _shared = LEGACY.read().unwrap_or_else(std::sync::PoisonError::into_inner);
     let text = concat!(
         "# HELP go_gc_duration_seconds A summary.\n",
         "# TYPE go_gc_duration_seconds summary\n",
@@ -1185,8 +1177,8 @@ fn strict_mode_accepts_well_formed_text() {
         "  \t  leading_blanks\t+Inf\t-17\n",
         "something_weird{problem=\"division by zero\"} +Inf -3982045\n",
     );
-    let strict = parse_str(text, Mode::Strict).unwrap();
-    let lenient = parse_str(text, Mode::Lenient).unwrap();
+    let strict = parse_str(text, Mode::Strict, ValidationScheme::Utf8).unwrap();
+    let lenient = parse_str(text, Mode::Lenient, ValidationScheme::Utf8).unwrap();
     assert_eq!(canonical(&strict), canonical(&lenient));
     assert_eq!(strict.len(), 7);
 }
@@ -1268,8 +1260,8 @@ fn node_exporter_output_matches_prometheus_client() {
     assert!(t.samples > 300, "too few samples: {}", t.samples);
     // Prometheus accepts the exporter's output, so strict mode must too, reading it the same.
     for (_, body) in &inputs {
-        let strict =
-            parse_str(body, Mode::Strict).unwrap_or_else(|e| panic!("strict rejects node exporter output: {e}"));
-        assert_eq!(canonical(&strict), canonical(&parse_str(body, Mode::Lenient).unwrap()));
+        let strict = parse_str(body, Mode::Strict, ValidationScheme::Utf8)
+            .unwrap_or_else(|e| panic!("strict rejects node exporter output: {e}"));
+        assert_eq!(canonical(&strict), canonical(&parse_str(body, Mode::Lenient, ValidationScheme::Utf8).unwrap()));
     }
 }

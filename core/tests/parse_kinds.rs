@@ -1,22 +1,22 @@
 #![allow(clippy::unwrap_used)]
-//! `Sample::kinds`: what the parsers record of prometheus_client's Python types (an `int`
-//! or a `float` value, exact digits beyond 2^53, native-histogram labels `None`).
+//! `compat::python::parse`: what the parsers record of prometheus_client's Python types (an
+//! `int` or a `float` value, exact digits beyond 2^53, native-histogram labels `None`).
 
-use fastprom::parse::{openmetrics, text};
-use fastprom::SampleKinds;
+use fastprom::compat::python::{parse, SampleKinds};
+use fastprom::names::ValidationScheme;
 
 fn text_kinds(v: &str) -> SampleKinds {
-    text::text_string_to_metric_families(&format!("a {v}\n")).unwrap()[0].samples[0].kinds.clone()
+    parse::text(&format!("a {v}\n"), ValidationScheme::Utf8).unwrap()[0].kinds[0].clone()
 }
 
 fn om_kinds(v: &str) -> SampleKinds {
     let t = format!("# TYPE a gauge\na {v}\n# TYPE b counter\nb_total 1 # {{x=\"y\"}} {v}\n# EOF\n");
-    let f = openmetrics::parse_str(&t).unwrap();
-    let e = f[1].samples[0].kinds.clone();
+    let f = parse::openmetrics(&t, ValidationScheme::Utf8).unwrap();
+    let e = f[1].kinds[0].clone();
     SampleKinds {
         exemplar_value_int: e.exemplar_value_int,
         exemplar_value_digits: e.exemplar_value_digits,
-        ..f[0].samples[0].kinds.clone()
+        ..f[0].kinds[0].clone()
     }
 }
 
@@ -63,7 +63,32 @@ fn beyond_int_max_str_digits_is_a_float() {
 fn native_histogram_labels_none() {
     let t = "# TYPE a histogram\na {count:1,sum:1,schema:0,zero_threshold:0,zero_count:0}\n\
              a{b=\"c\"} {count:1,sum:1,schema:0,zero_threshold:0,zero_count:0}\n# EOF\n";
-    let f = openmetrics::parse_str(t).unwrap();
-    let none: Vec<bool> = f[0].samples.iter().map(|s| s.kinds.labels_none).collect();
+    let f = parse::openmetrics(t, ValidationScheme::Utf8).unwrap();
+    let none: Vec<bool> = f[0].kinds.iter().map(|k| k.labels_none).collect();
     assert_eq!(none, [true, false]);
+}
+
+/// The Python entry points give the neutral parsers' families, and one kinds entry per
+/// sample, streaming or not.
+#[test]
+fn kinds_run_alongside_the_neutral_families() {
+    use fastprom::parse::{openmetrics, text};
+    let t = "# TYPE a_total counter\na_total 1\na_total{b=\"c\"} 2.5\nx 3\n";
+    let py = parse::text(t, ValidationScheme::Utf8).unwrap();
+    let neutral = text::text_string_to_metric_families(t).unwrap();
+    assert_eq!(py.iter().map(|p| p.family.clone()).collect::<Vec<_>>(), neutral);
+    assert_eq!(py.iter().map(|p| p.kinds.len()).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(py[0].kinds.iter().map(|k| k.value_int).collect::<Vec<_>>(), [true, false]);
+    let streamed: Vec<_> = parse::text_reader(t.as_bytes(), ValidationScheme::Utf8).collect::<Result<_, _>>().unwrap();
+    assert_eq!(streamed, py);
+
+    let om = "# TYPE a gauge\na 1\na{b=\"c\"} 1\na{b=\"c\"} 1\n# EOF\n";
+    let py = parse::openmetrics(om, ValidationScheme::Utf8).unwrap();
+    let neutral = openmetrics::text_string_to_metric_families(om).unwrap();
+    assert_eq!(py[0].family, neutral[0]);
+    // The repeated series is dropped from the samples and from the kinds alike.
+    assert_eq!((py[0].family.samples.len(), py[0].kinds.len()), (2, 2));
+    let streamed: Vec<_> = parse::openmetrics_reader(om.as_bytes(), ValidationScheme::Utf8).collect();
+    assert_eq!(streamed.len(), 1);
+    assert_eq!(streamed[0].as_ref().unwrap(), &py[0]);
 }

@@ -8,6 +8,7 @@
 //! 3. the streaming parser yields what `parse_str` returns, then the same error.
 
 use fastprom::expose::encode_text;
+use fastprom::names::ValidationScheme;
 use fastprom::parse::canonical;
 use fastprom::parse::text::{parse_reader, parse_str, Mode};
 use fastprom::{Collector, EscapingScheme, MetricFamily, MetricType, Sample, Timestamp};
@@ -238,12 +239,12 @@ fn mutated() -> impl Strategy<Value = String> {
 /// Parses in both modes and streaming; never panics; the streaming parser agrees with
 /// `parse_str`; strict accepts a subset of lenient with the same samples.
 fn check_any_input(text: &str) -> Result<(), TestCaseError> {
-    let lenient = parse_str(text, Mode::Lenient);
-    let strict = parse_str(text, Mode::Strict);
+    let lenient = parse_str(text, Mode::Lenient, ValidationScheme::Utf8);
+    let strict = parse_str(text, Mode::Strict, ValidationScheme::Utf8);
     for (mode, whole) in [(Mode::Lenient, &lenient), (Mode::Strict, &strict)] {
         let mut got = Vec::new();
         let mut err = None;
-        for r in parse_reader(std::io::BufReader::with_capacity(3, text.as_bytes()), mode) {
+        for r in parse_reader(std::io::BufReader::with_capacity(3, text.as_bytes()), mode, ValidationScheme::Utf8) {
             match r {
                 Ok(f) => got.push(f),
                 Err(e) => {
@@ -282,7 +283,7 @@ proptest! {
     fn encoded_families_parse_back(fams in families()) {
         let text = String::from_utf8(encode_text(&Families(fams.clone()), EscapingScheme::AllowUtf8).unwrap()).unwrap();
         for mode in [Mode::Lenient, Mode::Strict] {
-            let got = match parse_str(&text, mode) {
+            let got = match parse_str(&text, mode, ValidationScheme::Utf8) {
                 Ok(g) => g,
                 Err(e) => return Err(TestCaseError::fail(format!("{mode:?}: {e}\n{text}"))),
             };
@@ -297,7 +298,7 @@ proptest! {
                     check_sample(gs, ws)?;
                 }
             }
-            let streamed: Vec<MetricFamily> = parse_reader(text.as_bytes(), mode).collect::<Result<_, _>>().unwrap();
+            let streamed: Vec<MetricFamily> = parse_reader(text.as_bytes(), mode, ValidationScheme::Utf8).collect::<Result<_, _>>().unwrap();
             prop_assert_eq!(canonical(&streamed), canonical(&got));
         }
     }
@@ -338,7 +339,7 @@ fn long_and_pathological_lines_stay_linear() {
     for text in &inputs {
         let t = std::time::Instant::now();
         for mode in [Mode::Lenient, Mode::Strict] {
-            let _ = parse_str(text, mode);
+            let _ = parse_str(text, mode, ValidationScheme::Utf8);
         }
         assert!(t.elapsed() < std::time::Duration::from_secs(5), "too slow on {:?}...", &text[..40.min(text.len())]);
     }

@@ -4,16 +4,17 @@
 //! accepts with the same number of samples.
 #![no_main]
 
+use fastprom::names::ValidationScheme;
 use fastprom::parse::text::{parse_reader, parse_str, Mode};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
     let mut samples = [None, None];
     for (k, mode) in [Mode::Lenient, Mode::Strict].into_iter().enumerate() {
-        let whole = parse_str(text, mode);
+        let whole = parse_str(text, mode, ValidationScheme::Utf8);
         let mut streamed = Vec::new();
         let mut stream_err = None;
-        for r in parse_reader(text.as_bytes(), mode) {
+        for r in parse_reader(text.as_bytes(), mode, ValidationScheme::Utf8) {
             match r {
                 Ok(f) => streamed.push(f),
                 Err(e) => {

@@ -1,9 +1,17 @@
 //! Parsers for the Prometheus text format (0.0.4, and 1.0.0 with quoted UTF-8 names) and
 //! OpenMetrics 1.0 (plus the native-histogram samples prometheus_client 0.26 reads), into
 //! the core's [`MetricFamily`] model.
+//!
+//! Every entry point takes the [`ValidationScheme`](crate::names::ValidationScheme) its
+//! names are checked under; errors are [`Error::Parse`](crate::Error::Parse) with the line
+//! and the column of the part at fault. What both formats read alike (quoting, escapes,
+//! label sets, Python's numbers, timestamps) lives in one shared lexer. The Python face,
+//! which also needs to know which values prometheus_client holds as `int`, parses through
+//! [`crate::compat::python::parse`] instead.
 
+pub(crate) mod lex;
 pub mod openmetrics;
-mod quoted;
+pub(crate) mod stream;
 pub mod text;
 
 pub use text::Mode;

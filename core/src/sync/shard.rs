@@ -311,7 +311,9 @@ mod loom_models {
 
     #[test]
     fn two_writers_and_a_reader() {
-        loom::model(|| {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(2);
+        builder.check(|| {
             let s = Arc::new(Shard::new(0u32));
             let w2 = {
                 let s = Arc::clone(&s);
