@@ -7,6 +7,10 @@
 //!   prometheus_client's `start_http_server` does (content negotiation, gzip, the `name[]`
 //!   filter), plus `HEAD` and optional Basic authentication; bounded in connections and
 //!   time, and stopped cleanly by [`Exposer::shutdown`] or by dropping it.
+//! * [`push`] (cargo feature `push`, on by default): sends the core's
+//!   [`PushRequest`](fastprom::push::PushRequest)s to a Pushgateway with a timeout, and
+//!   prometheus_client's [`push_to_gateway`], [`pushadd_to_gateway`] and
+//!   [`delete_from_gateway`]. The `push-tls` feature adds `https` gateways.
 //!
 //! Errors are one [`Error`] enum whose variants carry the URL, the status code and the
 //! server's text, so the C face can map them to status codes.
@@ -36,7 +40,11 @@
 mod auth;
 mod error;
 pub mod exposer;
+#[cfg(feature = "push")]
+pub mod push;
 
 pub use auth::BasicAuth;
 pub use error::{Error, Result, MAX_ERROR_BODY};
 pub use exposer::{Exposer, ExposerConfig, Source};
+#[cfg(feature = "push")]
+pub use push::{delete_from_gateway, push_to_gateway, pushadd_to_gateway, PushResponse};
