@@ -1,0 +1,169 @@
+//! One HTTP request to the exposer, answered as prometheus_client 0.26's
+//! `start_http_server` (its WSGI app) answers it, plus HEAD and Basic authentication.
+//!
+//! * `GET` on any path: the scrape (`/favicon.ico`: `200` with an empty body, for
+//!   browsers); `Content-Type` from content negotiation, `Content-Encoding: gzip` when
+//!   `Accept-Encoding` allows it, the `name[]` query filter.
+//! * `HEAD`: the same status and headers as `GET`, without the body. **Deviation:**
+//!   prometheus_client answers `HEAD` with `405`.
+//! * `OPTIONS`: `200`, an `Allow` header and an empty body.
+//! * Any other method: `405` with an `Allow` header and a one-line `# HTTP 405 ...` body.
+//!   **Deviation:** `Allow` (and the body's hint) name `HEAD` too, since it is served.
+//! * With Basic authentication configured, every request first needs the credentials;
+//!   without them the answer is `401` with `WWW-Authenticate: Basic realm="fastprom"`.
+//! * A collector that fails (or panics) gives `500` with the error in the body.
+//!
+//! Header values are read as Latin-1 and repeated headers joined with `,`, as wsgiref
+//! builds `HTTP_ACCEPT` and `HTTP_ACCEPT_ENCODING`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::query::{is_favicon, name_filter};
+use super::source::{render, Source};
+use crate::BasicAuth;
+
+/// The methods the exposer serves, for `Allow`.
+const ALLOW: &str = "OPTIONS,GET,HEAD";
+
+/// What every request of one exposer shares.
+pub(crate) struct Shared {
+    pub(crate) source: Source,
+    pub(crate) auth: Option<BasicAuth>,
+    pub(crate) compress: bool,
+}
+
+/// A response body.
+pub(crate) type Body = Full<Bytes>;
+
+/// Answers one request.
+pub(crate) async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<Body>, Infallible> {
+    if let Some(auth) = &shared.auth {
+        if !req.headers().get_all(header::AUTHORIZATION).iter().any(|v| auth.accepts(v.as_bytes())) {
+            return Ok(respond(
+                StatusCode::UNAUTHORIZED,
+                &[
+                    (header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"fastprom\", charset=\"UTF-8\"")),
+                    (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+                ],
+                b"# HTTP 401 Unauthorized: credentials needed\n".to_vec(),
+            ));
+        }
+    }
+    let method = req.method();
+    if method == Method::OPTIONS {
+        return Ok(respond(StatusCode::OK, &[(header::ALLOW, HeaderValue::from_static(ALLOW))], Vec::new()));
+    }
+    if method != Method::GET && method != Method::HEAD {
+        let body = format!("# HTTP 405 Method Not Allowed: {method}; use OPTIONS, GET or HEAD\n");
+        return Ok(respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &[(header::ALLOW, HeaderValue::from_static(ALLOW))],
+            body.into_bytes(),
+        ));
+    }
+    if is_favicon(req.uri().path()) {
+        return Ok(respond(StatusCode::OK, &[], Vec::new()));
+    }
+    Ok(scrape(&req, shared).await)
+}
+
+/// Renders the scrape on a blocking thread: collectors are user code and may take their
+/// time without holding up the connections the runtime thread serves.
+async fn scrape(req: &Request<Incoming>, shared: Arc<Shared>) -> Response<Body> {
+    let accept = latin1_header(req.headers(), header::ACCEPT);
+    let accept_encoding = latin1_header(req.headers(), header::ACCEPT_ENCODING);
+    let names = name_filter(req.uri().query());
+    let rendered = tokio::task::spawn_blocking(move || {
+        render(&shared.source, accept.as_deref(), accept_encoding.as_deref(), names, shared.compress)
+    })
+    .await;
+    let error = match rendered {
+        Ok(Ok(scrape)) => {
+            let mut headers = Vec::with_capacity(2);
+            match HeaderValue::from_bytes(&latin1_bytes(&scrape.content_type)) {
+                Ok(v) => headers.push((header::CONTENT_TYPE, v)),
+                Err(_) => return server_error("the negotiated Content-Type is not a valid header value"),
+            }
+            if scrape.gzipped {
+                headers.push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+            }
+            return respond(StatusCode::OK, &headers, scrape.body);
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(join) if join.is_panic() => "a collector panicked".to_owned(),
+        Err(_) => "the scrape was cancelled".to_owned(),
+    };
+    server_error(&error)
+}
+
+fn server_error(why: &str) -> Response<Body> {
+    respond(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &[(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+        format!("# HTTP 500 Internal Server Error: {why}\n").into_bytes(),
+    )
+}
+
+fn respond(status: StatusCode, headers: &[(HeaderName, HeaderValue)], body: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    for (name, value) in headers {
+        response.headers_mut().append(name, value.clone());
+    }
+    response
+}
+
+/// Every value of a header, each byte read as one Latin-1 character, joined with `,`;
+/// `None` when the header is absent.
+fn latin1_header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    let mut joined: Option<String> = None;
+    for value in headers.get_all(name) {
+        let text = match &mut joined {
+            Some(text) => {
+                text.push(',');
+                text
+            }
+            None => joined.insert(String::with_capacity(value.len())),
+        };
+        text.extend(value.as_bytes().iter().map(|&b| char::from(b)));
+    }
+    joined
+}
+
+/// A string built from [`latin1_header`] text back to its bytes (characters above U+00FF,
+/// which such text cannot hold, as UTF-8).
+fn latin1_bytes(text: &str) -> Vec<u8> {
+    if text.is_ascii() {
+        return text.as_bytes().to_vec();
+    }
+    match text.chars().map(|c| u8::try_from(c).ok()).collect::<Option<Vec<u8>>>() {
+        Some(bytes) => bytes,
+        None => text.as_bytes().to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_headers_are_joined_as_latin1() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(latin1_header(&headers, header::ACCEPT), None);
+        headers.append(header::ACCEPT, HeaderValue::from_static("text/plain"));
+        headers.append(
+            header::ACCEPT,
+            HeaderValue::from_bytes(b"application/openmetrics-text;version=1\xe9")
+                .expect("obs-text is a valid header value"),
+        );
+        let joined = latin1_header(&headers, header::ACCEPT).expect("the header is there");
+        assert_eq!(joined, "text/plain,application/openmetrics-text;version=1\u{e9}");
+        assert_eq!(latin1_bytes(&joined), b"text/plain,application/openmetrics-text;version=1\xe9");
+    }
+}
