@@ -6,9 +6,9 @@ DURATION ?= 0
 # Extra cargo flags for test-rust (before its `--`), e.g. CARGO_TEST_FLAGS=-p fastprom.
 CARGO_TEST_FLAGS ?=
 # The suites `make test` runs, in this order.
-SUITES := test-rust test-wasm test-vectors test-py test-python
+SUITES := test-rust test-loom test-miri test-wasm test-vectors test-py test-python
 
-.PHONY: help setup demo dist test test-rust test-wasm test-vectors test-py python test-python bench fuzz clean
+.PHONY: help setup demo dist test test-rust test-loom test-miri test-wasm test-vectors test-py python test-python bench fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -32,6 +32,14 @@ test: setup ## Run every suite, then one line of which passed and failed (non-ze
 
 test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or Debian packages
 	cargo test --workspace --no-fail-fast $(CARGO_TEST_FLAGS) -- --include-ignored
+
+test-loom: setup ## Loom models of core::sync (every interleaving of the shard protocol, on the real code)
+	RUSTFLAGS="--cfg loom" cargo test -p fastprom --lib --release --target-dir target/loom -- sync::
+
+# The unsafe code's tests under miri: the sync module and the family's scrape/removal race.
+MIRI_TESTS := sync:: metrics::family::
+test-miri: setup ## core::sync and the family's unsafe paths under miri (nightly)
+	MIRIFLAGS="-Zmiri-permissive-provenance" cargo +nightly miri test -p fastprom --lib -- $(MIRI_TESTS)
 
 test-wasm: setup ## The core builds for wasm32-unknown-unknown
 	cargo build -p fastprom --target wasm32-unknown-unknown

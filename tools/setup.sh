@@ -26,6 +26,16 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
+# miri (make test-miri) runs on nightly; install the toolchain's smallest profile with it.
+if ! cargo +nightly miri --version >/dev/null 2>&1; then
+  echo "setup: adding miri and rust-src to the nightly toolchain"
+  if rustup toolchain list | grep -q '^nightly'; then
+    rustup component add miri rust-src --toolchain nightly
+  else
+    rustup toolchain install nightly --profile minimal --component miri,rust-src
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   python3 -m venv .venv

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::sync::atomic_f64::AtomicF64;
-use crate::sync::exemplar_slot::ExemplarSlot;
 use super::family::{Base, MetricCore};
 use crate::error::{Error, Result};
 use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
 use crate::settings::Settings;
+use crate::sync::atomic_f64::AtomicF64;
+use crate::sync::exemplar_slot::ExemplarSlot;
 
 /// One counter child. Increments are lock-free; an exemplar, when given, is kept under a
 /// small lock.

@@ -896,7 +896,8 @@ mod tests {
         use std::sync::atomic::{AtomicBool, Ordering};
 
         let rounds = if cfg!(miri) { 20 } else { 2_000 };
-        let fam = Family::<crate::Counter>::new(Opts::new("race", "h").labels(["k"]), ()).expect("family");
+        let opts = Opts::new("race", "h").labels(["k"]).clock(Arc::new(crate::clock::FixedClock(1.0)));
+        let fam = Family::<crate::Counter>::new(opts, ()).expect("family");
         let stop = Arc::new(AtomicBool::new(false));
         let scraper = {
             let (fam, stop) = (fam.clone(), Arc::clone(&stop));

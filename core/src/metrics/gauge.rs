@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::sync::atomic_f64::AtomicF64;
 use super::family::{Base, MetricCore};
 use crate::error::Result;
 use crate::model::{MetricType, Visitor};
 use crate::settings::Settings;
+use crate::sync::atomic_f64::AtomicF64;
 
 /// A function a gauge reads its value from at scrape time.
 pub type GaugeFn = Arc<dyn Fn() -> Result<f64> + Send + Sync>;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use smallvec::SmallVec;
 
-use crate::sync::atomic_f64::AtomicF64;
 use super::family::{Base, MetricCore};
 use crate::error::{BucketProblem, Error, Result};
 use crate::floatfmt;
 use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
 use crate::settings::Settings;
+use crate::sync::atomic_f64::AtomicF64;
 
 /// prometheus_client's `Histogram.DEFAULT_BUCKETS` (without the `+Inf` that is appended).
 pub const DEFAULT_BUCKETS: [f64; 14] =

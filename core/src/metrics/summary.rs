@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::sync::atomic_f64::AtomicF64;
 use super::family::{Base, MetricCore};
 use super::quantile::{Objective, WindowedQuantiles};
 use crate::error::Result;
 use crate::floatfmt;
 use crate::model::{MetricType, Visitor};
 use crate::settings::Settings;
+use crate::sync::atomic_f64::AtomicF64;
 
 /// A summary family's settings. The default has no quantiles, exactly as
 /// prometheus_client's Summary; objectives turn on quantiles over a sliding window with a
