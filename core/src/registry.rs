@@ -235,7 +235,20 @@ impl Registry {
         (cs, inner.target_info.as_deref().map(Self::target_family))
     }
 
-    /// A view that collects only the samples with the given names.
+    /// A view that collects only the samples with the given names (what `?name[]=` asks
+    /// of an exposer).
+    ///
+    /// ```
+    /// use fastprom::{expose, Counter, Gauge, EscapingScheme, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register(Counter::new("jobs", "Jobs run.")?)?;
+    /// registry.register(Gauge::new("queue", "Jobs waiting.")?)?;
+    /// let only_queue = registry.restricted(["queue"]);
+    /// let text = String::from_utf8(expose::encode_text(&only_queue, EscapingScheme::Underscores)?).unwrap();
+    /// assert_eq!(text, "# HELP queue Jobs waiting.\n# TYPE queue gauge\nqueue 0.0\n");
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     pub fn restricted<I, S>(&self, names: I) -> Restricted<'_>
     where
         I: IntoIterator<Item = S>,

@@ -90,6 +90,20 @@ pub struct Negotiated {
 /// (a part that is not an integer, such as the `0-rc` of `1.0.0-rc`, meets an integer part of
 /// `(1, 0, 0)` before the comparison is decided) `choose_encoder` fails with that error. This
 /// function instead treats that entry as not acceptable and goes on with the next one.
+///
+/// ```
+/// use fastprom::expose::{self, Format};
+/// use fastprom::{Counter, Registry};
+///
+/// let registry = Registry::new();
+/// registry.register(Counter::new("jobs", "Jobs run.")?)?;
+/// let how = expose::negotiate(Some("application/openmetrics-text; version=1.0.0"));
+/// assert!(matches!(how.format, Format::OpenMetrics { .. }));
+/// let body = expose::encode(&registry, &how)?;
+/// assert!(body.ends_with(b"# EOF\n"));
+/// assert!(matches!(expose::negotiate(None).format, Format::Text004));
+/// # Ok::<(), fastprom::Error>(())
+/// ```
 pub fn negotiate(accept: Option<&str>) -> Negotiated {
     for entry in accept.unwrap_or("").split(',') {
         let media_type = py_strip(entry.split(';').next().unwrap_or(""));

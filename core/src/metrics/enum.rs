@@ -33,7 +33,20 @@ pub struct Enum {
 }
 
 impl Enum {
-    /// Makes `state` the current one.
+    /// Makes `state` the current one; a state the enum does not declare is
+    /// [`Error::UnknownState`].
+    ///
+    /// ```
+    /// use fastprom::{Enum, Error, Registry, States};
+    ///
+    /// let registry = Registry::new();
+    /// let phase = Enum::new("phase", "Where the job is.", States::new(["queued", "running", "done"]))?;
+    /// registry.register(phase.clone())?;
+    /// phase.state("running")?;
+    /// assert_eq!(registry.get_sample_value("phase", &[("phase", "running")])?, Some(1.0));
+    /// assert!(matches!(phase.state("lost"), Err(Error::UnknownState { .. })));
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     pub fn state(&self, state: &str) -> Result<()> {
         let i = self
             .states

@@ -429,7 +429,22 @@ fn sort_perm(names: &[&str]) -> Box<[u16]> {
 
 impl<M: MetricCore> Family<M> {
     /// Builds a family with prometheus_client's name rules and checks, under the
-    /// validation scheme, clock and `_created` toggle of `opts.settings`.
+    /// validation scheme, clock and `_created` toggle of `opts.settings`. `config` is the
+    /// type's own settings: `()` for counters and gauges, [`Buckets`](crate::Buckets),
+    /// [`SummaryConfig`](crate::SummaryConfig), [`States`](crate::States), or
+    /// `Default::default()` for info.
+    ///
+    /// ```
+    /// use fastprom::{Counter, Error, Family, Opts, ValidationScheme};
+    ///
+    /// let opts = Opts::new("requests", "Requests served.").namespace("shop").labels(["method"]);
+    /// let requests = Family::<Counter>::new(opts, ())?;
+    /// assert_eq!(requests.name(), "shop_requests");
+    ///
+    /// let legacy = Opts::new("http.requests", "h").validation(ValidationScheme::Legacy);
+    /// assert!(matches!(Family::<Counter>::new(legacy, ()), Err(Error::InvalidMetricName { .. })));
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     pub fn new(opts: Opts, config: M::Config) -> Result<Self> {
         M::precheck(&opts, &config)?;
         let scheme = opts.settings.validation_scheme();

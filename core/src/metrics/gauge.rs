@@ -63,6 +63,18 @@ impl Gauge {
     }
     /// Reads the value from `f` at every scrape from now on; the other methods still
     /// update the stored value, which is then not exported (as in prometheus_client).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use fastprom::{Gauge, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let open_files = Gauge::new("open_files", "Files open now.")?;
+    /// registry.register(open_files.clone())?;
+    /// open_files.set_function(Arc::new(|| Ok(42.0)));
+    /// assert_eq!(registry.get_sample_value("open_files", &[])?, Some(42.0));
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     pub fn set_function(&self, f: GaugeFn) {
         *self.function.write() = Some(f);
     }

@@ -25,6 +25,17 @@ pub struct Info {
 impl Info {
     /// Replaces the key/value pairs. Keys may not repeat the family's label names; like
     /// prometheus_client, keys are not otherwise checked (encoders escape them).
+    ///
+    /// ```
+    /// use fastprom::{Info, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let build = Info::new("build", "Build of this binary.")?;
+    /// registry.register(build.clone())?;
+    /// build.set(vec![("version".into(), "1.2.3".into())])?;
+    /// assert_eq!(registry.get_sample_value("build_info", &[("version", "1.2.3")])?, Some(1.0));
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     pub fn set(&self, pairs: Vec<(String, String)>) -> Result<()> {
         if pairs.iter().any(|(k, _)| self.config.label_names.iter().any(|n| n == k)) {
             return Err(Error::InfoOverlap { label_names: self.config.label_names.clone(), given: pairs });

@@ -38,6 +38,20 @@ impl Default for SummaryConfig {
 impl SummaryConfig {
     /// Quantiles with their allowed rank errors, over a window of `max_age` seconds kept in
     /// `age_buckets` rotating streams. Checked here, so a bad objective fails up front.
+    ///
+    /// ```
+    /// use fastprom::{Objective, Opts, Standalone, Summary, SummaryConfig};
+    ///
+    /// let p99 = SummaryConfig::quantiles(&[Objective { quantile: 0.99, error: 0.001 }], 600.0, 5)?;
+    /// let latency = Standalone::<Summary>::with_config(Opts::new("latency_seconds", "Latency."), p99)?;
+    /// for i in 1..=1000 {
+    ///     latency.observe(f64::from(i) / 1000.0);
+    /// }
+    /// let (q, v) = latency.quantiles()[0];
+    /// assert_eq!(q, 0.99);
+    /// assert!((v - 0.99).abs() <= 0.002, "{v}");
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     pub fn quantiles(objectives: &[Objective], max_age: f64, age_buckets: usize) -> Result<Self> {
         let probe = WindowedQuantiles::new(objectives, max_age, age_buckets, 0.0)?;
         let objectives = probe.objectives().to_vec();
