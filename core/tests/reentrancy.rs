@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)]
+
 //! User code (a `with_labels` closure, a clock) may call back into the family or metric it
 //! runs for: none of it runs while the core holds a lock or a read section.
 //!

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)]
+
 //! Settings belong to families and registries: two of each in one process can differ, as
 //! two libraries in one C program or two registries in one JS isolate need.
 
