@@ -1,0 +1,117 @@
+//! What the counter, gauge and histogram families share: creating and registering a family,
+//! looking up a child, removing and clearing children. The typed `extern "C"` functions in
+//! counter.rs, gauge.rs and histogram.rs are thin wrappers over these.
+
+use std::ffi::c_char;
+
+use fastprom::{Child, Family, MetricCore, Opts};
+
+use crate::args::{handle, out, put, string, strings};
+use crate::registry::fastprom_registry;
+use crate::status::Failure;
+
+/// Builds a family from C arguments, registers it in `registry`, and writes a new handle
+/// made by `wrap` to `*out_family`. Nothing is registered when any argument is bad.
+///
+/// # Safety
+/// The pointers follow the contract of `fastprom_counter_family_new`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn create<M: MetricCore, H>(
+    registry: *mut fastprom_registry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    n_labels: usize,
+    config: impl FnOnce() -> Result<M::Config, Failure>,
+    wrap: impl FnOnce(Family<M>) -> H,
+    out_family: *mut *mut H,
+) -> Result<(), Failure> {
+    // SAFETY (all four): pointers as the caller's contract says.
+    let r = unsafe { handle(registry, "registry") }?;
+    let name = unsafe { string(name, "name") }?;
+    let help = unsafe { string(help, "help") }?;
+    let labels = unsafe { strings(label_names, n_labels, "label_names") }?;
+    let o = out(out_family, "out")?;
+    let family = Family::<M>::new(Opts::new(name, help).labels(labels), config()?)?;
+    r.inner.register(family.clone())?;
+    // SAFETY: `o` is checked and writable.
+    unsafe { put(o, Box::into_raw(Box::new(wrap(family)))) };
+    Ok(())
+}
+
+/// The child for `values`: with no values, a family without label names gives its one
+/// child; otherwise the core looks it up (creating it) or reports the count mismatch.
+fn child<M: MetricCore>(family: &Family<M>, values: &[&str]) -> Result<Child<M>, Failure> {
+    if values.is_empty() && family.label_names().is_empty() {
+        return Ok(family.unlabelled()?.clone());
+    }
+    Ok(family.labels(values)?)
+}
+
+/// Reads label values and runs `f` on the family's child for them (created if new).
+///
+/// # Safety
+/// `values` is NULL or points to `n` strings (NULL only when `n` is 0).
+pub(crate) unsafe fn with_child<M: MetricCore, R>(
+    family: &Family<M>,
+    values: *const *const c_char,
+    n: usize,
+    f: impl FnOnce(&M) -> Result<R, Failure>,
+) -> Result<R, Failure> {
+    // SAFETY: as the caller's contract says.
+    let values = unsafe { strings(values, n, "values") }?;
+    let child = child(family, &values)?;
+    f(&child)
+}
+
+/// Looks up (or creates) a child and writes a new handle made by `wrap` to `*out_child`.
+///
+/// # Safety
+/// As [`with_child`]; `out_child` is NULL or writable.
+pub(crate) unsafe fn labels<M: MetricCore, H>(
+    family: &Family<M>,
+    values: *const *const c_char,
+    n: usize,
+    wrap: impl FnOnce(Child<M>) -> H,
+    out_child: *mut *mut H,
+) -> Result<(), Failure> {
+    let o = out(out_child, "out")?;
+    // SAFETY: as the caller's contract says.
+    let values = unsafe { strings(values, n, "values") }?;
+    let child = child(family, &values)?;
+    // SAFETY: `o` is checked and writable.
+    unsafe { put(o, Box::into_raw(Box::new(wrap(child)))) };
+    Ok(())
+}
+
+/// Removes the child with these label values; `*out_removed` (if not NULL) says whether
+/// there was one.
+///
+/// # Safety
+/// As [`with_child`]; `out_removed` is NULL or writable.
+pub(crate) unsafe fn remove<M: MetricCore>(
+    family: &Family<M>,
+    values: *const *const c_char,
+    n: usize,
+    out_removed: *mut bool,
+) -> Result<(), Failure> {
+    // SAFETY: as the caller's contract says.
+    let values = unsafe { strings(values, n, "values") }?;
+    let removed = family.remove(&values)?;
+    if !out_removed.is_null() {
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { put(out_removed, removed) };
+    }
+    Ok(())
+}
+
+/// Frees a handle made by `Box::into_raw`; NULL is ignored.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `H`, freed once.
+pub(crate) unsafe fn free<H>(p: *mut H) {
+    if !p.is_null() {
+        // SAFETY: a live boxed handle, freed once.
+        crate::status::run_free(|| drop(unsafe { Box::from_raw(p) }));
+    }
+}
