@@ -6,9 +6,9 @@ DURATION ?= 0
 # Extra cargo flags for test-rust (before its `--`), e.g. CARGO_TEST_FLAGS=-p fastprom.
 CARGO_TEST_FLAGS ?=
 # The suites `make test` runs, in this order.
-SUITES := test-rust test-loom test-miri test-wasm test-vectors test-py test-python
+SUITES := test-rust test-c test-loom test-miri test-wasm test-vectors test-py test-python
 
-.PHONY: help setup demo dist test test-rust test-loom test-miri test-wasm test-vectors test-py python test-python bench fuzz clean
+.PHONY: help setup demo dist test test-rust test-c test-loom test-miri test-wasm test-vectors test-py python test-python bench fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -32,6 +32,21 @@ test: setup ## Run every suite, then one line of which passed and failed (non-ze
 
 test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or Debian packages
 	cargo test --workspace --no-fail-fast $(CARGO_TEST_FLAGS) -- --include-ignored
+
+# The C library: the static one under valgrind, the shared one under ASan + UBSan.
+C_OUT := target/c
+C_LIB := target/release
+C_FLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
+test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan, header as C++17
+	cargo build -p fastprom-c --release
+	cargo test -p fastprom-c
+	@mkdir -p $(C_OUT)
+	cc $(C_FLAGS) bindings-c/tests/c/test_basic.c $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/test_basic
+	valgrind -q --error-exitcode=1 --leak-check=full $(C_OUT)/test_basic
+	cc $(C_FLAGS) -g -fsanitize=address,undefined bindings-c/tests/c/test_basic.c -L$(C_LIB) -lfastprom_c -lpthread -lm -o $(C_OUT)/test_basic_asan
+	LD_LIBRARY_PATH=$(C_LIB) $(C_OUT)/test_basic_asan
+	c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -Iinclude bindings-c/tests/c/test_cpp.cpp
+	c++ -std=c++17 -Wall -Wextra -Werror -Iinclude bindings-c/tests/c/test_cpp.cpp $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/test_cpp && $(C_OUT)/test_cpp
 
 test-loom: setup ## Loom models of core::sync (every interleaving of the shard protocol, on the real code)
 	RUSTFLAGS="--cfg loom" cargo test -p fastprom --lib --release --target-dir target/loom -- sync::
