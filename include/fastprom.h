@@ -34,7 +34,8 @@ typedef enum fastprom_status {
   FASTPROM_NULL_ARGUMENT,
   // A metric name is missing or invalid.
   FASTPROM_INVALID_NAME,
-  // A label name is invalid, reserved (`le`, `__` prefixes), repeated, or there are too many.
+  // A label name is invalid, reserved (`le`, `__` prefixes), repeated, not one of the
+  // family's, or there are too many.
   FASTPROM_INVALID_LABEL,
   // The number of label values differs from the family's number of label names.
   FASTPROM_LABEL_COUNT,
@@ -147,6 +148,20 @@ enum fastprom_status fastprom_counter_family_add(const struct fastprom_counter_f
                                                  size_t n,
                                                  double amount);
 
+// Writes to `*out` a handle to the counter whose labels are given as `n` name/value pairs
+// (`names[i]` = `values[i]`, in any order, naming each of the family's labels once),
+// creating it if new. Wrong or missing names give `FASTPROM_INVALID_LABEL`. The caller
+// frees the handle with `fastprom_counter_free`.
+//
+// # Safety
+// `family` is NULL or live; `names` and `values` are NULL or point to `n` NUL-terminated
+// strings; `out` is NULL or writable.
+enum fastprom_status fastprom_counter_family_labels_by_name(const struct fastprom_counter_family *family,
+                                                            const char *const *names,
+                                                            const char *const *values,
+                                                            size_t n,
+                                                            struct fastprom_counter **out);
+
 // Removes the counter for these label values from the family; `*removed` (when `removed`
 // is not NULL) says whether it existed. Kept handles to it stay valid but are no longer
 // exposed.
@@ -233,9 +248,32 @@ enum fastprom_status fastprom_registry_encode_openmetrics_into(const struct fast
                                                                size_t cap,
                                                                size_t *needed);
 
-// Frees a buffer from `fastprom_registry_encode_text` or
-// `fastprom_registry_encode_openmetrics`, given the length that call wrote. NULL is
-// accepted and ignored.
+// Encodes the registry in the format an HTTP `Accept` header asks for (`accept` may be
+// NULL for no header), chosen as prometheus_client does: OpenMetrics when asked for,
+// otherwise the Prometheus text format. Writes the exposition to `*out` and `*len` as
+// `fastprom_registry_encode_text` does (free it with `fastprom_buffer_free`), and the
+// `Content-Type` to send with it to `*content_type`, a NUL-terminated string the caller
+// frees with `fastprom_string_free`.
+//
+// # Safety
+// `registry` is NULL or live; `accept` is NULL or a NUL-terminated string; `out`, `len`
+// and `content_type` are NULL or writable.
+enum fastprom_status fastprom_registry_encode(const struct fastprom_registry *registry,
+                                              const char *accept,
+                                              char **out,
+                                              size_t *len,
+                                              char **content_type);
+
+// Frees a string fastprom returned for the caller to own (such as the content type of
+// `fastprom_registry_encode`). NULL is accepted and ignored.
+//
+// # Safety
+// `s` is NULL or such a string, freed once.
+void fastprom_string_free(char *s);
+
+// Frees a buffer from `fastprom_registry_encode_text`,
+// `fastprom_registry_encode_openmetrics` or `fastprom_registry_encode`, given the length
+// that call wrote. NULL is accepted and ignored.
 //
 // # Safety
 // `buf` is NULL or a buffer from those functions, freed once, and `len` is its length.
@@ -287,6 +325,20 @@ enum fastprom_status fastprom_gauge_family_add(const struct fastprom_gauge_famil
                                                const char *const *values,
                                                size_t n,
                                                double amount);
+
+// Writes to `*out` a handle to the gauge whose labels are given as `n` name/value pairs
+// (`names[i]` = `values[i]`, in any order, naming each of the family's labels once),
+// creating it if new. Wrong or missing names give `FASTPROM_INVALID_LABEL`. The caller
+// frees the handle with `fastprom_gauge_free`.
+//
+// # Safety
+// `family` is NULL or live; `names` and `values` are NULL or point to `n` NUL-terminated
+// strings; `out` is NULL or writable.
+enum fastprom_status fastprom_gauge_family_labels_by_name(const struct fastprom_gauge_family *family,
+                                                          const char *const *names,
+                                                          const char *const *values,
+                                                          size_t n,
+                                                          struct fastprom_gauge **out);
 
 // Removes the gauge for these label values; `*removed` (when `removed` is not NULL) says
 // whether it existed.
@@ -376,6 +428,20 @@ enum fastprom_status fastprom_histogram_family_observe(const struct fastprom_his
                                                        const char *const *values,
                                                        size_t n,
                                                        double value);
+
+// Writes to `*out` a handle to the histogram whose labels are given as `n` name/value pairs
+// (`names[i]` = `values[i]`, in any order, naming each of the family's labels once),
+// creating it if new. Wrong or missing names give `FASTPROM_INVALID_LABEL`. The caller
+// frees the handle with `fastprom_histogram_free`.
+//
+// # Safety
+// `family` is NULL or live; `names` and `values` are NULL or point to `n` NUL-terminated
+// strings; `out` is NULL or writable.
+enum fastprom_status fastprom_histogram_family_labels_by_name(const struct fastprom_histogram_family *family,
+                                                              const char *const *names,
+                                                              const char *const *values,
+                                                              size_t n,
+                                                              struct fastprom_histogram **out);
 
 // Removes the histogram for these label values; `*removed` (when `removed` is not NULL)
 // says whether it existed.

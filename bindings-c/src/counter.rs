@@ -113,6 +113,29 @@ pub unsafe extern "C" fn fastprom_counter_family_add(
     })
 }
 
+/// Writes to `*out` a handle to the counter whose labels are given as `n` name/value pairs
+/// (`names[i]` = `values[i]`, in any order, naming each of the family's labels once),
+/// creating it if new. Wrong or missing names give `FASTPROM_INVALID_LABEL`. The caller
+/// frees the handle with `fastprom_counter_free`.
+///
+/// # Safety
+/// `family` is NULL or live; `names` and `values` are NULL or point to `n` NUL-terminated
+/// strings; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fastprom_counter_family_labels_by_name(
+    family: *const fastprom_counter_family,
+    names: *const *const c_char,
+    values: *const *const c_char,
+    n: usize,
+    out: *mut *mut fastprom_counter,
+) -> fastprom_status {
+    run(|| {
+        // SAFETY: as above.
+        let f = unsafe { handle(family, "family") }?;
+        unsafe { family::labels_by_name(&f.inner, names, values, n, |inner| fastprom_counter { inner }, out) }
+    })
+}
+
 /// Removes the counter for these label values from the family; `*removed` (when `removed`
 /// is not NULL) says whether it existed. Kept handles to it stay valid but are no longer
 /// exposed.

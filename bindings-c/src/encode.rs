@@ -1,11 +1,11 @@
 //! Encoding a registry as Prometheus text (0.0.4) or OpenMetrics (1.0.0), into a buffer
 //! fastprom allocates or into the caller's own.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CString};
 
 use fastprom::{expose, EscapingScheme};
 
-use crate::args::{handle, out, put};
+use crate::args::{handle, out, put, string};
 use crate::registry::fastprom_registry;
 use crate::status::{fastprom_status, run, Failure};
 
@@ -150,9 +150,67 @@ pub unsafe extern "C" fn fastprom_registry_encode_openmetrics_into(
     unsafe { into(registry, Format::OpenMetrics, buf, cap, needed) }
 }
 
-/// Frees a buffer from `fastprom_registry_encode_text` or
-/// `fastprom_registry_encode_openmetrics`, given the length that call wrote. NULL is
-/// accepted and ignored.
+/// Encodes the registry in the format an HTTP `Accept` header asks for (`accept` may be
+/// NULL for no header), chosen as prometheus_client does: OpenMetrics when asked for,
+/// otherwise the Prometheus text format. Writes the exposition to `*out` and `*len` as
+/// `fastprom_registry_encode_text` does (free it with `fastprom_buffer_free`), and the
+/// `Content-Type` to send with it to `*content_type`, a NUL-terminated string the caller
+/// frees with `fastprom_string_free`.
+///
+/// # Safety
+/// `registry` is NULL or live; `accept` is NULL or a NUL-terminated string; `out`, `len`
+/// and `content_type` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fastprom_registry_encode(
+    registry: *const fastprom_registry,
+    accept: *const c_char,
+    out: *mut *mut c_char,
+    len: *mut usize,
+    content_type: *mut *mut c_char,
+) -> fastprom_status {
+    let (out_buf, out_len, out_type) = (out, len, content_type);
+    run(|| {
+        // SAFETY: as above.
+        let r = unsafe { handle(registry, "registry") }?;
+        let accept = if accept.is_null() { None } else { Some(unsafe { string(accept, "accept") }?) };
+        let (b, l, t) = (
+            crate::args::out(out_buf, "out")?,
+            crate::args::out(out_len, "len")?,
+            crate::args::out(out_type, "content_type")?,
+        );
+        let how = expose::negotiate(accept);
+        let mut bytes = expose::encode(&r.inner, &how)?;
+        let ctype = CString::new(how.content_type)
+            .map_err(|_| Failure::new(fastprom_status::FASTPROM_ERROR, "the content type holds a NUL byte"))?;
+        let n = bytes.len();
+        bytes.push(0);
+        // SAFETY: all three checked and writable.
+        unsafe {
+            put(b, Box::into_raw(bytes.into_boxed_slice()) as *mut c_char);
+            put(l, n);
+            put(t, ctype.into_raw());
+        }
+        Ok(())
+    })
+}
+
+/// Frees a string fastprom returned for the caller to own (such as the content type of
+/// `fastprom_registry_encode`). NULL is accepted and ignored.
+///
+/// # Safety
+/// `s` is NULL or such a string, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn fastprom_string_free(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    // SAFETY: made by `CString::into_raw`, freed once.
+    crate::status::run_free(|| drop(unsafe { CString::from_raw(s) }));
+}
+
+/// Frees a buffer from `fastprom_registry_encode_text`,
+/// `fastprom_registry_encode_openmetrics` or `fastprom_registry_encode`, given the length
+/// that call wrote. NULL is accepted and ignored.
 ///
 /// # Safety
 /// `buf` is NULL or a buffer from those functions, freed once, and `len` is its length.

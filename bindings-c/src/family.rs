@@ -84,6 +84,31 @@ pub(crate) unsafe fn labels<M: MetricCore, H>(
     Ok(())
 }
 
+/// Looks up (or creates) the child for `n` label name/value pairs, in any order, and
+/// writes a new handle made by `wrap` to `*out_child`.
+///
+/// # Safety
+/// `names` and `values` are NULL or point to `n` strings (NULL only when `n` is 0);
+/// `out_child` is NULL or writable.
+pub(crate) unsafe fn labels_by_name<M: MetricCore, H>(
+    family: &Family<M>,
+    names: *const *const c_char,
+    values: *const *const c_char,
+    n: usize,
+    wrap: impl FnOnce(Child<M>) -> H,
+    out_child: *mut *mut H,
+) -> Result<(), Failure> {
+    let o = out(out_child, "out")?;
+    // SAFETY: as the caller's contract says.
+    let names = unsafe { strings(names, n, "names") }?;
+    let values = unsafe { strings(values, n, "values") }?;
+    let pairs: Vec<(&str, &str)> = names.into_iter().zip(values).collect();
+    let child = family.labels_by_name(&pairs)?;
+    // SAFETY: `o` is checked and writable.
+    unsafe { put(o, Box::into_raw(Box::new(wrap(child)))) };
+    Ok(())
+}
+
 /// Removes the child with these label values; `*out_removed` (if not NULL) says whether
 /// there was one.
 ///

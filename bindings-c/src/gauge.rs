@@ -130,6 +130,29 @@ pub unsafe extern "C" fn fastprom_gauge_family_add(
     })
 }
 
+/// Writes to `*out` a handle to the gauge whose labels are given as `n` name/value pairs
+/// (`names[i]` = `values[i]`, in any order, naming each of the family's labels once),
+/// creating it if new. Wrong or missing names give `FASTPROM_INVALID_LABEL`. The caller
+/// frees the handle with `fastprom_gauge_free`.
+///
+/// # Safety
+/// `family` is NULL or live; `names` and `values` are NULL or point to `n` NUL-terminated
+/// strings; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fastprom_gauge_family_labels_by_name(
+    family: *const fastprom_gauge_family,
+    names: *const *const c_char,
+    values: *const *const c_char,
+    n: usize,
+    out: *mut *mut fastprom_gauge,
+) -> fastprom_status {
+    run(|| {
+        // SAFETY: as above.
+        let f = unsafe { handle(family, "family") }?;
+        unsafe { family::labels_by_name(&f.inner, names, values, n, |inner| fastprom_gauge { inner }, out) }
+    })
+}
+
 /// Removes the gauge for these label values; `*removed` (when `removed` is not NULL) says
 /// whether it existed.
 ///

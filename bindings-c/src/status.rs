@@ -18,7 +18,8 @@ pub enum fastprom_status {
     FASTPROM_NULL_ARGUMENT,
     /// A metric name is missing or invalid.
     FASTPROM_INVALID_NAME,
-    /// A label name is invalid, reserved (`le`, `__` prefixes), repeated, or there are too many.
+    /// A label name is invalid, reserved (`le`, `__` prefixes), repeated, not one of the
+    /// family's, or there are too many.
     FASTPROM_INVALID_LABEL,
     /// The number of label values differs from the family's number of label names.
     FASTPROM_LABEL_COUNT,
@@ -70,7 +71,9 @@ pub(crate) fn status_of(e: &Error) -> fastprom_status {
         Error::InvalidLabelName { .. }
         | Error::ReservedLabelName { .. }
         | Error::DuplicateLabelName { .. }
-        | Error::TooManyLabels { .. } => FASTPROM_INVALID_LABEL,
+        | Error::TooManyLabels { .. }
+        | Error::LabelNames { .. }
+        | Error::UnknownLabelNames { .. } => FASTPROM_INVALID_LABEL,
         Error::LabelCount { .. } | Error::NotLabelled { .. } | Error::MissingLabelValues { .. } => FASTPROM_LABEL_COUNT,
         Error::NegativeIncrement { .. } => FASTPROM_NEGATIVE_INCREMENT,
         Error::DuplicateTimeseries { .. } => FASTPROM_DUPLICATE,

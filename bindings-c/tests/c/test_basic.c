@@ -53,6 +53,7 @@ static void test_registry_and_null_handles(void) {
     fastprom_histogram_family_free(NULL);
     fastprom_histogram_free(NULL);
     fastprom_buffer_free(NULL, 0);
+    fastprom_string_free(NULL);
     fastprom_registry_free(reg);
 }
 
@@ -129,6 +130,22 @@ static void test_values(void) {
     CHECK(fastprom_counter_family_add(cf, GET_200, 2, 1.5) == FASTPROM_OK);
     CHECK(fastprom_counter_get(c, &v) == FASTPROM_OK && v == 5.0);
 
+    /* By name/value pairs, in any order: the same child. */
+    const char *names[] = {"code", "method"};
+    const char *vals[] = {"200", "GET"};
+    fastprom_counter *same = NULL;
+    CHECK(fastprom_counter_family_labels_by_name(cf, names, vals, 2, &same) == FASTPROM_OK);
+    CHECK(fastprom_counter_inc(same) == FASTPROM_OK);
+    CHECK(fastprom_counter_get(c, &v) == FASTPROM_OK && v == 6.0);
+    fastprom_counter_free(same);
+    const char *wrong[] = {"code", "verb"};
+    CHECK_FAILS(fastprom_counter_family_labels_by_name(cf, wrong, vals, 2, &same), FASTPROM_INVALID_LABEL,
+                "expected the labels");
+    CHECK_FAILS(fastprom_counter_family_labels_by_name(cf, names, vals, 1, &same), FASTPROM_INVALID_LABEL,
+                "expected the labels");
+    CHECK_FAILS(fastprom_counter_family_labels_by_name(cf, names, NULL, 2, &same), FASTPROM_NULL_ARGUMENT,
+                "values is NULL");
+
     const char *room[] = {"room"};
     const char *kitchen[] = {"kitchen"};
     CHECK(fastprom_gauge_family_new(reg, "temp", "T.", room, 1, &gf) == FASTPROM_OK);
@@ -140,6 +157,10 @@ static void test_values(void) {
     CHECK(fastprom_gauge_get(g, &v) == FASTPROM_OK && v == 17.5);
     CHECK(fastprom_gauge_family_set(gf, kitchen, 1, -2.0) == FASTPROM_OK);
     CHECK(fastprom_gauge_get(g, &v) == FASTPROM_OK && v == -2.0);
+    fastprom_gauge *g2 = NULL;
+    CHECK(fastprom_gauge_family_labels_by_name(gf, room, kitchen, 1, &g2) == FASTPROM_OK);
+    CHECK(fastprom_gauge_get(g2, &v) == FASTPROM_OK && v == -2.0);
+    fastprom_gauge_free(g2);
 
     double sum = 0;
     uint64_t count = 0;
@@ -148,6 +169,11 @@ static void test_values(void) {
     CHECK(fastprom_histogram_observe(h, 0.25) == FASTPROM_OK);
     CHECK(fastprom_histogram_family_observe(hf, NULL, 0, 4.0) == FASTPROM_OK);
     CHECK(fastprom_histogram_get(h, &sum, &count) == FASTPROM_OK && sum == 4.25 && count == 2);
+    fastprom_histogram *h2 = NULL;
+    /* As with remove: a family without label names is not reached by label pairs. */
+    CHECK_FAILS(fastprom_histogram_family_labels_by_name(hf, NULL, NULL, 0, &h2), FASTPROM_LABEL_COUNT,
+                "no label names");
+    CHECK(h2 == NULL);
 
     /* Removing and clearing: a kept handle survives, but its series is no longer exposed. */
     bool removed = false;
@@ -165,7 +191,7 @@ static void test_values(void) {
     fastprom_gauge_family_free(gf);
     fastprom_histogram_family_free(hf);
     CHECK(fastprom_counter_inc(c) == FASTPROM_OK);
-    CHECK(fastprom_counter_get(c, &v) == FASTPROM_OK && v == 6.0);
+    CHECK(fastprom_counter_get(c, &v) == FASTPROM_OK && v == 7.0);
     fastprom_counter_free(c);
     fastprom_gauge_free(g);
     fastprom_histogram_free(h);
@@ -281,6 +307,21 @@ static void test_encode(void) {
     CHECK(fastprom_registry_encode_openmetrics_into(reg, NULL, 0, &needed) == FASTPROM_BUFFER_TOO_SMALL);
     CHECK(needed == len + 1);
     fastprom_buffer_free(text, len);
+
+    /* Negotiated from an Accept header: OpenMetrics when asked for, else text 0.0.4. */
+    char *ctype = NULL;
+    CHECK(fastprom_registry_encode(reg, NULL, &text, &len, &ctype) == FASTPROM_OK);
+    CHECK(ctype && strcmp(ctype, "text/plain; version=0.0.4; charset=utf-8") == 0);
+    CHECK(text && strcmp(text, EXPECTED_TEXT) == 0);
+    fastprom_buffer_free(text, len);
+    fastprom_string_free(ctype);
+    CHECK(fastprom_registry_encode(reg, "application/openmetrics-text", &text, &len, &ctype) == FASTPROM_OK);
+    CHECK(ctype && strcmp(ctype, "application/openmetrics-text; version=1.0.0; charset=utf-8") == 0);
+    CHECK(text && len >= 6 && strcmp(text + len - 6, "# EOF\n") == 0);
+    fastprom_buffer_free(text, len);
+    fastprom_string_free(ctype);
+    CHECK_FAILS(fastprom_registry_encode(reg, NULL, &text, &len, NULL), FASTPROM_NULL_ARGUMENT,
+                "content_type is NULL");
 
     fastprom_counter_family_free(cf);
     fastprom_gauge_family_free(gf);
