@@ -100,6 +100,18 @@ typedef struct fastprom_histogram_family fastprom_histogram_family;
 // (they just are not exposed any more).
 typedef struct fastprom_registry fastprom_registry;
 
+// The optional parts of a family's name, for the `*_family_new_with` functions. Each field
+// may be NULL (or "") for none; the strings need only live for the call. The full name is
+// `namespace_subsystem_name_unit`; a unit already at the end of the name is not repeated.
+typedef struct fastprom_family_opts {
+  // Put before the name, joined with `_` (such as the application's name).
+  const char *metric_namespace;
+  // Put between the namespace and the name, joined with `_`.
+  const char *subsystem;
+  // The unit, appended with `_` (such as `seconds` or `bytes`).
+  const char *unit;
+} fastprom_family_opts;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -118,6 +130,20 @@ enum fastprom_status fastprom_counter_family_new(struct fastprom_registry *regis
                                                  const char *const *label_names,
                                                  size_t n_labels,
                                                  struct fastprom_counter_family **out);
+
+// As `fastprom_counter_family_new`, with a namespace, subsystem and unit from `opts` (NULL
+// for none) around the name.
+//
+// # Safety
+// As `fastprom_counter_family_new`; `opts` is NULL or points to a `fastprom_family_opts`
+// whose strings are NULL or NUL-terminated.
+enum fastprom_status fastprom_counter_family_new_with(struct fastprom_registry *registry,
+                                                      const char *name,
+                                                      const char *help,
+                                                      const char *const *label_names,
+                                                      size_t n_labels,
+                                                      const struct fastprom_family_opts *opts,
+                                                      struct fastprom_counter_family **out);
 
 // Frees a family handle. NULL is accepted and ignored.
 //
@@ -292,6 +318,20 @@ enum fastprom_status fastprom_gauge_family_new(struct fastprom_registry *registr
                                                size_t n_labels,
                                                struct fastprom_gauge_family **out);
 
+// As `fastprom_gauge_family_new`, with a namespace, subsystem and unit from `opts` (NULL
+// for none) around the name.
+//
+// # Safety
+// As `fastprom_gauge_family_new`; `opts` is NULL or points to a `fastprom_family_opts`
+// whose strings are NULL or NUL-terminated.
+enum fastprom_status fastprom_gauge_family_new_with(struct fastprom_registry *registry,
+                                                    const char *name,
+                                                    const char *help,
+                                                    const char *const *label_names,
+                                                    size_t n_labels,
+                                                    const struct fastprom_family_opts *opts,
+                                                    struct fastprom_gauge_family **out);
+
 // Frees a family handle. NULL is accepted and ignored.
 //
 // # Safety
@@ -402,6 +442,22 @@ enum fastprom_status fastprom_histogram_family_new(struct fastprom_registry *reg
                                                    const double *buckets,
                                                    size_t n_buckets,
                                                    struct fastprom_histogram_family **out);
+
+// As `fastprom_histogram_family_new`, with a namespace, subsystem and unit from `opts`
+// (NULL for none) around the name.
+//
+// # Safety
+// As `fastprom_histogram_family_new`; `opts` is NULL or points to a
+// `fastprom_family_opts` whose strings are NULL or NUL-terminated.
+enum fastprom_status fastprom_histogram_family_new_with(struct fastprom_registry *registry,
+                                                        const char *name,
+                                                        const char *help,
+                                                        const char *const *label_names,
+                                                        size_t n_labels,
+                                                        const double *buckets,
+                                                        size_t n_buckets,
+                                                        const struct fastprom_family_opts *opts,
+                                                        struct fastprom_histogram_family **out);
 
 // Frees a family handle. NULL is accepted and ignored.
 //

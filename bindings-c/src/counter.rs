@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use fastprom::{Child, Counter, Family};
 
 use crate::args::{handle, out, put};
-use crate::family;
+use crate::family::{self, fastprom_family_opts};
 use crate::registry::fastprom_registry;
 use crate::status::{fastprom_status, run};
 
@@ -42,14 +42,31 @@ pub unsafe extern "C" fn fastprom_counter_family_new(
     n_labels: usize,
     out: *mut *mut fastprom_counter_family,
 ) -> fastprom_status {
+    // SAFETY: the same contract.
+    unsafe { fastprom_counter_family_new_with(registry, name, help, label_names, n_labels, std::ptr::null(), out) }
+}
+
+/// As `fastprom_counter_family_new`, with a namespace, subsystem and unit from `opts` (NULL
+/// for none) around the name.
+///
+/// # Safety
+/// As `fastprom_counter_family_new`; `opts` is NULL or points to a `fastprom_family_opts`
+/// whose strings are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn fastprom_counter_family_new_with(
+    registry: *mut fastprom_registry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    n_labels: usize,
+    opts: *const fastprom_family_opts,
+    out: *mut *mut fastprom_counter_family,
+) -> fastprom_status {
     // SAFETY: the contract above is `family::create`'s.
     run(|| unsafe {
         family::create::<Counter, _>(
             registry,
-            name,
-            help,
-            label_names,
-            n_labels,
+            family::Names { name, help, label_names, n_labels, opts },
             || Ok(()),
             |inner| fastprom_counter_family { inner },
             out,

@@ -10,29 +10,78 @@ use crate::args::{handle, out, put, string, strings};
 use crate::registry::fastprom_registry;
 use crate::status::Failure;
 
+/// The optional parts of a family's name, for the `*_family_new_with` functions. Each field
+/// may be NULL (or "") for none; the strings need only live for the call. The full name is
+/// `namespace_subsystem_name_unit`; a unit already at the end of the name is not repeated.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fastprom_family_opts {
+    /// Put before the name, joined with `_` (such as the application's name).
+    pub metric_namespace: *const c_char,
+    /// Put between the namespace and the name, joined with `_`.
+    pub subsystem: *const c_char,
+    /// The unit, appended with `_` (such as `seconds` or `bytes`).
+    pub unit: *const c_char,
+}
+
+/// Reads an optional string: NULL is the empty string.
+///
+/// # Safety
+/// As [`string`].
+unsafe fn optional<'a>(p: *const c_char, what: &str) -> Result<&'a str, Failure> {
+    if p.is_null() {
+        Ok("")
+    } else {
+        // SAFETY: as the caller's contract says.
+        unsafe { string(p, what) }
+    }
+}
+
+/// Applies `opts` (NULL for none) to `o`.
+///
+/// # Safety
+/// `opts` is NULL or points to a `fastprom_family_opts` whose strings are NULL or
+/// NUL-terminated.
+unsafe fn with_opts(mut o: Opts, opts: *const fastprom_family_opts) -> Result<Opts, Failure> {
+    // SAFETY: as the caller's contract says.
+    if let Some(opts) = unsafe { opts.as_ref() } {
+        o = o
+            .namespace(unsafe { optional(opts.metric_namespace, "opts.metric_namespace") }?)
+            .subsystem(unsafe { optional(opts.subsystem, "opts.subsystem") }?)
+            .unit(unsafe { optional(opts.unit, "opts.unit") }?);
+    }
+    Ok(o)
+}
+
+/// The C arguments naming a family, as every `*_family_new` takes them.
+pub(crate) struct Names {
+    pub(crate) name: *const c_char,
+    pub(crate) help: *const c_char,
+    pub(crate) label_names: *const *const c_char,
+    pub(crate) n_labels: usize,
+    pub(crate) opts: *const fastprom_family_opts,
+}
+
 /// Builds a family from C arguments, registers it in `registry`, and writes a new handle
 /// made by `wrap` to `*out_family`. Nothing is registered when any argument is bad.
 ///
 /// # Safety
 /// The pointers follow the contract of `fastprom_counter_family_new`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn create<M: MetricCore, H>(
     registry: *mut fastprom_registry,
-    name: *const c_char,
-    help: *const c_char,
-    label_names: *const *const c_char,
-    n_labels: usize,
+    names: Names,
     config: impl FnOnce() -> Result<M::Config, Failure>,
     wrap: impl FnOnce(Family<M>) -> H,
     out_family: *mut *mut H,
 ) -> Result<(), Failure> {
-    // SAFETY (all four): pointers as the caller's contract says.
+    // SAFETY (all five): pointers as the caller's contract says.
     let r = unsafe { handle(registry, "registry") }?;
-    let name = unsafe { string(name, "name") }?;
-    let help = unsafe { string(help, "help") }?;
-    let labels = unsafe { strings(label_names, n_labels, "label_names") }?;
+    let name = unsafe { string(names.name, "name") }?;
+    let help = unsafe { string(names.help, "help") }?;
+    let labels = unsafe { strings(names.label_names, names.n_labels, "label_names") }?;
+    let opts = unsafe { with_opts(Opts::new(name, help).labels(labels), names.opts) }?;
     let o = out(out_family, "out")?;
-    let family = Family::<M>::new(Opts::new(name, help).labels(labels), config()?)?;
+    let family = Family::<M>::new(opts, config()?)?;
     r.inner.register(family.clone())?;
     // SAFETY: `o` is checked and writable.
     unsafe { put(o, Box::into_raw(Box::new(wrap(family)))) };

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use fastprom::{Buckets, Child, Family, Histogram};
 
 use crate::args::{doubles, handle, out, put};
-use crate::family;
+use crate::family::{self, fastprom_family_opts};
 use crate::registry::fastprom_registry;
 use crate::status::{fastprom_status, run};
 
@@ -46,6 +46,41 @@ pub unsafe extern "C" fn fastprom_histogram_family_new(
     n_buckets: usize,
     out: *mut *mut fastprom_histogram_family,
 ) -> fastprom_status {
+    // SAFETY: the same contract.
+    unsafe {
+        fastprom_histogram_family_new_with(
+            registry,
+            name,
+            help,
+            label_names,
+            n_labels,
+            buckets,
+            n_buckets,
+            std::ptr::null(),
+            out,
+        )
+    }
+}
+
+/// As `fastprom_histogram_family_new`, with a namespace, subsystem and unit from `opts`
+/// (NULL for none) around the name.
+///
+/// # Safety
+/// As `fastprom_histogram_family_new`; `opts` is NULL or points to a
+/// `fastprom_family_opts` whose strings are NULL or NUL-terminated.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn fastprom_histogram_family_new_with(
+    registry: *mut fastprom_registry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    n_labels: usize,
+    buckets: *const f64,
+    n_buckets: usize,
+    opts: *const fastprom_family_opts,
+    out: *mut *mut fastprom_histogram_family,
+) -> fastprom_status {
     let config = || {
         // SAFETY: as the contract above says.
         let bounds = unsafe { doubles(buckets, n_buckets, "buckets") }?;
@@ -55,10 +90,7 @@ pub unsafe extern "C" fn fastprom_histogram_family_new(
     run(|| unsafe {
         family::create::<Histogram, _>(
             registry,
-            name,
-            help,
-            label_names,
-            n_labels,
+            family::Names { name, help, label_names, n_labels, opts },
             config,
             |inner| fastprom_histogram_family { inner },
             out,

@@ -23,13 +23,14 @@
 mod args;
 pub mod counter;
 pub mod encode;
-mod family;
+pub mod family;
 pub mod gauge;
 pub mod histogram;
 pub mod registry;
 pub mod status;
 
 pub use counter::{fastprom_counter, fastprom_counter_family};
+pub use family::fastprom_family_opts;
 pub use gauge::{fastprom_gauge, fastprom_gauge_family};
 pub use histogram::{fastprom_histogram, fastprom_histogram_family};
 pub use registry::fastprom_registry;

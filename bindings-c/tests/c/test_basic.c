@@ -215,6 +215,38 @@ static void *hammer(void *arg) {
     return NULL;
 }
 
+static void test_family_opts(void) {
+    fastprom_registry *reg = NULL;
+    fastprom_histogram_family *hf = NULL;
+    fastprom_counter_family *cf = NULL;
+    fastprom_gauge_family *gf = NULL;
+    CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
+    fastprom_family_opts opts = {"app", "http", "seconds"};
+    CHECK(fastprom_histogram_family_new_with(reg, "latency", "L.", NULL, 0, NULL, 0, &opts, &hf) == FASTPROM_OK);
+    CHECK(fastprom_histogram_family_observe(hf, NULL, 0, 0.1) == FASTPROM_OK);
+    fastprom_family_opts none = {NULL, NULL, NULL};
+    CHECK(fastprom_counter_family_new_with(reg, "jobs_total", "J.", NULL, 0, &none, &cf) == FASTPROM_OK);
+    fastprom_family_opts bad = {NULL, NULL, "\xff"};
+    fastprom_gauge_family *no = NULL;
+    CHECK_FAILS(fastprom_gauge_family_new_with(reg, "g", "G.", NULL, 0, &bad, &no), FASTPROM_INVALID_ARGUMENT,
+                "opts.unit is not UTF-8");
+    fastprom_family_opts unit_only = {NULL, NULL, "bytes"};
+    CHECK(fastprom_gauge_family_new_with(reg, "memory_bytes", "M.", NULL, 0, &unit_only, &gf) == FASTPROM_OK);
+    CHECK(no == NULL);
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(fastprom_registry_encode_text(reg, &text, &len) == FASTPROM_OK);
+    CHECK(text && strstr(text, "# TYPE app_http_latency_seconds histogram\n"));
+    CHECK(text && strstr(text, "\napp_http_latency_seconds_count 1.0\n"));
+    CHECK(text && strstr(text, "# TYPE jobs_total counter\njobs_total 0.0\n"));
+    CHECK(text && strstr(text, "# TYPE memory_bytes gauge\nmemory_bytes 0.0\n"));
+    fastprom_buffer_free(text, len);
+    fastprom_histogram_family_free(hf);
+    fastprom_counter_family_free(cf);
+    fastprom_gauge_family_free(gf);
+    fastprom_registry_free(reg);
+}
+
 static void test_threads(void) {
     fastprom_registry *reg = NULL;
     fastprom_counter_family *fam = NULL;
@@ -333,6 +365,7 @@ int main(void) {
     test_registry_and_null_handles();
     test_family_errors();
     test_values();
+    test_family_opts();
     test_threads();
     test_encode();
     printf("%d passed, %d failed\n", passed, failed);
