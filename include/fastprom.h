@@ -100,6 +100,19 @@ typedef struct fastprom_histogram_family fastprom_histogram_family;
 // (they just are not exposed any more).
 typedef struct fastprom_registry fastprom_registry;
 
+// One summary of a family, kept by the caller for fast observations. Made by
+// `fastprom_summary_family_labels`, freed with `fastprom_summary_free`; it stays usable
+// after its family handle is freed. Thread-safe.
+typedef struct fastprom_summary fastprom_summary;
+
+// A family of summaries: one summary (a count and a sum of observations) per combination
+// of label values.
+//
+// Made by `fastprom_summary_family_new`, owned by the caller, freed with
+// `fastprom_summary_family_free`. Freeing the handle does not remove the family from its
+// registry. Thread-safe.
+typedef struct fastprom_summary_family fastprom_summary_family;
+
 // The optional parts of a family's name, for the `*_family_new_with` functions. Each field
 // may be NULL (or "") for none; the strings need only live for the call. The full name is
 // `namespace_subsystem_name_unit`; a unit already at the end of the name is not repeated.
@@ -560,6 +573,109 @@ enum fastprom_status fastprom_registry_set_created(struct fastprom_registry *reg
 // The string is owned by fastprom: do not free it. It stays valid until the next fallible
 // fastprom call on the same thread; copy it to keep it longer. Each thread has its own.
 const char *fastprom_last_error(void);
+
+// Creates a summary family with `n_labels` label names (`quantile` is reserved), registers
+// it in `registry`, and writes its handle to `*out`. Each summary exposes the count and the
+// sum of its observations. On failure nothing is registered.
+//
+// # Safety
+// As `fastprom_counter_family_new`.
+enum fastprom_status fastprom_summary_family_new(struct fastprom_registry *registry,
+                                                 const char *name,
+                                                 const char *help,
+                                                 const char *const *label_names,
+                                                 size_t n_labels,
+                                                 struct fastprom_summary_family **out);
+
+// As `fastprom_summary_family_new`, with a namespace, subsystem and unit from `opts` (NULL
+// for none) around the name.
+//
+// # Safety
+// As `fastprom_summary_family_new`; `opts` is NULL or points to a `fastprom_family_opts`
+// whose strings are NULL or NUL-terminated.
+enum fastprom_status fastprom_summary_family_new_with(struct fastprom_registry *registry,
+                                                      const char *name,
+                                                      const char *help,
+                                                      const char *const *label_names,
+                                                      size_t n_labels,
+                                                      const struct fastprom_family_opts *opts,
+                                                      struct fastprom_summary_family **out);
+
+// Frees a family handle. NULL is accepted and ignored.
+//
+// # Safety
+// `family` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_summary_family_free(struct fastprom_summary_family *family);
+
+// Writes to `*out` a handle to the summary for these `n` label values (in the order of
+// the label names), creating it empty if new. The caller frees it with
+// `fastprom_summary_free`.
+//
+// # Safety
+// As `fastprom_counter_family_labels`.
+enum fastprom_status fastprom_summary_family_labels(const struct fastprom_summary_family *family,
+                                                    const char *const *values,
+                                                    size_t n,
+                                                    struct fastprom_summary **out);
+
+// Records `value` in the summary for these label values, creating it if new.
+//
+// # Safety
+// As `fastprom_counter_family_labels`.
+enum fastprom_status fastprom_summary_family_observe(const struct fastprom_summary_family *family,
+                                                     const char *const *values,
+                                                     size_t n,
+                                                     double value);
+
+// Writes to `*out` a handle to the summary whose labels are given as `n` name/value pairs
+// (`names[i]` = `values[i]`, in any order, naming each of the family's labels once),
+// creating it if new. Wrong or missing names give `FASTPROM_INVALID_LABEL`. The caller
+// frees the handle with `fastprom_summary_free`.
+//
+// # Safety
+// `family` is NULL or live; `names` and `values` are NULL or point to `n` NUL-terminated
+// strings; `out` is NULL or writable.
+enum fastprom_status fastprom_summary_family_labels_by_name(const struct fastprom_summary_family *family,
+                                                            const char *const *names,
+                                                            const char *const *values,
+                                                            size_t n,
+                                                            struct fastprom_summary **out);
+
+// Removes the summary for these label values; `*removed` (when `removed` is not NULL)
+// says whether it existed.
+//
+// # Safety
+// As `fastprom_counter_family_remove`.
+enum fastprom_status fastprom_summary_family_remove(const struct fastprom_summary_family *family,
+                                                    const char *const *values,
+                                                    size_t n,
+                                                    bool *removed);
+
+// Removes every summary of the family.
+//
+// # Safety
+// `family` is NULL or live.
+enum fastprom_status fastprom_summary_family_clear(const struct fastprom_summary_family *family);
+
+// Frees a summary handle. NULL is accepted and ignored.
+//
+// # Safety
+// `summary` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_summary_free(struct fastprom_summary *summary);
+
+// Records `value` in the summary.
+//
+// # Safety
+// `summary` is NULL or live.
+enum fastprom_status fastprom_summary_observe(const struct fastprom_summary *summary, double value);
+
+// Writes the summary's sum of observations to `*sum` and their number to `*count`.
+//
+// # Safety
+// `summary` is NULL or live; `sum` and `count` are NULL or writable.
+enum fastprom_status fastprom_summary_get(const struct fastprom_summary *summary,
+                                          double *sum,
+                                          uint64_t *count);
 
 #ifdef __cplusplus
 }  // extern "C"

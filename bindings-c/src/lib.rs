@@ -28,6 +28,7 @@ pub mod gauge;
 pub mod histogram;
 pub mod registry;
 pub mod status;
+pub mod summary;
 
 pub use counter::{fastprom_counter, fastprom_counter_family};
 pub use family::fastprom_family_opts;
@@ -35,3 +36,4 @@ pub use gauge::{fastprom_gauge, fastprom_gauge_family};
 pub use histogram::{fastprom_histogram, fastprom_histogram_family};
 pub use registry::fastprom_registry;
 pub use status::{fastprom_last_error, fastprom_status};
+pub use summary::{fastprom_summary, fastprom_summary_family};

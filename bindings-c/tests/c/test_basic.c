@@ -247,6 +247,48 @@ static void test_family_opts(void) {
     fastprom_registry_free(reg);
 }
 
+static void test_summary(void) {
+    fastprom_registry *reg = NULL;
+    fastprom_summary_family *sf = NULL;
+    fastprom_summary *a = NULL, *again = NULL;
+    CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
+    CHECK(fastprom_registry_set_created(reg, false) == FASTPROM_OK);
+    const char *quantile[] = {"quantile"};
+    CHECK_FAILS(fastprom_summary_family_new(reg, "rpc_seconds", "R.", quantile, 1, &sf), FASTPROM_INVALID_LABEL,
+                "\"quantile\"");
+    const char *service[] = {"service"};
+    const char *svc_a[] = {"a"};
+    CHECK(fastprom_summary_family_new(reg, "rpc_seconds", "R.", service, 1, &sf) == FASTPROM_OK);
+    CHECK(fastprom_summary_family_labels(sf, svc_a, 1, &a) == FASTPROM_OK);
+    CHECK(fastprom_summary_observe(a, 0.5) == FASTPROM_OK);
+    CHECK(fastprom_summary_family_observe(sf, svc_a, 1, 1.5) == FASTPROM_OK);
+    CHECK(fastprom_summary_family_labels_by_name(sf, service, svc_a, 1, &again) == FASTPROM_OK);
+    double sum = 0;
+    uint64_t count = 0;
+    CHECK(fastprom_summary_get(again, &sum, &count) == FASTPROM_OK && sum == 2.0 && count == 2);
+    CHECK_FAILS(fastprom_summary_get(again, &sum, NULL), FASTPROM_NULL_ARGUMENT, "count is NULL");
+    CHECK_FAILS(fastprom_summary_family_observe(sf, NULL, 0, 1.0), FASTPROM_LABEL_COUNT,
+                "expected 1 label values, got 0");
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(fastprom_registry_encode_text(reg, &text, &len) == FASTPROM_OK);
+    CHECK(text && strcmp(text, "# HELP rpc_seconds R.\n"
+                               "# TYPE rpc_seconds summary\n"
+                               "rpc_seconds_count{service=\"a\"} 2.0\n"
+                               "rpc_seconds_sum{service=\"a\"} 2.0\n") == 0);
+    fastprom_buffer_free(text, len);
+    bool removed = false;
+    CHECK(fastprom_summary_family_remove(sf, svc_a, 1, &removed) == FASTPROM_OK && removed);
+    CHECK(fastprom_summary_family_clear(sf) == FASTPROM_OK);
+    CHECK_FAILS(fastprom_summary_observe(NULL, 1.0), FASTPROM_NULL_ARGUMENT, "summary is NULL");
+    fastprom_summary_free(a);
+    fastprom_summary_free(again);
+    fastprom_summary_free(NULL);
+    fastprom_summary_family_free(sf);
+    fastprom_summary_family_free(NULL);
+    fastprom_registry_free(reg);
+}
+
 static void test_threads(void) {
     fastprom_registry *reg = NULL;
     fastprom_counter_family *fam = NULL;
@@ -366,6 +408,7 @@ int main(void) {
     test_family_errors();
     test_values();
     test_family_opts();
+    test_summary();
     test_threads();
     test_encode();
     printf("%d passed, %d failed\n", passed, failed);
