@@ -32,7 +32,7 @@ typedef enum fastprom_status {
   FASTPROM_OK = 0,
   // A handle, string or out-pointer argument was NULL.
   FASTPROM_NULL_ARGUMENT,
-  // A metric name is missing or invalid.
+  // A metric name is missing or invalid (or has a unit its type cannot have).
   FASTPROM_INVALID_NAME,
   // A label name is invalid, reserved (`le`, `__` prefixes), repeated, not one of the
   // family's, or there are too many.
@@ -45,7 +45,8 @@ typedef enum fastprom_status {
   FASTPROM_DUPLICATE,
   // Histogram buckets are not increasing, NaN, or too few.
   FASTPROM_INVALID_BUCKETS,
-  // Any other invalid argument, such as a string that is not UTF-8.
+  // Any other invalid argument, such as a string that is not UTF-8 or a state an enum
+  // does not declare.
   FASTPROM_INVALID_ARGUMENT,
   // The caller's buffer is too small; the size needed was written.
   FASTPROM_BUFFER_TOO_SMALL,
@@ -66,6 +67,19 @@ typedef struct fastprom_counter fastprom_counter;
 // `fastprom_counter_family_free`. Freeing the handle does not remove the family from its
 // registry. Thread-safe.
 typedef struct fastprom_counter_family fastprom_counter_family;
+
+// One enum of a family, kept by the caller. Made by `fastprom_enum_family_labels`, freed
+// with `fastprom_enum_free`; it stays usable after its family handle is freed. Thread-safe.
+typedef struct fastprom_enum fastprom_enum;
+
+// A family of enums: one enum per combination of label values, each in one of the
+// family's states (initially the first). Exposed as a gauge per state, 1 for the current
+// one, labelled with the family's own name.
+//
+// Made by `fastprom_enum_family_new`, owned by the caller, freed with
+// `fastprom_enum_family_free`. Freeing the handle does not remove the family from its
+// registry. Thread-safe.
+typedef struct fastprom_enum_family fastprom_enum_family;
 
 // One gauge of a family, kept by the caller for fast updates. Made by
 // `fastprom_gauge_family_labels`, freed with `fastprom_gauge_free`; it stays usable after
@@ -317,6 +331,86 @@ void fastprom_string_free(char *s);
 // # Safety
 // `buf` is NULL or a buffer from those functions, freed once, and `len` is its length.
 void fastprom_buffer_free(char *buf, size_t len);
+
+// Creates an enum family with `n_labels` label names (not its own name) and the `n_states`
+// states in `states` (at least one), registers it in `registry`, and writes its handle to
+// `*out`. `opts` (NULL for none) gives a namespace and subsystem; enums take no unit. On
+// failure nothing is registered.
+//
+// # Safety
+// As `fastprom_counter_family_new_with`; `states` is NULL or points to `n_states`
+// NUL-terminated strings.
+enum fastprom_status fastprom_enum_family_new(struct fastprom_registry *registry,
+                                              const char *name,
+                                              const char *help,
+                                              const char *const *label_names,
+                                              size_t n_labels,
+                                              const char *const *states,
+                                              size_t n_states,
+                                              const struct fastprom_family_opts *opts,
+                                              struct fastprom_enum_family **out);
+
+// Frees a family handle. NULL is accepted and ignored.
+//
+// # Safety
+// `family` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_enum_family_free(struct fastprom_enum_family *family);
+
+// Writes to `*out` a handle to the enum for these `n` label values (in the order of the
+// label names), creating it in the first state if new. The caller frees it with
+// `fastprom_enum_free`.
+//
+// # Safety
+// As `fastprom_counter_family_labels`.
+enum fastprom_status fastprom_enum_family_labels(const struct fastprom_enum_family *family,
+                                                 const char *const *values,
+                                                 size_t n,
+                                                 struct fastprom_enum **out);
+
+// Puts the enum for these label values (created if new) in `state`. A state the family
+// does not declare gives `FASTPROM_INVALID_ARGUMENT` and changes nothing.
+//
+// # Safety
+// As `fastprom_counter_family_labels`; `state` is NULL or a NUL-terminated string.
+enum fastprom_status fastprom_enum_family_state(const struct fastprom_enum_family *family,
+                                                const char *const *values,
+                                                size_t n,
+                                                const char *state);
+
+// Removes the enum for these label values; `*removed` (when `removed` is not NULL) says
+// whether it existed.
+//
+// # Safety
+// As `fastprom_counter_family_remove`.
+enum fastprom_status fastprom_enum_family_remove(const struct fastprom_enum_family *family,
+                                                 const char *const *values,
+                                                 size_t n,
+                                                 bool *removed);
+
+// Removes every enum of the family.
+//
+// # Safety
+// `family` is NULL or live.
+enum fastprom_status fastprom_enum_family_clear(const struct fastprom_enum_family *family);
+
+// Frees an enum handle. NULL is accepted and ignored.
+//
+// # Safety
+// `e` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_enum_free(struct fastprom_enum *e);
+
+// Puts the enum in `state`. A state the family does not declare gives
+// `FASTPROM_INVALID_ARGUMENT` and changes nothing.
+//
+// # Safety
+// `e` is NULL or live; `state` is NULL or a NUL-terminated string.
+enum fastprom_status fastprom_enum_state(const struct fastprom_enum *e, const char *state);
+
+// Writes to `*index` the position of the enum's current state in the family's states.
+//
+// # Safety
+// `e` is NULL or live; `index` is NULL or writable.
+enum fastprom_status fastprom_enum_get(const struct fastprom_enum *e, size_t *index);
 
 // Creates a gauge family with `n_labels` label names, registers it in `registry`, and
 // writes its handle to `*out`. `label_names` may be NULL when `n_labels` is 0. On failure

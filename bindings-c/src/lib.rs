@@ -23,6 +23,7 @@
 mod args;
 pub mod counter;
 pub mod encode;
+pub mod enumset;
 pub mod family;
 pub mod gauge;
 pub mod histogram;
@@ -31,6 +32,7 @@ pub mod status;
 pub mod summary;
 
 pub use counter::{fastprom_counter, fastprom_counter_family};
+pub use enumset::{fastprom_enum, fastprom_enum_family};
 pub use family::fastprom_family_opts;
 pub use gauge::{fastprom_gauge, fastprom_gauge_family};
 pub use histogram::{fastprom_histogram, fastprom_histogram_family};

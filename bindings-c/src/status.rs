@@ -16,7 +16,7 @@ pub enum fastprom_status {
     FASTPROM_OK = 0,
     /// A handle, string or out-pointer argument was NULL.
     FASTPROM_NULL_ARGUMENT,
-    /// A metric name is missing or invalid.
+    /// A metric name is missing or invalid (or has a unit its type cannot have).
     FASTPROM_INVALID_NAME,
     /// A label name is invalid, reserved (`le`, `__` prefixes), repeated, not one of the
     /// family's, or there are too many.
@@ -29,7 +29,8 @@ pub enum fastprom_status {
     FASTPROM_DUPLICATE,
     /// Histogram buckets are not increasing, NaN, or too few.
     FASTPROM_INVALID_BUCKETS,
-    /// Any other invalid argument, such as a string that is not UTF-8.
+    /// Any other invalid argument, such as a string that is not UTF-8 or a state an enum
+    /// does not declare.
     FASTPROM_INVALID_ARGUMENT,
     /// The caller's buffer is too small; the size needed was written.
     FASTPROM_BUFFER_TOO_SMALL,
@@ -67,7 +68,7 @@ impl From<Error> for Failure {
 pub(crate) fn status_of(e: &Error) -> fastprom_status {
     use fastprom_status::*;
     match e {
-        Error::MissingName | Error::InvalidMetricName { .. } => FASTPROM_INVALID_NAME,
+        Error::MissingName | Error::InvalidMetricName { .. } | Error::UnitNotAllowed { .. } => FASTPROM_INVALID_NAME,
         Error::InvalidLabelName { .. }
         | Error::ReservedLabelName { .. }
         | Error::DuplicateLabelName { .. }
@@ -78,7 +79,7 @@ pub(crate) fn status_of(e: &Error) -> fastprom_status {
         Error::NegativeIncrement { .. } => FASTPROM_NEGATIVE_INCREMENT,
         Error::DuplicateTimeseries { .. } => FASTPROM_DUPLICATE,
         Error::InvalidBuckets { .. } => FASTPROM_INVALID_BUCKETS,
-        Error::InvalidArgument(_) => FASTPROM_INVALID_ARGUMENT,
+        Error::InvalidArgument(_) | Error::UnknownState { .. } | Error::NoStates { .. } => FASTPROM_INVALID_ARGUMENT,
         _ => FASTPROM_ERROR,
     }
 }

@@ -289,6 +289,61 @@ static void test_summary(void) {
     fastprom_registry_free(reg);
 }
 
+static void test_enum(void) {
+    fastprom_registry *reg = NULL;
+    fastprom_enum_family *ef = NULL;
+    fastprom_enum *e = NULL;
+    CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
+    CHECK(fastprom_registry_set_created(reg, false) == FASTPROM_OK);
+    const char *states[] = {"queued", "running", "done"};
+    const char *job[] = {"job"};
+    const char *phase[] = {"phase"};
+    const char *job_a[] = {"a"};
+    fastprom_family_opts unit = {NULL, NULL, "seconds"};
+    CHECK_FAILS(fastprom_enum_family_new(reg, "phase", "P.", job, 1, states, 3, &unit, &ef), FASTPROM_INVALID_NAME,
+                "cannot have a unit");
+    CHECK_FAILS(fastprom_enum_family_new(reg, "phase", "P.", phase, 1, states, 3, NULL, &ef), FASTPROM_INVALID_LABEL,
+                "reserved");
+    CHECK_FAILS(fastprom_enum_family_new(reg, "phase", "P.", job, 1, NULL, 0, NULL, &ef), FASTPROM_INVALID_ARGUMENT,
+                "no states");
+    CHECK_FAILS(fastprom_enum_family_new(reg, "phase", "P.", job, 1, NULL, 3, NULL, &ef), FASTPROM_NULL_ARGUMENT,
+                "states is NULL");
+    CHECK(ef == NULL);
+    CHECK(fastprom_enum_family_new(reg, "phase", "P.", job, 1, states, 3, NULL, &ef) == FASTPROM_OK);
+
+    /* An unknown state is refused and creates no series. */
+    CHECK_FAILS(fastprom_enum_family_state(ef, job_a, 1, "lost"), FASTPROM_INVALID_ARGUMENT, "unknown state");
+    bool removed = true;
+    CHECK(fastprom_enum_family_remove(ef, job_a, 1, &removed) == FASTPROM_OK && !removed);
+
+    size_t index = 99;
+    CHECK(fastprom_enum_family_labels(ef, job_a, 1, &e) == FASTPROM_OK);
+    CHECK(fastprom_enum_get(e, &index) == FASTPROM_OK && index == 0);
+    CHECK(fastprom_enum_family_state(ef, job_a, 1, "done") == FASTPROM_OK);
+    CHECK(fastprom_enum_get(e, &index) == FASTPROM_OK && index == 2);
+    CHECK(fastprom_enum_state(e, "running") == FASTPROM_OK);
+    CHECK_FAILS(fastprom_enum_state(e, "lost"), FASTPROM_INVALID_ARGUMENT, "unknown state \"lost\"");
+    CHECK_FAILS(fastprom_enum_state(e, NULL), FASTPROM_NULL_ARGUMENT, "state is NULL");
+    CHECK(fastprom_enum_get(e, &index) == FASTPROM_OK && index == 1);
+    CHECK_FAILS(fastprom_enum_get(NULL, &index), FASTPROM_NULL_ARGUMENT, "enum is NULL");
+
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(fastprom_registry_encode_text(reg, &text, &len) == FASTPROM_OK);
+    CHECK(text && strcmp(text, "# HELP phase P.\n"
+                               "# TYPE phase gauge\n"
+                               "phase{job=\"a\",phase=\"queued\"} 0.0\n"
+                               "phase{job=\"a\",phase=\"running\"} 1.0\n"
+                               "phase{job=\"a\",phase=\"done\"} 0.0\n") == 0);
+    fastprom_buffer_free(text, len);
+    CHECK(fastprom_enum_family_clear(ef) == FASTPROM_OK);
+    fastprom_enum_free(e);
+    fastprom_enum_free(NULL);
+    fastprom_enum_family_free(ef);
+    fastprom_enum_family_free(NULL);
+    fastprom_registry_free(reg);
+}
+
 static void test_threads(void) {
     fastprom_registry *reg = NULL;
     fastprom_counter_family *fam = NULL;
@@ -409,6 +464,7 @@ int main(void) {
     test_values();
     test_family_opts();
     test_summary();
+    test_enum();
     test_threads();
     test_encode();
     printf("%d passed, %d failed\n", passed, failed);
