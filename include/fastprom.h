@@ -35,7 +35,7 @@ typedef enum fastprom_status {
   // A metric name is missing or invalid (or has a unit its type cannot have).
   FASTPROM_INVALID_NAME,
   // A label name is invalid, reserved (`le`, `__` prefixes), repeated, not one of the
-  // family's, or there are too many.
+  // family's (or, for an info's pairs, one of them), or there are too many.
   FASTPROM_INVALID_LABEL,
   // The number of label values differs from the family's number of label names.
   FASTPROM_LABEL_COUNT,
@@ -105,6 +105,18 @@ typedef struct fastprom_histogram fastprom_histogram;
 // `fastprom_histogram_family_free`. Freeing the handle does not remove the family from its
 // registry. Thread-safe.
 typedef struct fastprom_histogram_family fastprom_histogram_family;
+
+// One info of a family, kept by the caller. Made by `fastprom_info_family_labels`, freed
+// with `fastprom_info_free`; it stays usable after its family handle is freed. Thread-safe.
+typedef struct fastprom_info fastprom_info;
+
+// A family of infos: one set of key/value pairs per combination of label values, exposed
+// as `name_info{labels, pairs} 1`.
+//
+// Made by `fastprom_info_family_new`, owned by the caller, freed with
+// `fastprom_info_family_free`. Freeing the handle does not remove the family from its
+// registry. Thread-safe.
+typedef struct fastprom_info_family fastprom_info_family;
 
 // A registry: the families that one exposition shows.
 //
@@ -642,6 +654,71 @@ enum fastprom_status fastprom_histogram_observe(const struct fastprom_histogram 
 enum fastprom_status fastprom_histogram_get(const struct fastprom_histogram *histogram,
                                             double *sum,
                                             uint64_t *count);
+
+// Creates an info family (exposed as `name_info`) with `n_labels` label names, registers
+// it in `registry`, and writes its handle to `*out`. `opts` (NULL for none) gives a
+// namespace and subsystem; infos take no unit. On failure nothing is registered.
+//
+// # Safety
+// As `fastprom_counter_family_new_with`.
+enum fastprom_status fastprom_info_family_new(struct fastprom_registry *registry,
+                                              const char *name,
+                                              const char *help,
+                                              const char *const *label_names,
+                                              size_t n_labels,
+                                              const struct fastprom_family_opts *opts,
+                                              struct fastprom_info_family **out);
+
+// Frees a family handle. NULL is accepted and ignored.
+//
+// # Safety
+// `family` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_info_family_free(struct fastprom_info_family *family);
+
+// Writes to `*out` a handle to the info for these `n` label values (in the order of the
+// label names), creating it with no pairs if new. The caller frees it with
+// `fastprom_info_free`.
+//
+// # Safety
+// As `fastprom_counter_family_labels`.
+enum fastprom_status fastprom_info_family_labels(const struct fastprom_info_family *family,
+                                                 const char *const *values,
+                                                 size_t n,
+                                                 struct fastprom_info **out);
+
+// Removes the info for these label values; `*removed` (when `removed` is not NULL) says
+// whether it existed.
+//
+// # Safety
+// As `fastprom_counter_family_remove`.
+enum fastprom_status fastprom_info_family_remove(const struct fastprom_info_family *family,
+                                                 const char *const *values,
+                                                 size_t n,
+                                                 bool *removed);
+
+// Removes every info of the family.
+//
+// # Safety
+// `family` is NULL or live.
+enum fastprom_status fastprom_info_family_clear(const struct fastprom_info_family *family);
+
+// Frees an info handle. NULL is accepted and ignored.
+//
+// # Safety
+// `info` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_info_free(struct fastprom_info *info);
+
+// Replaces the info's pairs with the `n` pairs `keys[i]` = `values[i]` (a repeated key
+// keeps its last value). A key that is one of the family's label names gives
+// `FASTPROM_INVALID_LABEL` and changes nothing.
+//
+// # Safety
+// `info` is NULL or live; `keys` and `values` are NULL or point to `n` NUL-terminated
+// strings (NULL only when `n` is 0).
+enum fastprom_status fastprom_info_set(const struct fastprom_info *info,
+                                       const char *const *keys,
+                                       const char *const *values,
+                                       size_t n);
 
 // Creates an empty registry and writes its handle to `*out`. The caller owns it and frees
 // it with `fastprom_registry_free`.

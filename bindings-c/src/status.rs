@@ -19,7 +19,7 @@ pub enum fastprom_status {
     /// A metric name is missing or invalid (or has a unit its type cannot have).
     FASTPROM_INVALID_NAME,
     /// A label name is invalid, reserved (`le`, `__` prefixes), repeated, not one of the
-    /// family's, or there are too many.
+    /// family's (or, for an info's pairs, one of them), or there are too many.
     FASTPROM_INVALID_LABEL,
     /// The number of label values differs from the family's number of label names.
     FASTPROM_LABEL_COUNT,
@@ -74,7 +74,8 @@ pub(crate) fn status_of(e: &Error) -> fastprom_status {
         | Error::DuplicateLabelName { .. }
         | Error::TooManyLabels { .. }
         | Error::LabelNames { .. }
-        | Error::UnknownLabelNames { .. } => FASTPROM_INVALID_LABEL,
+        | Error::UnknownLabelNames { .. }
+        | Error::InfoOverlap { .. } => FASTPROM_INVALID_LABEL,
         Error::LabelCount { .. } | Error::NotLabelled { .. } | Error::MissingLabelValues { .. } => FASTPROM_LABEL_COUNT,
         Error::NegativeIncrement { .. } => FASTPROM_NEGATIVE_INCREMENT,
         Error::DuplicateTimeseries { .. } => FASTPROM_DUPLICATE,

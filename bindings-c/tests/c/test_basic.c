@@ -344,6 +344,44 @@ static void test_enum(void) {
     fastprom_registry_free(reg);
 }
 
+static void test_info(void) {
+    fastprom_registry *reg = NULL;
+    fastprom_info_family *inf = NULL;
+    fastprom_info *i = NULL;
+    CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
+    const char *host[] = {"host"};
+    const char *h1[] = {"h1"};
+    fastprom_family_opts unit = {NULL, NULL, "bytes"};
+    CHECK_FAILS(fastprom_info_family_new(reg, "build", "B.", host, 1, &unit, &inf), FASTPROM_INVALID_NAME,
+                "cannot have a unit");
+    CHECK(inf == NULL);
+    fastprom_family_opts ns = {"app", NULL, NULL};
+    CHECK(fastprom_info_family_new(reg, "build", "B.", host, 1, &ns, &inf) == FASTPROM_OK);
+    CHECK(fastprom_info_family_labels(inf, h1, 1, &i) == FASTPROM_OK);
+    const char *keys[] = {"version", "commit", "version"};
+    const char *vals[] = {"1.2.2", "abc", "1.2.3"};
+    CHECK(fastprom_info_set(i, keys, vals, 3) == FASTPROM_OK);
+    const char *overlap[] = {"host"};
+    CHECK_FAILS(fastprom_info_set(i, overlap, vals, 1), FASTPROM_INVALID_LABEL, "overlap");
+    CHECK_FAILS(fastprom_info_set(i, keys, NULL, 1), FASTPROM_NULL_ARGUMENT, "values is NULL");
+    CHECK_FAILS(fastprom_info_set(NULL, keys, vals, 1), FASTPROM_NULL_ARGUMENT, "info is NULL");
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(fastprom_registry_encode_text(reg, &text, &len) == FASTPROM_OK);
+    CHECK(text && strcmp(text, "# HELP app_build_info B.\n"
+                               "# TYPE app_build_info gauge\n"
+                               "app_build_info{commit=\"abc\",host=\"h1\",version=\"1.2.3\"} 1.0\n") == 0);
+    fastprom_buffer_free(text, len);
+    bool removed = false;
+    CHECK(fastprom_info_family_remove(inf, h1, 1, &removed) == FASTPROM_OK && removed);
+    CHECK(fastprom_info_family_clear(inf) == FASTPROM_OK);
+    fastprom_info_free(i);
+    fastprom_info_free(NULL);
+    fastprom_info_family_free(inf);
+    fastprom_info_family_free(NULL);
+    fastprom_registry_free(reg);
+}
+
 static void test_threads(void) {
     fastprom_registry *reg = NULL;
     fastprom_counter_family *fam = NULL;
@@ -465,6 +503,7 @@ int main(void) {
     test_family_opts();
     test_summary();
     test_enum();
+    test_info();
     test_threads();
     test_encode();
     printf("%d passed, %d failed\n", passed, failed);
