@@ -37,14 +37,19 @@ test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or
 C_OUT := target/c
 C_LIB := target/release
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
+C_TESTS := test_basic test_exposer
 test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan, header as C++17
 	cargo build -p fastprom-c --release
 	cargo test -p fastprom-c
 	@mkdir -p $(C_OUT)
-	cc $(C_FLAGS) bindings-c/tests/c/test_basic.c $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/test_basic
-	valgrind -q --error-exitcode=1 --leak-check=full $(C_OUT)/test_basic
-	cc $(C_FLAGS) -g -fsanitize=address,undefined bindings-c/tests/c/test_basic.c -L$(C_LIB) -lfastprom_c -lpthread -lm -o $(C_OUT)/test_basic_asan
-	LD_LIBRARY_PATH=$(C_LIB) $(C_OUT)/test_basic_asan
+	@for t in $(C_TESTS); do \
+	  echo "== $$t: static, under valgrind"; \
+	  cc $(C_FLAGS) bindings-c/tests/c/$$t.c $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/$$t && \
+	  valgrind -q --error-exitcode=1 --leak-check=full --suppressions=bindings-c/tests/c/valgrind.supp $(C_OUT)/$$t && \
+	  echo "== $$t: shared, under ASan + UBSan" && \
+	  cc $(C_FLAGS) -g -fsanitize=address,undefined bindings-c/tests/c/$$t.c -L$(C_LIB) -lfastprom_c -lpthread -lm -o $(C_OUT)/$${t}_asan && \
+	  LD_LIBRARY_PATH=$(C_LIB) $(C_OUT)/$${t}_asan || exit 1; \
+	done
 	c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -Iinclude bindings-c/tests/c/test_cpp.cpp
 	c++ -std=c++17 -Wall -Wextra -Werror -Iinclude bindings-c/tests/c/test_cpp.cpp $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/test_cpp && $(C_OUT)/test_cpp
 	@rm -rf $(C_OUT)/prefix && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(C_OUT)/prefix

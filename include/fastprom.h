@@ -54,6 +54,9 @@ typedef enum fastprom_status {
   FASTPROM_PANIC,
   // Any other failure of the core.
   FASTPROM_ERROR,
+  // The operating system refused (a port in use, an address that does not resolve, no
+  // thread could be started).
+  FASTPROM_IO,
 } fastprom_status;
 
 // One counter of a family (the child for one set of label values), kept by the caller for
@@ -80,6 +83,15 @@ typedef struct fastprom_enum fastprom_enum;
 // `fastprom_enum_family_free`. Freeing the handle does not remove the family from its
 // registry. Thread-safe.
 typedef struct fastprom_enum_family fastprom_enum_family;
+
+// A running HTTP server answering `/metrics` (and `/`) with the registry's exposition:
+// content negotiated from `Accept`, gzip when accepted, the `name[]` filter, HEAD.
+//
+// Made by `fastprom_exposer_start`, owned by the caller; `fastprom_exposer_free` stops
+// it. Scrapes run on the exposer's own threads and read the registry while the
+// application keeps updating it. Thread-safe; the exposer keeps its registry alive, so
+// the registry handle may be freed first.
+typedef struct fastprom_exposer fastprom_exposer;
 
 // One gauge of a family, kept by the caller for fast updates. Made by
 // `fastprom_gauge_family_labels`, freed with `fastprom_gauge_free`; it stays usable after
@@ -423,6 +435,32 @@ enum fastprom_status fastprom_enum_state(const struct fastprom_enum *e, const ch
 // # Safety
 // `e` is NULL or live; `index` is NULL or writable.
 enum fastprom_status fastprom_enum_get(const struct fastprom_enum *e, size_t *index);
+
+// Starts serving `registry` on `host` (a name or an IP address, such as "127.0.0.1" or
+// "0.0.0.0") and `port` (0 for a free one, see `fastprom_exposer_port`), and writes the
+// exposer's handle to `*out`. The port is bound before this returns: one in use gives
+// `FASTPROM_IO`.
+//
+// # Safety
+// `registry` is NULL or live; `host` is NULL or a NUL-terminated string; `out` is NULL or
+// writable.
+enum fastprom_status fastprom_exposer_start(const struct fastprom_registry *registry,
+                                            const char *host,
+                                            uint16_t port,
+                                            struct fastprom_exposer **out_exposer);
+
+// Writes to `*port` the port the exposer listens on (the one picked when 0 was asked for).
+//
+// # Safety
+// `exposer` is NULL or live; `port` is NULL or writable.
+enum fastprom_status fastprom_exposer_port(const struct fastprom_exposer *exposer, uint16_t *port);
+
+// Stops the exposer and frees it: the port is free again and its thread joined when this
+// returns; answers in progress get a short grace to finish. NULL is accepted and ignored.
+//
+// # Safety
+// `exposer` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_exposer_free(struct fastprom_exposer *exposer);
 
 // Creates a gauge family with `n_labels` label names, registers it in `registry`, and
 // writes its handle to `*out`. `label_names` may be NULL when `n_labels` is 0. On failure

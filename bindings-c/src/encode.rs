@@ -16,7 +16,7 @@ enum Format {
 }
 
 fn encode(registry: &fastprom_registry, format: Format) -> Result<Vec<u8>, Failure> {
-    let r = &registry.inner;
+    let r = &*registry.inner;
     Ok(match format {
         Format::Text => expose::encode_text(r, EscapingScheme::Underscores)?,
         Format::OpenMetrics => expose::encode_openmetrics(r, EscapingScheme::Underscores, "1.0.0")?,
@@ -179,7 +179,7 @@ pub unsafe extern "C" fn fastprom_registry_encode(
             crate::args::out(out_type, "content_type")?,
         );
         let how = expose::negotiate(accept);
-        let mut bytes = expose::encode(&r.inner, &how)?;
+        let mut bytes = expose::encode(&*r.inner, &how)?;
         let ctype = CString::new(how.content_type)
             .map_err(|_| Failure::new(fastprom_status::FASTPROM_ERROR, "the content type holds a NUL byte"))?;
         let n = bytes.len();

@@ -24,6 +24,7 @@ mod args;
 pub mod counter;
 pub mod encode;
 pub mod enumset;
+pub mod exposer;
 pub mod family;
 pub mod gauge;
 pub mod histogram;
@@ -34,6 +35,7 @@ pub mod summary;
 
 pub use counter::{fastprom_counter, fastprom_counter_family};
 pub use enumset::{fastprom_enum, fastprom_enum_family};
+pub use exposer::fastprom_exposer;
 pub use family::fastprom_family_opts;
 pub use gauge::{fastprom_gauge, fastprom_gauge_family};
 pub use histogram::{fastprom_histogram, fastprom_histogram_family};

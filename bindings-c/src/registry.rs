@@ -1,5 +1,7 @@
 //! Registries: the set of families one exposition shows.
 
+use std::sync::Arc;
+
 use fastprom::Registry;
 
 use crate::args::{handle, out, put};
@@ -12,7 +14,7 @@ use crate::status::{fastprom_status, run, run_free};
 /// threads at once. Family and child handles stay valid after their registry is freed
 /// (they just are not exposed any more).
 pub struct fastprom_registry {
-    pub(crate) inner: Registry,
+    pub(crate) inner: Arc<Registry>,
 }
 
 /// Creates an empty registry and writes its handle to `*out`. The caller owns it and frees
@@ -21,7 +23,7 @@ pub struct fastprom_registry {
 pub extern "C" fn fastprom_registry_new(out_registry: *mut *mut fastprom_registry) -> fastprom_status {
     run(|| {
         let o = out(out_registry, "out")?;
-        let r = Box::new(fastprom_registry { inner: Registry::new() });
+        let r = Box::new(fastprom_registry { inner: Arc::new(Registry::new()) });
         // SAFETY: `o` is checked and writable.
         unsafe { put(o, Box::into_raw(r)) };
         Ok(())

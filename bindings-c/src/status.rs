@@ -38,6 +38,9 @@ pub enum fastprom_status {
     FASTPROM_PANIC,
     /// Any other failure of the core.
     FASTPROM_ERROR,
+    /// The operating system refused (a port in use, an address that does not resolve, no
+    /// thread could be started).
+    FASTPROM_IO,
 }
 
 /// A failed call's status and message, set as the thread's last error by [`run`].
@@ -61,6 +64,17 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Self::new(status_of(&e), e.to_string())
+    }
+}
+
+impl From<fastprom_net::Error> for Failure {
+    fn from(e: fastprom_net::Error) -> Self {
+        let status = match &e {
+            fastprom_net::Error::Core(core) => status_of(core),
+            fastprom_net::Error::Bind { .. } | fastprom_net::Error::Start { .. } => fastprom_status::FASTPROM_IO,
+            _ => fastprom_status::FASTPROM_ERROR,
+        };
+        Self::new(status, e.to_string())
     }
 }
 
