@@ -6,9 +6,9 @@ DURATION ?= 0
 # Extra cargo flags for test-rust (before its `--`), e.g. CARGO_TEST_FLAGS=-p fastprom.
 CARGO_TEST_FLAGS ?=
 # The suites `make test` runs, in this order.
-SUITES := test-rust test-loom test-miri test-wasm test-vectors test-py test-python
+SUITES := test-rust test-c test-loom test-miri test-wasm test-vectors test-py test-python
 
-.PHONY: help setup demo dist test test-rust test-loom test-miri test-wasm test-vectors test-py python test-python bench fuzz clean
+.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-vectors test-py python test-python bench fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -32,6 +32,40 @@ test: setup ## Run every suite, then one line of which passed and failed (non-ze
 
 test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or Debian packages
 	cargo test --workspace --no-fail-fast $(CARGO_TEST_FLAGS) -- --include-ignored
+
+# The C library: the static one under valgrind, the shared one under ASan + UBSan.
+C_OUT := target/c
+C_LIB := target/release
+C_FLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
+C_TESTS := test_basic test_exposer
+test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan, header as C++17
+	cargo build -p fastprom-c --release
+	cargo test -p fastprom-c
+	@mkdir -p $(C_OUT)
+	@for t in $(C_TESTS); do \
+	  echo "== $$t: static, under valgrind"; \
+	  cc $(C_FLAGS) bindings-c/tests/c/$$t.c $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/$$t && \
+	  valgrind -q --error-exitcode=1 --leak-check=full --suppressions=bindings-c/tests/c/valgrind.supp $(C_OUT)/$$t && \
+	  echo "== $$t: shared, under ASan + UBSan" && \
+	  cc $(C_FLAGS) -g -fsanitize=address,undefined bindings-c/tests/c/$$t.c -L$(C_LIB) -lfastprom_c -lpthread -lm -o $(C_OUT)/$${t}_asan && \
+	  LD_LIBRARY_PATH=$(C_LIB) $(C_OUT)/$${t}_asan || exit 1; \
+	done
+	c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -Iinclude bindings-c/tests/c/test_cpp.cpp
+	c++ -std=c++17 -Wall -Wextra -Werror -Iinclude bindings-c/tests/c/test_cpp.cpp $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/test_cpp && $(C_OUT)/test_cpp
+	@rm -rf $(C_OUT)/prefix && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(C_OUT)/prefix
+	cc $(filter-out -Iinclude,$(C_FLAGS)) bindings-c/tests/c/test_basic.c $$(PKG_CONFIG_PATH=$(C_OUT)/prefix/lib/pkgconfig pkg-config --cflags --libs fastprom) -lpthread -o $(C_OUT)/test_installed
+	LD_LIBRARY_PATH=$(C_OUT)/prefix/lib $(C_OUT)/test_installed
+
+# The C library as C and C++ users expect it: libfastprom.{so,a}, the header, a pkg-config file.
+PREFIX ?= /usr/local
+install: ## Install the C library (libfastprom.so and .a), include/fastprom.h and fastprom.pc under PREFIX
+	cargo build -p fastprom-c --release
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/fastprom.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(C_LIB)/libfastprom_c.so $(DESTDIR)$(PREFIX)/lib/libfastprom.so
+	install -m 644 $(C_LIB)/libfastprom_c.a $(DESTDIR)$(PREFIX)/lib/libfastprom.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$(sed -n 's/^version = \"\(.*\)\"/\1/p' Cargo.toml | head -1)|" \
+		bindings-c/fastprom.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fastprom.pc
 
 test-loom: setup ## Loom models of core::sync (every interleaving of the shard protocol, on the real code)
 	RUSTFLAGS="--cfg loom" cargo test -p fastprom --lib --release --target-dir target/loom -- sync::

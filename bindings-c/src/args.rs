@@ -1,0 +1,83 @@
+//! Reading C arguments: handles, strings, arrays and out-pointers, each checked for NULL
+//! (and strings for UTF-8) before use.
+
+use std::ffi::{c_char, CStr};
+
+use crate::status::{fastprom_status, Failure};
+
+/// Borrows the object behind a handle.
+///
+/// # Safety
+/// `p` is NULL or a live handle from this library of type `T`.
+pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T, Failure> {
+    // SAFETY: non-NULL handles point to live `T`s, by the caller's contract.
+    unsafe { p.as_ref() }.ok_or_else(|| Failure::null(what))
+}
+
+/// Checks an out-pointer before any work is done, so a NULL one changes nothing.
+pub(crate) fn out<T>(p: *mut T, what: &str) -> Result<*mut T, Failure> {
+    if p.is_null() {
+        Err(Failure::null(what))
+    } else {
+        Ok(p)
+    }
+}
+
+/// Borrows a NUL-terminated UTF-8 string.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives the call.
+pub(crate) unsafe fn string<'a>(p: *const c_char, what: &str) -> Result<&'a str, Failure> {
+    if p.is_null() {
+        return Err(Failure::null(what));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let s = unsafe { CStr::from_ptr(p) };
+    s.to_str().map_err(|_| Failure::new(fastprom_status::FASTPROM_INVALID_ARGUMENT, format!("{what} is not UTF-8")))
+}
+
+/// Borrows an array of `n` strings; `p` may be NULL only when `n` is 0.
+///
+/// # Safety
+/// `p` is NULL or points to `n` pointers, each NULL or a NUL-terminated string that
+/// outlives the call.
+pub(crate) unsafe fn strings<'a>(p: *const *const c_char, n: usize, what: &str) -> Result<Vec<&'a str>, Failure> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if p.is_null() {
+        return Err(Failure::null(what));
+    }
+    // SAFETY: `p` points to `n` pointers by the caller's contract.
+    let items = unsafe { std::slice::from_raw_parts(p, n) };
+    items
+        .iter()
+        .enumerate()
+        // SAFETY: each element is NULL or a string, as above.
+        .map(|(i, &s)| unsafe { string(s, &format!("{what}[{i}]")) })
+        .collect()
+}
+
+/// Borrows an array of `n` doubles; `p` may be NULL only when `n` is 0.
+///
+/// # Safety
+/// `p` is NULL or points to `n` doubles.
+pub(crate) unsafe fn doubles<'a>(p: *const f64, n: usize, what: &str) -> Result<&'a [f64], Failure> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Failure::null(what));
+    }
+    // SAFETY: `p` points to `n` doubles by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
+/// Writes a result through an out-pointer checked by [`out`].
+///
+/// # Safety
+/// `p` came from [`out`] and is valid for writes.
+pub(crate) unsafe fn put<T>(p: *mut T, v: T) {
+    // SAFETY: checked non-NULL; writable by the caller's contract.
+    unsafe { p.write(v) }
+}

@@ -1,0 +1,94 @@
+/* The exposer: a real HTTP scrape of /metrics over loopback, a port in use, clean stop.
+ * Prints "N passed, M failed"; exits non-zero on failure. */
+#define _POSIX_C_SOURCE 200809L
+#include "fastprom.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond)                                                                                   \
+    do {                                                                                              \
+        if (cond) {                                                                                   \
+            passed++;                                                                                 \
+        } else {                                                                                      \
+            failed++;                                                                                 \
+            fprintf(stderr, "%s:%d: failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond,       \
+                    fastprom_last_error());                                                           \
+        }                                                                                             \
+    } while (0)
+
+/* Sends `request` to 127.0.0.1:port and reads the whole answer into buf; -1 if no connection. */
+static int http(uint16_t port, const char *request, char *buf, size_t cap) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        return -1;
+    }
+    if (write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    ssize_t n;
+    while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0) got += (size_t)n;
+    buf[got] = '\0';
+    close(fd);
+    return (int)got;
+}
+
+int main(void) {
+    fastprom_registry *reg = NULL;
+    fastprom_counter_family *fam = NULL;
+    fastprom_exposer *ex = NULL, *clash = NULL;
+    uint16_t port = 0;
+    static char answer[65536];
+    CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
+    CHECK(fastprom_counter_family_new(reg, "hits", "Hits.", NULL, 0, &fam) == FASTPROM_OK);
+    CHECK(fastprom_counter_family_add(fam, NULL, 0, 3.0) == FASTPROM_OK);
+
+    CHECK(fastprom_exposer_start(NULL, "127.0.0.1", 0, &ex) == FASTPROM_NULL_ARGUMENT);
+    CHECK(fastprom_exposer_start(reg, NULL, 0, &ex) == FASTPROM_NULL_ARGUMENT);
+    CHECK(fastprom_exposer_start(reg, "127.0.0.1", 0, NULL) == FASTPROM_NULL_ARGUMENT);
+    CHECK(ex == NULL);
+    CHECK(fastprom_exposer_start(reg, "127.0.0.1", 0, &ex) == FASTPROM_OK && ex != NULL);
+    CHECK(fastprom_exposer_port(ex, &port) == FASTPROM_OK && port != 0);
+    CHECK(fastprom_exposer_port(ex, NULL) == FASTPROM_NULL_ARGUMENT);
+
+    /* The same port again is refused by the operating system. */
+    CHECK(fastprom_exposer_start(reg, "127.0.0.1", port, &clash) == FASTPROM_IO);
+    CHECK(strstr(fastprom_last_error(), "cannot listen on") != NULL);
+    CHECK(clash == NULL);
+
+    /* Free the registry handle first: the exposer keeps the registry alive. */
+    fastprom_registry_free(reg);
+    CHECK(fastprom_counter_family_add(fam, NULL, 0, 1.0) == FASTPROM_OK);
+    int n = http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", answer, sizeof answer);
+    CHECK(n > 0);
+    CHECK(strncmp(answer, "HTTP/1.1 200 OK", 15) == 0);
+    CHECK(strstr(answer, "content-type: text/plain; version=0.0.4; charset=utf-8") != NULL);
+    CHECK(strstr(answer, "\nhits_total 4.0\n") != NULL);
+    n = http(port,
+             "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text\r\nConnection: close\r\n\r\n",
+             answer, sizeof answer);
+    CHECK(n > 0 && strstr(answer, "# EOF\n") != NULL);
+
+    /* Freeing stops it: the port no longer answers. */
+    fastprom_exposer_free(ex);
+    fastprom_exposer_free(NULL);
+    CHECK(http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", answer, sizeof answer) == -1);
+    fastprom_counter_family_free(fam);
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
