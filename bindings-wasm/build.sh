@@ -17,5 +17,5 @@ target=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_direc
 rm -rf "$here/pkg"
 wasm-bindgen --target nodejs --out-dir "$here/pkg" \
     "$target/wasm32-unknown-unknown/release/fastprom_wasm.wasm"
-cp "$here/js/index.js" "$here/js/package.json" "$here/pkg/"
+cp "$here/js/index.js" "$here/js/index.d.ts" "$here/js/package.json" "$here/pkg/"
 echo "built $here/pkg"

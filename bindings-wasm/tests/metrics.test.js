@@ -90,3 +90,38 @@ test('default registry, contentType, clear', async () => {
   new Gauge({ name: 'default_registry_gauge', help: 'Again.' });
   prom.register.clear();
 });
+
+test('remove by labels object, histogram children, setToCurrentTime', async () => {
+  const reg = new Registry();
+  const g = new Gauge({ name: 'queue', help: 'Queued.', labelNames: ['q', 'host'], registers: [reg] });
+  g.set({ q: 'a', host: 'h1' }, 1);
+  g.set({ q: 'b', host: 'h1' }, 2);
+  g.set({ q: 'b', host: 'h2' }, 3);
+  g.remove({ host: 'h1', q: 'b' });
+  const h = new Histogram({ name: 'size', help: 'Sizes.', labelNames: ['kind'], buckets: [10], registers: [reg] });
+  const big = h.labels('big');
+  big.observe(20);
+  h.observe({ kind: 'big' }, 5);
+  const t = new Gauge({ name: 'last_run', help: 'When.', registers: [reg] });
+  const before = Date.now() / 1000;
+  t.setToCurrentTime();
+  const text = await reg.metrics();
+  const stamped = Number(/^last_run (\S+)$/m.exec(text)[1]);
+  assert.ok(stamped >= before - 1 && stamped <= Date.now() / 1000 + 1, `${stamped}`);
+  assert.equal(
+    text.replace(/^last_run \S+$/m, 'last_run T'),
+    '# HELP queue Queued.\n' +
+      '# TYPE queue gauge\n' +
+      'queue{host="h1",q="a"} 1.0\n' +
+      'queue{host="h2",q="b"} 3.0\n' +
+      '# HELP size Sizes.\n' +
+      '# TYPE size histogram\n' +
+      'size_bucket{kind="big",le="10.0"} 1.0\n' +
+      'size_bucket{kind="big",le="+Inf"} 2.0\n' +
+      'size_count{kind="big"} 2.0\n' +
+      'size_sum{kind="big"} 25.0\n' +
+      '# HELP last_run When.\n' +
+      '# TYPE last_run gauge\n' +
+      'last_run T\n',
+  );
+});
