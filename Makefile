@@ -6,9 +6,9 @@ DURATION ?= 0
 # Extra cargo flags for test-rust (before its `--`), e.g. CARGO_TEST_FLAGS=-p fastprom.
 CARGO_TEST_FLAGS ?=
 # The suites `make test` runs, in this order.
-SUITES := test-rust test-c test-loom test-miri test-wasm test-vectors test-py test-python
+SUITES := test-rust test-c test-loom test-miri test-wasm test-wasm-js test-vectors test-py test-python
 
-.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-vectors test-py python test-python bench fuzz clean
+.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-wasm-js test-vectors test-py python test-python bench fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -77,6 +77,11 @@ test-miri: setup ## core::sync and the family's unsafe paths under miri (nightly
 
 test-wasm: setup ## The core builds for wasm32-unknown-unknown
 	cargo build -p fastprom --target wasm32-unknown-unknown
+
+.PHONY: test-wasm-js
+test-wasm-js: setup ## Build the JS package (bindings-wasm/pkg) and run its node --test suite, real Pushgateway included
+	bindings-wasm/build.sh
+	node --test bindings-wasm/tests/
 
 test-vectors: setup ## Regenerate every prometheus_client-derived test vector and diff with the committed ones
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
