@@ -4,10 +4,11 @@
 //!
 //! The clock is a Python callable (`fastprom.metrics` installs one that looks up
 //! `time.time` at each call); until one is installed, `time.time` itself is looked up and
-//! called. Where the core reads the clock while holding one of its own locks (a new child
-//! of a family), running Python code there could deadlock against a thread that holds the
-//! GIL and waits for that lock, so the binding reads the time first and hands it to the
-//! core through [`with_now`].
+//! called. Every family built for Python reads this clock through its settings
+//! (`crate::settings::family`). The core reads a clock before taking any of its locks; the
+//! binding still reads the time itself where it already holds it (creating a metric and
+//! its first child) and hands it to the core through [`with_now`], so one creation calls
+//! Python's clock once.
 
 use std::cell::Cell;
 use std::sync::Arc;
