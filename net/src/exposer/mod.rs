@@ -88,7 +88,8 @@ impl ExposerConfig {
     }
 
     /// How long [`Exposer::shutdown`] lets answers in progress finish before it drops
-    /// their connections.
+    /// their connections, and then how long it waits for scrapes still in a collector
+    /// (at least 100 ms, so the idle scrape threads are always joined).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
         self
@@ -172,9 +173,11 @@ impl Exposer {
         let thread = std::thread::Builder::new()
             .name("fastprom-exposer".to_owned())
             .spawn(move || {
+                let grace = config.shutdown_grace;
                 runtime.block_on(serve(listener, shared, config, stopped));
-                // Scrapes still running on blocking threads are left to finish on their own.
-                runtime.shutdown_timeout(Duration::ZERO);
+                // Joins the blocking pool's threads (idle ones exit at once). A scrape still
+                // stuck in a collector after the grace is left to finish on its own.
+                runtime.shutdown_timeout(grace.max(Duration::from_millis(100)));
             })
             .map_err(|source| Error::Start { source })?;
         Ok(Self { addr, stop, thread: Some(thread) })
