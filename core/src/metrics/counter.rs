@@ -7,13 +7,15 @@ use crate::error::{Error, Result};
 use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
 use crate::settings::Settings;
 use crate::sync::atomic_f64::AtomicF64;
+use crate::sync::counter_cell::CounterCell;
 use crate::sync::exemplar_slot::ExemplarSlot;
 
-/// One counter child. Increments are lock-free; an exemplar, when given, is kept under a
-/// small lock.
+/// One counter child. Increments are lock-free (a whole-number increment is one
+/// `fetch_add` until the counter's first fractional one); an exemplar, when given, is kept
+/// under a small lock.
 #[derive(Debug)]
 pub struct Counter {
-    value: AtomicF64,
+    value: CounterCell,
     created: AtomicF64,
     exemplar: ExemplarSlot,
     settings: Arc<Settings>,
@@ -23,7 +25,7 @@ impl Counter {
     /// Adds 1.
     #[inline]
     pub fn inc(&self) {
-        self.value.add(1.0);
+        self.value.add_whole(1);
     }
 
     /// Adds `amount`; negative amounts are refused (NaN is accepted, as in
@@ -58,8 +60,9 @@ impl Counter {
 
     /// Sets the total back to 0 and `_created` to now.
     pub fn reset(&self) {
+        let now = self.settings.now();
         self.value.set(0.0);
-        self.created.set(self.settings.now());
+        self.created.set(now);
     }
 
     /// Sets the total directly (prometheus_client's `_value.set`, used by tools that
@@ -99,7 +102,7 @@ impl MetricCore for Counter {
 
     fn new_child(_: &Arc<()>, settings: &Arc<Settings>, now: f64) -> Self {
         Self {
-            value: AtomicF64::new(0.0),
+            value: CounterCell::new(),
             created: AtomicF64::new(now),
             exemplar: ExemplarSlot::default(),
             settings: Arc::clone(settings),

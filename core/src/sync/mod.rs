@@ -9,6 +9,8 @@
 //! * [`exemplar_slot::ExemplarSlot`]: one exemplar per series in an atomic pointer, with a
 //!   striped lock only while one is replaced or copied out.
 //! * [`atomic_f64::AtomicF64`]: an `f64` added to with compare-and-swap.
+//! * [`counter_cell::CounterCell`]: a counter's total, one `fetch_add` per whole
+//!   increment until the first fractional one, an `f64` after.
 //!
 //! How they are checked, besides the stress tests in `core/tests/concurrency.rs`:
 //!
@@ -25,6 +27,7 @@
 //! `read_with` must not write to the same shard (it would wait for itself).
 
 pub(crate) mod atomic_f64;
+pub(crate) mod counter_cell;
 pub(crate) mod exemplar_slot;
 pub(crate) mod shard;
 
@@ -34,7 +37,7 @@ pub(crate) mod shard;
 pub(crate) mod prim {
     pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};
     pub(crate) use loom::hint::spin_loop;
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::thread::yield_now;
 
     /// A reader-writer lock with parking_lot's names (loom's cannot be poisoned here: a
@@ -61,7 +64,7 @@ pub(crate) mod prim {
 #[cfg(not(loom))]
 pub(crate) mod prim {
     pub(crate) use std::hint::spin_loop;
-    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::thread::yield_now;
 
     /// A reader-writer lock without data (the data lives in an [`UnsafeCell`] beside it).

@@ -1,0 +1,331 @@
+//! A counter's total: an exact integer while every increment is a whole number, so an
+//! increment is one `fetch_add`; an `f64` from the first fractional increment on.
+//!
+//! prometheus_client keeps a counter as a float and adds to it in order. While all the
+//! increments are whole numbers below 2^53, that float is exactly the integer sum, so an
+//! integer gives the same bytes. The first increment that is not whole moves the total
+//! into the float word once, and from then on every increment is a float addition in
+//! the same order a float counter would make it, so the printed digits stay the same.
+//!
+//! The integer word holds the count in its low bits and two flags:
+//! * `FROZEN`: the total lives in the float word; the low bits mean nothing.
+//! * `LOCK`: a thread is changing the mode (the switch to float, `set`, `reset`).
+//!   Increments never take it; they keep adding to the low bits, and the thread that
+//!   holds it folds what they added in with a compare-and-swap that fails and retries
+//!   when an increment lands in between.
+//!
+//! The float word is written only by the `LOCK` holder while the integer word is not
+//! frozen, and is published by the release that freezes it; readers and increments
+//! touch it only after an acquire that saw `FROZEN`. An increment that reads the word
+//! unfrozen and then adds to it just after another thread froze it sees `FROZEN` in the
+//! value its `fetch_add` returns and adds to the float word instead (its stray bits in
+//! the integer word are ignored while frozen and cleared by the next `set` or `reset`).
+//!
+//! Only threads that change the mode can wait (for the `LOCK` holder); an increment or
+//! a read never waits.
+
+use super::prim::{fence, spin_loop, yield_now, AtomicU64, Ordering};
+
+const FROZEN: u64 = 1 << 63;
+const LOCK: u64 = 1 << 62;
+const COUNT: u64 = LOCK - 1;
+/// Every integer up to 2^53 is an `f64`; past it the total becomes a float, as
+/// prometheus_client's is.
+const EXACT: u64 = 1 << 53;
+/// Whole increments below this take the integer path (larger ones are floats, which
+/// also keeps the low bits far from the flags).
+const MAX_STEP: f64 = 4_294_967_296.0;
+
+/// The total of a counter (see the module docs for how it is kept).
+#[derive(Debug)]
+pub(crate) struct CounterCell {
+    int: AtomicU64,
+    float: AtomicU64,
+}
+
+impl Default for CounterCell {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CounterCell {
+    /// A total of 0.
+    pub(crate) fn new() -> Self {
+        Self { int: AtomicU64::new(0), float: AtomicU64::new(0) }
+    }
+
+    /// Adds `v` (the caller has refused negative amounts).
+    #[inline]
+    pub(crate) fn add(&self, v: f64) {
+        // `v as u64` saturates and maps NaN to 0, so the comparison is exact.
+        if (0.0..MAX_STEP).contains(&v) && (v as u64) as f64 == v {
+            self.add_whole(v as u64);
+        } else {
+            self.add_fraction(v);
+        }
+    }
+
+    /// Adds a whole number below 2^32.
+    #[inline]
+    pub(crate) fn add_whole(&self, k: u64) {
+        if self.int.load(Ordering::Relaxed) & FROZEN != 0 {
+            fence(Ordering::Acquire);
+            self.float_add(k as f64);
+            return;
+        }
+        let prev = self.int.fetch_add(k, Ordering::Relaxed);
+        if prev & FROZEN != 0 {
+            // Frozen between the load and the add: the float word has the total.
+            fence(Ordering::Acquire);
+            self.float_add(k as f64);
+        } else if (prev & COUNT) + k > EXACT {
+            self.switch(0.0);
+        }
+    }
+
+    /// The total.
+    #[inline]
+    pub(crate) fn get(&self) -> f64 {
+        let word = self.int.load(Ordering::Acquire);
+        if word & FROZEN == 0 {
+            (word & COUNT) as f64
+        } else {
+            f64::from_bits(self.float.load(Ordering::Relaxed))
+        }
+    }
+
+    /// Replaces the total (whole totals go back to the integer path).
+    pub(crate) fn set(&self, total: f64) {
+        self.lock();
+        if (0.0..=EXACT as f64).contains(&total) && (total as u64) as f64 == total {
+            // Increments that landed since `lock` are overwritten: they count as made
+            // before the set.
+            self.int.store(total as u64, Ordering::Release);
+        } else {
+            self.float.store(total.to_bits(), Ordering::Relaxed);
+            self.int.store(FROZEN, Ordering::Release);
+        }
+    }
+
+    fn add_fraction(&self, v: f64) {
+        if self.int.load(Ordering::Acquire) & FROZEN == 0 && self.switch(v) {
+            return;
+        }
+        self.float_add(v);
+    }
+
+    fn float_add(&self, v: f64) {
+        let mut cur = self.float.load(Ordering::Relaxed);
+        loop {
+            let new = (f64::from_bits(cur) + v).to_bits();
+            match self.float.compare_exchange_weak(cur, new, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Takes `LOCK`, waiting for another holder; returns the word as it was then.
+    fn lock(&self) -> u64 {
+        let mut spins = 0u32;
+        let mut cur = self.int.load(Ordering::Relaxed);
+        loop {
+            if cur & LOCK != 0 {
+                if spins < 64 {
+                    spin_loop();
+                } else {
+                    yield_now();
+                }
+                spins = spins.saturating_add(1);
+                cur = self.int.load(Ordering::Relaxed);
+                continue;
+            }
+            match self.int.compare_exchange_weak(cur, cur | LOCK, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => return cur,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Moves the total into the float word with `v` added, unless another thread froze
+    /// it first (then returns false and adds nothing).
+    fn switch(&self, v: f64) -> bool {
+        let word = self.lock();
+        if word & FROZEN != 0 {
+            // Another thread switched first; give the lock back unchanged.
+            self.int.fetch_and(!LOCK, Ordering::Release);
+            return false;
+        }
+        let mut cur = word | LOCK;
+        loop {
+            let total = (cur & COUNT) as f64 + v;
+            self.float.store(total.to_bits(), Ordering::Relaxed);
+            match self.int.compare_exchange_weak(cur, FROZEN, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_increments_stay_integers() {
+        let c = CounterCell::new();
+        for _ in 0..10 {
+            c.add(1.0);
+        }
+        c.add(5.0);
+        assert_eq!(c.get(), 15.0);
+        assert_eq!(c.int.load(Ordering::Relaxed), 15);
+    }
+
+    #[test]
+    fn a_fraction_switches_to_the_float_sequence() {
+        // The digits must be those of adding in order as floats.
+        let steps = [3.0, 0.1, 1.0, 0.2, 7.0, 1e-9, 2.0];
+        let c = CounterCell::new();
+        let mut expected = 0.0f64;
+        for s in steps {
+            c.add(s);
+            expected += s;
+            assert_eq!(c.get().to_bits(), expected.to_bits());
+        }
+        assert!(c.int.load(Ordering::Relaxed) & FROZEN != 0);
+    }
+
+    #[test]
+    fn nan_infinity_and_huge_steps() {
+        let c = CounterCell::new();
+        c.add(2.0);
+        c.add(1e300);
+        assert_eq!(c.get(), 2.0 + 1e300);
+        let c = CounterCell::new();
+        c.add(f64::INFINITY);
+        assert_eq!(c.get(), f64::INFINITY);
+        let c = CounterCell::new();
+        c.add(f64::NAN);
+        c.add(1.0);
+        assert!(c.get().is_nan());
+        let c = CounterCell::new();
+        c.add(-0.0);
+        assert_eq!(c.get().to_bits(), 0.0f64.to_bits());
+    }
+
+    #[test]
+    fn past_two_to_the_53_it_is_a_float() {
+        let c = CounterCell::new();
+        c.set(EXACT as f64);
+        assert_eq!(c.int.load(Ordering::Relaxed), EXACT);
+        c.add(1.0);
+        let mut expected = EXACT as f64;
+        expected += 1.0;
+        assert_eq!(c.get(), expected);
+        c.add(2.0);
+        expected += 2.0;
+        assert_eq!(c.get(), expected);
+        assert!(c.int.load(Ordering::Relaxed) & FROZEN != 0);
+    }
+
+    #[test]
+    fn set_and_reset_choose_the_mode() {
+        let c = CounterCell::new();
+        c.add(0.5);
+        c.set(0.0);
+        assert_eq!(c.int.load(Ordering::Relaxed), 0);
+        c.add(1.0);
+        assert_eq!(c.get(), 1.0);
+        c.set(2.5);
+        c.add(1.0);
+        assert_eq!(c.get(), 3.5);
+        c.set(1e20);
+        assert_eq!(c.get(), 1e20);
+    }
+
+    #[test]
+    fn threads_lose_nothing_across_the_switch() {
+        let c = CounterCell::new();
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let c = &c;
+                s.spawn(move || {
+                    for i in 0..20_000 {
+                        if t == 0 && i == 10_000 {
+                            c.add(0.5);
+                        } else {
+                            c.add(1.0);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(c.get(), 79_999.5);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// An increment racing the switch to float: nothing is lost, and a reader never sees
+    /// the total go down.
+    #[test]
+    fn increment_races_the_switch() {
+        loom::model(|| {
+            let c = Arc::new(CounterCell::new());
+            let a = {
+                let c = Arc::clone(&c);
+                thread::spawn(move || c.add(1.0))
+            };
+            let b = {
+                let c = Arc::clone(&c);
+                thread::spawn(move || c.add(0.5))
+            };
+            let first = c.get();
+            let second = c.get();
+            assert!(second >= first, "{first} then {second}");
+            a.join().unwrap();
+            b.join().unwrap();
+            assert_eq!(c.get(), 1.5);
+        });
+    }
+
+    /// Two threads switching at once: one switches, the other adds to the float.
+    #[test]
+    fn two_fractions_race() {
+        loom::model(|| {
+            let c = Arc::new(CounterCell::new());
+            c.add(2.0);
+            let a = {
+                let c = Arc::clone(&c);
+                thread::spawn(move || c.add(0.5))
+            };
+            c.add(0.25);
+            a.join().unwrap();
+            assert_eq!(c.get(), 2.75);
+        });
+    }
+
+    /// A set racing an increment leaves one of the two orders.
+    #[test]
+    fn set_races_an_increment() {
+        loom::model(|| {
+            let c = Arc::new(CounterCell::new());
+            c.add(0.5);
+            let a = {
+                let c = Arc::clone(&c);
+                thread::spawn(move || c.add(1.0))
+            };
+            c.set(3.0);
+            a.join().unwrap();
+            let total = c.get();
+            assert!(total == 3.0 || total == 4.0, "{total}");
+        });
+    }
+}
