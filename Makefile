@@ -8,7 +8,7 @@ CARGO_TEST_FLAGS ?=
 # The suites `make test` runs, in this order.
 SUITES := test-rust test-c test-loom test-miri test-wasm test-wasm-js test-vectors test-py test-python
 
-.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-wasm-js test-vectors test-py python test-python bench fuzz clean
+.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-wasm-js test-vectors test-py python test-python bench bench-side fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -114,6 +114,9 @@ bench: ## Criterion benchmarks side by side with the prometheus and prometheus-c
 	CRITERION_HOME=$(CURDIR)/target/criterion cargo bench -p fastprom --bench metrics --bench parse
 	@python3 tools/bench_table.py
 	@$(PY) tools/bench_parse.py
+
+bench-side: ## fastprom and the peer crates interleaved in one process, medians of ROUNDS rounds (the BENCHMARKS.md tables)
+	cargo bench -p fastprom --bench side_by_side
 
 FUZZ_SECONDS ?= 60
 fuzz: ## Fuzz both parsers with cargo fuzz on nightly (FUZZ_SECONDS per target)
