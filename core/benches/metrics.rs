@@ -2,6 +2,8 @@
 //! `prometheus-client` 0.26, same workloads in one run. `make bench` runs them; the
 //! figures go to BENCHMARKS.md.
 
+#![allow(clippy::unwrap_used)] // a benchmark with a broken setup should stop at once
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};

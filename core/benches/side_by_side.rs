@@ -8,6 +8,8 @@
 //! `ROUNDS` (default 5) and `MS` (time per measurement, default 200) to change the run.
 //! It prints the tables BENCHMARKS.md quotes.
 
+#![allow(clippy::unwrap_used)] // a benchmark with a broken setup should stop at once
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -21,6 +23,8 @@ use prometheus_client::metrics::histogram::Histogram as PcHistogram;
 
 type PcLabels = Vec<(String, String)>;
 type Work<'a> = Box<dyn FnMut(u64) + 'a>;
+/// A table's name (what the command-line filter matches) and the function printing it.
+type Table = (&'static str, fn(u64, Duration));
 
 const LABELS: [&str; 3] = ["method", "path", "code"];
 const CHILDREN: usize = 1000;
@@ -115,7 +119,14 @@ fn counter_inc(rounds: u64, budget: Duration) {
         ("fastprom `Counter::inc`", Box::new(|n| (0..n).for_each(|_| black_box(&fp).inc()))),
         ("prometheus `IntCounter`", Box::new(|n| (0..n).for_each(|_| black_box(&p).inc()))),
         ("prometheus `Counter` (f64)", Box::new(|n| (0..n).for_each(|_| black_box(&pf).inc()))),
-        ("prometheus-client `Counter` (u64)", Box::new(|n| (0..n).for_each(|_| { black_box(&pc).inc(); }))),
+        (
+            "prometheus-client `Counter` (u64)",
+            Box::new(|n| {
+                (0..n).for_each(|_| {
+                    black_box(&pc).inc();
+                })
+            }),
+        ),
         ("bare `fetch_add`", floor(&a)),
     ];
     table("counter inc, no labels", &mut c, rounds, budget);
@@ -304,7 +315,7 @@ fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let rounds = env_or("ROUNDS", 5).max(1);
     let budget = Duration::from_millis(env_or("MS", 200).max(1));
-    let tables: [(&str, fn(u64, Duration)); 5] = [
+    let tables: [Table; 5] = [
         ("counter_inc", counter_inc),
         ("lookup_inc", lookup_inc),
         ("lookup_inc_two_threads", lookup_inc_two_threads),

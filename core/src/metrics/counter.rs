@@ -8,16 +8,15 @@ use crate::model::{Exemplar, MetricType, Timestamp, Visitor};
 use crate::settings::Settings;
 use crate::sync::atomic_f64::AtomicF64;
 use crate::sync::counter_cell::CounterCell;
-use crate::sync::exemplar_slot::ExemplarSlot;
 
 /// One counter child. Increments are lock-free (a whole-number increment is one
 /// `fetch_add` until the counter's first fractional one); an exemplar, when given, is kept
 /// under a small lock.
 #[derive(Debug)]
 pub struct Counter {
+    /// The total and the exemplar.
     value: CounterCell,
     created: AtomicF64,
-    exemplar: ExemplarSlot,
     settings: Arc<Settings>,
 }
 
@@ -48,7 +47,7 @@ impl Counter {
         }
         let now = self.settings.now();
         let ex = Exemplar::new(labels, amount, Some(Timestamp::Float(now)), self.settings.validation_scheme())?;
-        self.exemplar.set(ex);
+        self.value.exemplar_slot().set(ex);
         Ok(())
     }
 
@@ -82,7 +81,7 @@ impl Counter {
 
     /// Records an exemplar without changing the total.
     pub fn set_exemplar(&self, ex: Exemplar) {
-        self.exemplar.set(ex);
+        self.value.exemplar_slot().set(ex);
     }
 
     /// When the counter was created or last reset.
@@ -92,7 +91,7 @@ impl Counter {
 
     /// The last exemplar, if any.
     pub fn exemplar(&self) -> Option<Exemplar> {
-        self.exemplar.get()
+        self.value.exemplar()
     }
 }
 
@@ -101,12 +100,7 @@ impl MetricCore for Counter {
     const TYPE: MetricType = MetricType::Counter;
 
     fn new_child(_: &Arc<()>, settings: &Arc<Settings>, now: f64) -> Self {
-        Self {
-            value: CounterCell::new(),
-            created: AtomicF64::new(now),
-            exemplar: ExemplarSlot::default(),
-            settings: Arc::clone(settings),
-        }
+        Self { value: CounterCell::new(), created: AtomicF64::new(now), settings: Arc::clone(settings) }
     }
 
     fn visit_child(&self, _: &(), base: &Base<'_>, v: &mut dyn Visitor) -> Result<()> {

@@ -10,7 +10,8 @@
 //!   striped lock only while one is replaced or copied out.
 //! * [`atomic_f64::AtomicF64`]: an `f64` added to with compare-and-swap.
 //! * [`counter_cell::CounterCell`]: a counter's total, one `fetch_add` per whole
-//!   increment until the first fractional one, an `f64` after.
+//!   increment until the first fractional one, an `f64` after; its float word and
+//!   exemplar slot sit in a block made on first use.
 //!
 //! How they are checked, besides the stress tests in `core/tests/concurrency.rs`:
 //!
@@ -37,7 +38,7 @@ pub(crate) mod shard;
 pub(crate) mod prim {
     pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};
     pub(crate) use loom::hint::spin_loop;
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::thread::yield_now;
 
     /// A reader-writer lock with parking_lot's names (loom's cannot be poisoned here: a
@@ -64,7 +65,7 @@ pub(crate) mod prim {
 #[cfg(not(loom))]
 pub(crate) mod prim {
     pub(crate) use std::hint::spin_loop;
-    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::thread::yield_now;
 
     /// A reader-writer lock without data (the data lives in an [`UnsafeCell`] beside it).
