@@ -248,6 +248,23 @@ struct Scrapes<M: MetricCore> {
     graveyard: Vec<Child<M>>,
 }
 
+impl<M: MetricCore> Scrapes<M> {
+    /// The parked children, when no scrape runs and no thread pins the family (a
+    /// `with_labels` closure in progress); otherwise nothing, and they stay parked.
+    fn take_if_unused(&mut self, pin: usize) -> Vec<Child<M>> {
+        if self.graveyard.is_empty() || self.running > 0 || shard::pinned(pin) {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.graveyard)
+    }
+}
+
+/// A family's pin id for [`shard::Shard::find_and_pin`]: the address of its shared
+/// state, made odd so it never equals a shard's address.
+fn pin_of<M: MetricCore>(inner: &Inner<M>) -> usize {
+    (inner as *const Inner<M> as usize) | 1
+}
+
 struct Order<M: MetricCore> {
     items: Vec<Option<Child<M>>>,
     holes: usize,
@@ -555,8 +572,30 @@ impl<M: MetricCore> Family<M> {
     /// internals, so it may use this family (look up or create other children) freely.
     #[inline]
     pub fn with_labels<S: AsRef<str>, R>(&self, values: &[S], f: impl FnOnce(&M) -> R) -> Result<R> {
+        if values.len() == self.inner.label_names.len() && self.inner.single.is_none() {
+            let h = hash_values(&self.inner.hasher, values);
+            // The fast path: no reference count touched. The child found is pinned for
+            // this family (see `retire`), so it stays allocated while `f` runs, after the
+            // lookup has left the shard.
+            let found = self
+                .shard_of(h)
+                .find_and_pin(self.pin(), |t| t.find(h, |c| key_eq(c.key(), values)).map(|c| &**c as *const M));
+            if let Some((metric, _pin)) = found {
+                // SAFETY: the pointer came from a child in the table; removal takes the
+                // child out under the shard's write lock, which waited for this thread to
+                // pin, and `retire` frees it only once `pinned` is false, so it lives
+                // until `_pin` drops at the end of this scope.
+                return Ok(f(unsafe { &*metric }));
+            }
+        }
         let child = self.labels(values)?;
         Ok(f(&child))
+    }
+
+    /// This family's pin id: its address, made odd (shard ids are even).
+    #[inline]
+    fn pin(&self) -> usize {
+        pin_of(&self.inner)
     }
 
     /// [`Family::with_labels`] for a closure that can fail itself (`inc_by`,
@@ -725,18 +764,21 @@ impl<M: MetricCore> Family<M> {
     /// before it copies the child list, and a remover takes children out of the list
     /// before it looks at the count (under the same mutex), so a scrape either never saw a
     /// removed child or is still counted when the child is retired; the graveyard is only
-    /// emptied by the scrape that brings the count to zero, under that mutex.
+    /// emptied, under that mutex, when no scrape is counted in. The same goes for
+    /// `with_labels` closures: a thread running one pins the family, removers took the
+    /// children out of their shards under the write lock (which waited for the pin to be
+    /// in place), and the graveyard is emptied only while `shard::pinned` is false, by
+    /// the next retire or the last scrape to end.
     fn retire(&self, removed: Vec<Child<M>>) {
         if removed.is_empty() {
             return;
         }
-        let mut sc = self.inner.scrapes.lock();
-        if sc.running > 0 {
+        let dead = {
+            let mut sc = self.inner.scrapes.lock();
             sc.graveyard.extend(removed);
-        } else {
-            drop(sc);
-            drop(removed);
-        }
+            sc.take_if_unused(pin_of(&self.inner))
+        };
+        drop(dead);
     }
 
     /// Number of children exported.
@@ -828,11 +870,7 @@ impl<M: MetricCore> Drop for ScrapeGuard<'_, M> {
         let dead = {
             let mut sc = self.0.scrapes.lock();
             sc.running -= 1;
-            if sc.running == 0 {
-                std::mem::take(&mut sc.graveyard)
-            } else {
-                Vec::new()
-            }
+            sc.take_if_unused(pin_of(self.0))
         };
         drop(dead);
     }
@@ -899,6 +937,35 @@ mod tests {
     #[test]
     fn sort_perm_orders_names() {
         assert_eq!(&*sort_perm(&["b", "a", "le"]), &[1, 0, 2]);
+    }
+
+    /// A `with_labels` closure may remove or clear the very child it is updating, and
+    /// create children in the same shard: the child stays allocated (parked) until the
+    /// closure returns, and is freed by the next removal or scrape. Under miri this
+    /// checks there is no use after free and no leak.
+    #[test]
+    fn a_closure_may_remove_its_own_child() {
+        let opts = Opts::new("own", "h").labels(["k"]).clock(Arc::new(crate::clock::FixedClock(1.0)));
+        let fam = Family::<crate::Counter>::new(opts, ()).expect("family");
+        fam.with_labels(&["a"], |c| c.inc()).expect("create");
+        let seen = fam
+            .with_labels(&["a"], |c| {
+                assert!(fam.remove(&["a"]).expect("remove"));
+                fam.clear();
+                for i in 0..50 {
+                    fam.with_labels(&[i.to_string()], |c| c.inc()).expect("nested");
+                }
+                c.inc();
+                c.get()
+            })
+            .expect("with_labels");
+        assert_eq!(seen, 2.0);
+        assert_eq!(fam.len(), 50);
+        assert!(!fam.inner.scrapes.lock().graveyard.is_empty(), "parked while pinned");
+        // The next removal finds no pin and frees what was parked.
+        assert!(fam.remove(&["7"]).expect("remove"));
+        assert!(fam.inner.scrapes.lock().graveyard.is_empty());
+        assert_eq!(fam.labels(&["a"]).expect("fresh").get(), 0.0);
     }
 
     /// Scrapes (bitwise snapshots of the child list), removals (children parked until the

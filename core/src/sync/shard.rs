@@ -13,6 +13,15 @@
 //!
 //! As with any read lock, the closure given to [`Shard::read_with`] must not write to
 //! the same shard (it would wait for itself).
+//!
+//! Pins: [`Shard::find_and_pin`] finds an object in the shard on the lock-free path and,
+//! before leaving, turns the thread's announcement of the shard into a pin (an odd id the
+//! owner of the objects chose) that stays until the returned [`Pin`] drops. The caller
+//! then uses the object outside the read section, so user code never runs inside it. An
+//! owner that takes objects out of a shard (under its write lock) frees them only once
+//! [`pinned`] says no thread holds the pin, and parks them otherwise. A writer waiting
+//! for readers to leave the shard sees the slot change to the pin, so a pinning thread
+//! either is seen by the owner's later [`pinned`] scan or had not found the object.
 
 use crossbeam_utils::CachePadded;
 
@@ -201,6 +210,39 @@ impl<T> Shard<T> {
         self.read_value(f)
     }
 
+    /// Runs `f` on the value on the lock-free path; when it finds something, this
+    /// thread's slot then holds `pin` (odd, so never a shard's id) until the returned
+    /// [`Pin`] drops. `None` when `f` finds nothing or the lock-free path is not open
+    /// (a nested read, no slot, a writer active): the caller takes its slow path.
+    #[inline]
+    pub(crate) fn find_and_pin<R>(&self, pin: usize, f: impl FnOnce(&T) -> Option<R>) -> Option<(R, Pin)> {
+        debug_assert!(pin & 1 == 1, "pins are odd");
+        let slot = my_slot()?;
+        if slot.load(Ordering::Relaxed) != 0 {
+            return None;
+        }
+        slot.store(self.id(), Ordering::Relaxed);
+        // The same store, fence, load as `read_with`.
+        fence(Ordering::SeqCst);
+        if self.writing.load(Ordering::Acquire) {
+            slot.store(0, Ordering::Release);
+            return None;
+        }
+        match self.read_value(f) {
+            Some(found) => {
+                // Leaves the shard and pins in one store: a writer waiting for this slot
+                // to stop naming the shard reads the pin (release: our reads of the value
+                // happen before the writer's changes).
+                slot.store(pin, Ordering::Release);
+                Some((found, Pin { slot }))
+            }
+            None => {
+                slot.store(0, Ordering::Release);
+                None
+            }
+        }
+    }
+
     /// Locks for writing: waits for other writers, then for lock-free readers to leave.
     pub(crate) fn write(&self) -> ShardWriteGuard<'_, T> {
         let guard = self.lock.write();
@@ -222,6 +264,34 @@ impl<T> Shard<T> {
         }
         ShardWriteGuard { value: Some(self.value.get_mut()), writing: &self.writing, guard: Some(guard) }
     }
+}
+
+#[cfg(not(loom))]
+type SlotHandle = &'static AtomicUsize;
+#[cfg(loom)]
+type SlotHandle = SlotRef;
+
+/// A thread's pin (see the module docs); dropping it ends the pin.
+pub(crate) struct Pin {
+    slot: SlotHandle,
+}
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        // Release: whatever the pinning thread did with the object happens before an
+        // owner that then reads the slot as free drops it.
+        self.slot.store(0, Ordering::Release);
+    }
+}
+
+/// Whether any thread holds `pin`. Call it after taking the pinned objects out of every
+/// shard that held them (each under its write lock): a thread that found one of them
+/// before then still holds its pin when this looks, or has dropped it.
+pub(crate) fn pinned(pin: usize) -> bool {
+    fence(Ordering::SeqCst);
+    let t = table();
+    let high = t.high.load(Ordering::Acquire);
+    t.slots.iter().take(high).any(|slot| slot.load(Ordering::Acquire) == pin)
 }
 
 /// Write access to a [`Shard`].
@@ -311,6 +381,38 @@ mod loom_models {
         pair_stays_equal(2, 2);
     }
 
+    /// A reader pins what it found while an owner takes it out of the shard and frees it
+    /// unless pinned: the reader never sees it freed while it holds the pin.
+    #[test]
+    fn a_pinned_object_is_not_freed() {
+        use loom::sync::atomic::AtomicBool;
+        const PIN: usize = 0x11;
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let s = Arc::new(Shard::new(Some(7u32)));
+            let freed = Arc::new(AtomicBool::new(false));
+            let reader = {
+                let (s, freed) = (Arc::clone(&s), Arc::clone(&freed));
+                loom::thread::spawn(move || {
+                    if let Some((v, pin)) = s.find_and_pin(PIN, |v| *v) {
+                        assert_eq!(v, 7);
+                        assert!(!freed.load(Ordering::Acquire), "used after free");
+                        drop(pin);
+                    }
+                })
+            };
+            *s.write() = None;
+            let parked = pinned(PIN);
+            if !parked {
+                freed.store(true, Ordering::Release);
+            }
+            reader.join().expect("reader");
+            // Once the reader is gone nothing holds the pin.
+            assert!(!pinned(PIN));
+        });
+    }
+
     #[test]
     fn two_writers_and_a_reader() {
         let mut builder = loom::model::Builder::new();
@@ -379,6 +481,24 @@ mod tests {
         }
         assert!(reads.load(Ordering::Relaxed) > 0);
         assert_eq!(s.read_with(|v| *v), (i - 1, i - 1));
+    }
+
+    #[test]
+    fn pins_hold_until_dropped_and_leave_the_shard_writable() {
+        const PIN: usize = 0x41;
+        let s = Shard::new(vec![1u32, 2, 3]);
+        let (two, pin) = s.find_and_pin(PIN, |v| v.iter().copied().find(|x| *x == 2)).expect("found");
+        assert_eq!(two, 2);
+        assert!(pinned(PIN));
+        // The thread holding the pin may write to the shard (no read section is open),
+        // and nested lookups take the slow path.
+        s.write().push(4);
+        assert!(s.find_and_pin(PIN, |v| v.first().copied()).is_none());
+        drop(pin);
+        assert!(!pinned(PIN));
+        assert!(s.find_and_pin(PIN, |v| v.iter().copied().find(|x| *x == 9)).is_none());
+        assert!(!pinned(PIN));
+        assert_eq!(s.read_with(|v| v.len()), 4);
     }
 
     #[test]
