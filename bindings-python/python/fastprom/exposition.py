@@ -1,15 +1,27 @@
-"""Serving, writing and pushing metrics (``prometheus_client.exposition``).
+"""Getting metrics out of the process: scrape endpoints, a textfile, a Pushgateway.
 
-Encoding, content negotiation, gzip and Pushgateway request building happen in the native
-core (``fastprom._fastprom``); this module is the host layer around it: the WSGI app, the
-threaded HTTP server (with TLS), ``MetricsHandler`` for ``http.server``, the textfile
-writer and the push handlers that send requests with ``urllib``.
+The bytes themselves come from the native core (``fastprom._fastprom``): the text and
+OpenMetrics encoders, the ``Accept`` / ``Accept-Encoding`` negotiation, gzip and the
+Pushgateway URL and headers. What is left here is the plumbing the standard library
+offers around them:
+
+* ``make_wsgi_app`` / ``start_http_server``: a WSGI app, and a threaded server (optionally
+  TLS, optionally requiring client certificates) running it on a daemon thread;
+* ``MetricsHandler``: the same endpoint for an ``http.server`` you run yourself;
+* ``write_to_textfile``: an atomic write for the node exporter's textfile collector;
+* ``push_to_gateway`` and friends, sent with ``urllib`` through swappable handlers.
+
+For example, to serve the default registry on port 8000::
+
+    server, thread = start_http_server(8000)
+    ...
+    server.shutdown()
 """
 
 import base64
-from contextlib import closing
+from contextlib import closing, contextmanager
 from functools import partial
-import gzip  # noqa: F401  (prometheus_client.exposition exposes it)
+import gzip  # noqa: F401  (a public name of prometheus_client.exposition)
 from http.server import BaseHTTPRequestHandler
 import os
 import socket
@@ -17,21 +29,16 @@ from socketserver import ThreadingMixIn
 import ssl
 import sys
 import threading
-from typing import (
-    Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union,
-)
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union
 from urllib.error import HTTPError
 from urllib.parse import parse_qs, quote_plus, urlparse  # noqa: F401
-from urllib.request import (
-    BaseHandler, build_opener, HTTPHandler, HTTPRedirectHandler, HTTPSHandler,
-    Request,
-)
+from urllib.request import BaseHandler, build_opener, HTTPHandler, HTTPRedirectHandler, HTTPSHandler, Request
 from wsgiref.simple_server import make_server, WSGIRequestHandler, WSGIServer
 
 from . import _fastprom
 from .openmetrics import exposition as openmetrics
 from .registry import Collector, REGISTRY
-from .utils import floatToGoString, parse_version  # noqa: F401  (re-exported as upstream)
+from .utils import floatToGoString, parse_version  # noqa: F401  (public names here too)
 
 try:
     import snappy  # type: ignore
@@ -41,27 +48,18 @@ except ImportError:
     SNAPPY_AVAILABLE = False
 
 __all__ = (
-    'CONTENT_TYPE_LATEST',
-    'CONTENT_TYPE_PLAIN_0_0_4',
-    'CONTENT_TYPE_PLAIN_1_0_0',
-    'delete_from_gateway',
-    'generate_latest',
-    'instance_ip_grouping_key',
-    'make_asgi_app',
-    'make_wsgi_app',
-    'MetricsHandler',
-    'push_to_gateway',
-    'pushadd_to_gateway',
-    'start_http_server',
-    'start_wsgi_server',
-    'write_to_textfile',
+    'CONTENT_TYPE_LATEST', 'CONTENT_TYPE_PLAIN_0_0_4', 'CONTENT_TYPE_PLAIN_1_0_0',
+    'delete_from_gateway', 'generate_latest', 'instance_ip_grouping_key',
+    'make_asgi_app', 'make_wsgi_app', 'MetricsHandler',
+    'push_to_gateway', 'pushadd_to_gateway',
+    'start_http_server', 'start_wsgi_server', 'write_to_textfile',
 )
 
 CONTENT_TYPE_PLAIN_0_0_4 = 'text/plain; version=0.0.4; charset=utf-8'
-"""Content type of the compatibility format"""
+"""``Content-Type`` of the classic text format, what scrapers get unless they ask otherwise."""
 
 CONTENT_TYPE_PLAIN_1_0_0 = 'text/plain; version=1.0.0; charset=utf-8'
-"""Content type of the latest format"""
+"""``Content-Type`` of text format 1.0.0, the one that may carry UTF-8 names."""
 
 CONTENT_TYPE_LATEST = CONTENT_TYPE_PLAIN_1_0_0
 CompressionType = Optional[Literal['gzip', 'snappy']]
@@ -70,17 +68,25 @@ CompressionType = Optional[Literal['gzip', 'snappy']]
 # --- encoding and negotiation ------------------------------------------------------------
 
 def generate_latest(registry: Collector = REGISTRY, escaping: str = openmetrics.UNDERSCORES) -> bytes:
-    """Returns the metrics of ``registry`` (anything with ``collect()``) in the Prometheus
-    text format, as UTF-8 bytes, with metric and label names escaped per ``escaping``."""
+    """The Prometheus text format of everything ``registry`` collects, as UTF-8 bytes.
+
+    ``registry`` may be a registry, a single metric or any object with ``collect()``.
+    ``escaping`` (``underscores``, ``dots``, ``values`` or ``allow-utf-8``) says how names
+    outside the legacy character set are written.
+
+    A registry holding one gauge ``up`` set to 1 gives
+    ``b'# HELP up Is it up.\\n# TYPE up gauge\\nup 1.0\\n'``.
+    """
     return _fastprom.generate_text(registry, escaping)
 
 
 def choose_encoder(accept_header: str) -> Tuple[Callable[[Collector], bytes], str]:
-    """Picks the encoder and ``Content-Type`` for an HTTP ``Accept`` header.
+    """``(encoder, content_type)`` for a scrape's ``Accept`` header.
 
-    Returns ``generate_latest`` for the 0.0.4 text format (the default), or a
-    ``functools.partial`` of ``generate_latest`` / ``openmetrics.generate_latest`` with the
-    negotiated escaping (and OpenMetrics version), exactly as prometheus_client does."""
+    The decision is the core's; this turns it into a callable: plain ``generate_latest``
+    for the classic text format (also when the header is missing or unknown), otherwise a
+    ``functools.partial`` of ``generate_latest`` or ``openmetrics.generate_latest`` bound to
+    the negotiated escaping (and OpenMetrics version)."""
     kind, escaping, version, content_type = _fastprom.choose_encoder_info(accept_header or None)
     if kind == 'openmetrics':
         return partial(openmetrics.generate_latest, escaping=escaping, version=version), content_type
@@ -90,179 +96,180 @@ def choose_encoder(accept_header: str) -> Tuple[Callable[[Collector], bytes], st
 
 
 def gzip_accepted(accept_encoding_header: str) -> bool:
-    """Whether an ``Accept-Encoding`` header lists ``gzip`` (any case, any q-value)."""
-    for accepted in (accept_encoding_header or '').split(','):
-        if accepted.split(';')[0].strip().lower() == 'gzip':
-            return True
-    return False
+    """True when an ``Accept-Encoding`` header names gzip (the core decides; q-values are
+    not weighed, so ``gzip;q=0`` counts)."""
+    return _fastprom.gzip_accepted(accept_encoding_header or None)
 
 
 def _bake_output(registry, accept_header, accept_encoding_header, params, disable_compression):
-    """Renders a scrape: ``(status, headers, body)``.
+    """One scrape, independent of the web framework: ``(status, headers, body)``.
 
-    ``params`` is a parsed query string; its ``name[]`` values restrict the output to
-    those sample names. The body is gzipped when the client accepts it, unless
-    ``disable_compression``."""
-    encoder, content_type = choose_encoder(accept_header)
-    if 'name[]' in params:
-        registry = registry.restricted_registry(params['name[]'])
-    output = encoder(registry)
+    ``params`` is the parsed query string (``parse_qs``); ``name[]`` entries narrow the
+    output to those sample names. The body is gzipped when the client takes gzip and
+    ``disable_compression`` is false. The framework adapters (ASGI, aiohttp, Django) call
+    this too."""
+    encode, content_type = choose_encoder(accept_header)
+    source = registry.restricted_registry(params['name[]']) if 'name[]' in params else registry
+    body = encode(source)
     headers = [('Content-Type', content_type)]
     if not disable_compression and gzip_accepted(accept_encoding_header):
-        output = _fastprom.gzip(output)
+        body = _fastprom.gzip(body)
         headers.append(('Content-Encoding', 'gzip'))
-    return '200 OK', headers, output
+    return '200 OK', headers, body
 
 
 # --- WSGI app and HTTP server ------------------------------------------------------------
 
-def make_wsgi_app(registry: Collector = REGISTRY, disable_compression: bool = False) -> Callable:
-    """Returns a WSGI app serving ``registry``.
+def _allow_header() -> List[Tuple[str, str]]:
+    return [('Allow', 'OPTIONS,GET')]
 
-    GET on any path scrapes (``/favicon.ico`` answers empty); OPTIONS answers
-    ``Allow: OPTIONS,GET``; any other method gets 405."""
+
+def _wsgi_response(environ, registry, disable_compression):
+    """``(status, headers, body)`` for one WSGI request."""
+    method = environ['REQUEST_METHOD']
+    if method == 'GET':
+        # Any path scrapes (prometheus_client never restricted it to /metrics), except the
+        # icon browsers ask for.
+        if environ['PATH_INFO'] == '/favicon.ico':
+            return '200 OK', [], b''
+        query = parse_qs(environ.get('QUERY_STRING', ''))
+        return _bake_output(registry, environ.get('HTTP_ACCEPT'), environ.get('HTTP_ACCEPT_ENCODING'),
+                            query, disable_compression)
+    if method == 'OPTIONS':
+        return '200 OK', _allow_header(), b''
+    refused = '405 Method Not Allowed'
+    return refused, _allow_header(), f'# HTTP {refused}: {method}; use OPTIONS or GET\n'.encode()
+
+
+def make_wsgi_app(registry: Collector = REGISTRY, disable_compression: bool = False) -> Callable:
+    """A WSGI application exposing ``registry``.
+
+    GET scrapes (on any path but ``/favicon.ico``, which answers empty), OPTIONS lists the
+    allowed methods, anything else is refused with 405. Mount it in any WSGI server, or
+    let ``start_wsgi_server`` run it."""
 
     def prometheus_app(environ, start_response):
-        method = environ['REQUEST_METHOD']
-        if method == 'OPTIONS':
-            status, headers, output = '200 OK', [('Allow', 'OPTIONS,GET')], b''
-        elif method != 'GET':
-            status = '405 Method Not Allowed'
-            headers = [('Allow', 'OPTIONS,GET')]
-            output = f'# HTTP {status}: {method}; use OPTIONS or GET\n'.encode()
-        elif environ['PATH_INFO'] == '/favicon.ico':
-            status, headers, output = '200 OK', [], b''
-        else:
-            status, headers, output = _bake_output(
-                registry,
-                environ.get('HTTP_ACCEPT'),
-                environ.get('HTTP_ACCEPT_ENCODING'),
-                parse_qs(environ.get('QUERY_STRING', '')),
-                disable_compression,
-            )
+        status, headers, body = _wsgi_response(environ, registry, disable_compression)
         start_response(status, headers)
-        return [output]
+        return [body]
 
     return prometheus_app
 
 
 class _SilentHandler(WSGIRequestHandler):
-    """WSGI handler that does not log requests."""
+    """The request handler of ``start_wsgi_server``: wsgiref's, minus the access log on
+    stderr."""
 
     def log_message(self, format, *args):
-        """Log nothing."""
+        """Drops the log line."""
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """A WSGI server with one daemon thread per request."""
-    # Daemon threads are not tracked for joining, so they cannot pile up in memory.
+    """wsgiref's server, answering each request on a thread of its own."""
+    # The threads are daemons: a slow scrape never holds up interpreter exit, and the
+    # mixin keeps no list of them to join (a list that would only grow).
     daemon_threads = True
 
 
 def _get_best_family(address, port):
-    """The address family and bind address ``getaddrinfo`` picks for ``address``, so an
-    IPv6 address binds an AF_INET6 socket."""
-    infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, _, _, _, sockaddr = infos[0]
+    """``(address family, host)`` to bind ``address`` with: resolves it the way a passive
+    TCP socket would, so IPv6 addresses and names get an AF_INET6 server."""
+    resolved = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, sockaddr = resolved[0][0], resolved[0][4]
     return family, sockaddr[0]
 
 
+@contextmanager
+def _explain_load_error(what: str):
+    """Re-raises an ``OSError`` (``ssl.SSLError`` included) of the block with ``what``
+    in front of its message, keeping its type."""
+    try:
+        yield
+    except IOError as exc:
+        raise type(exc)(f"{what}: {exc}")
+
+
 def _get_ssl_ctx(
-        certfile: str,
-        keyfile: str,
-        protocol: int,
-        cafile: Optional[str] = None,
-        capath: Optional[str] = None,
+        certfile: str, keyfile: str, protocol: int,
+        cafile: Optional[str] = None, capath: Optional[str] = None,
         client_auth_required: bool = False,
         tls_min_version: Optional[ssl.TLSVersion] = None,
         tls_max_version: Optional[ssl.TLSVersion] = None
 ) -> ssl.SSLContext:
-    """The server-side TLS context of ``start_wsgi_server``."""
+    """The server-side TLS context of ``start_wsgi_server``: trusted CAs for client
+    certificates (the given file/directory, else the system's), the server certificate,
+    and the optional client-certificate requirement and protocol version bounds."""
     ctx = ssl.SSLContext(protocol=protocol)
-    if cafile is not None or capath is not None:
-        try:
-            ctx.load_verify_locations(cafile, capath)
-        except IOError as exc:
-            raise type(exc)(f"Cannot load CA certificate chain from file "
-                            f"{cafile!r} or directory {capath!r}: {exc}")
-    else:
-        try:
+    if cafile is None and capath is None:
+        with _explain_load_error("Cannot load default CA certificate chain"):
             ctx.load_default_certs(purpose=ssl.Purpose.CLIENT_AUTH)
-        except IOError as exc:
-            raise type(exc)(f"Cannot load default CA certificate chain: {exc}")
+    else:
+        with _explain_load_error(f"Cannot load CA certificate chain from file {cafile!r} or directory {capath!r}"):
+            ctx.load_verify_locations(cafile, capath)
     if client_auth_required:
         ctx.verify_mode = ssl.CERT_REQUIRED
-    try:
+    with _explain_load_error(f"Cannot load server certificate file {certfile!r} or its private key file {keyfile!r}"):
         ctx.load_cert_chain(certfile=certfile, keyfile=keyfile)
-    except IOError as exc:
-        raise type(exc)(f"Cannot load server certificate file {certfile!r} or "
-                        f"its private key file {keyfile!r}: {exc}")
-    if tls_min_version is not None:
-        ctx.minimum_version = tls_min_version
-    if tls_max_version is not None:
-        ctx.maximum_version = tls_max_version
+    for attribute, bound in (('minimum_version', tls_min_version), ('maximum_version', tls_max_version)):
+        if bound is not None:
+            setattr(ctx, attribute, bound)
     return ctx
 
 
 def start_wsgi_server(
-        port: int,
-        addr: str = '0.0.0.0',
-        registry: Collector = REGISTRY,
-        certfile: Optional[str] = None,
-        keyfile: Optional[str] = None,
-        client_cafile: Optional[str] = None,
-        client_capath: Optional[str] = None,
-        protocol: int = ssl.PROTOCOL_TLS_SERVER,
-        client_auth_required: bool = False,
-        tls_min_version: Optional[ssl.TLSVersion] = None,
-        tls_max_version: Optional[ssl.TLSVersion] = None
+        port: int, addr: str = '0.0.0.0', registry: Collector = REGISTRY,
+        certfile: Optional[str] = None, keyfile: Optional[str] = None,
+        client_cafile: Optional[str] = None, client_capath: Optional[str] = None,
+        protocol: int = ssl.PROTOCOL_TLS_SERVER, client_auth_required: bool = False,
+        tls_min_version: Optional[ssl.TLSVersion] = None, tls_max_version: Optional[ssl.TLSVersion] = None
 ) -> Tuple[WSGIServer, threading.Thread]:
-    """Serves ``registry`` over HTTP (HTTPS when ``certfile`` and ``keyfile`` are given)
-    from a daemon thread; returns ``(server, thread)``. ``server.shutdown()`` stops it."""
+    """Serves ``registry`` on ``addr:port`` from a daemon thread; returns the server and
+    the thread (``server.shutdown()`` stops it).
+
+    With both ``certfile`` and ``keyfile`` the server speaks HTTPS; client certificates are
+    checked against ``client_cafile`` / ``client_capath`` (default: the system CAs) and
+    required when ``client_auth_required``. ``tls_min_version`` / ``tls_max_version``
+    bound the protocol versions."""
 
     class TmpServer(ThreadingWSGIServer):
-        """ThreadingWSGIServer with the address family of ``addr``."""
+        """A per-call subclass, so the address family set below stays local."""
 
-    TmpServer.address_family, addr = _get_best_family(addr, port)
-    httpd = make_server(addr, port, make_wsgi_app(registry), TmpServer, handler_class=_SilentHandler)
+    TmpServer.address_family, host = _get_best_family(addr, port)
+    httpd = make_server(host, port, make_wsgi_app(registry), TmpServer, handler_class=_SilentHandler)
     if certfile and keyfile:
-        context = _get_ssl_ctx(certfile, keyfile, protocol, client_cafile, client_capath,
-                               client_auth_required, tls_min_version, tls_max_version)
-        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    t = threading.Thread(target=httpd.serve_forever)
-    t.daemon = True
-    t.start()
-    return httpd, t
+        tls = _get_ssl_ctx(certfile, keyfile, protocol, client_cafile, client_capath,
+                           client_auth_required, tls_min_version, tls_max_version)
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
+    serving.start()
+    return httpd, serving
 
 
 start_http_server = start_wsgi_server
 
 
 class MetricsHandler(BaseHTTPRequestHandler):
-    """``http.server`` request handler that serves ``registry`` (``REGISTRY`` by default;
-    ``MetricsHandler.factory(registry)`` binds another)."""
+    """A request handler for ``http.server`` that answers every GET with a scrape of
+    ``registry`` (``REGISTRY`` unless set; ``MetricsHandler.factory(r)`` makes a subclass
+    bound to ``r``). Subclass it to add routes or logging."""
     registry: Collector = REGISTRY
 
     def do_GET(self) -> None:
-        status, headers, output = _bake_output(
-            self.registry,
-            self.headers.get('Accept'),
-            self.headers.get('Accept-Encoding'),
-            parse_qs(urlparse(self.path).query),
-            False,
-        )
-        self.send_response(int(status.split(' ')[0]))
-        for header in headers:
-            self.send_header(*header)
+        query = parse_qs(urlparse(self.path).query)
+        status, headers, body = _bake_output(
+            self.registry, self.headers.get('Accept'), self.headers.get('Accept-Encoding'), query, False)
+        self.send_response(int(status.partition(' ')[0]))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(output)
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Log nothing."""
+        """Drops the log line."""
 
     @classmethod
     def factory(cls, registry: Collector) -> type:
-        """Returns a subclass of this handler bound to ``registry``."""
+        """A subclass of ``cls`` (same name) whose ``registry`` is ``registry``."""
         return type(str(cls.__name__), (cls, object), {"registry": registry})
 
 
@@ -270,24 +277,20 @@ class MetricsHandler(BaseHTTPRequestHandler):
 
 def write_to_textfile(path: str, registry: Collector, escaping: str = openmetrics.ALLOWUTF8,
                       tmpdir: Optional[str] = None) -> None:
-    """Writes the metrics of ``registry`` to ``path`` atomically, for the node exporter's
-    textfile collector (``path`` should end in ``.prom``).
+    """Writes ``registry`` in the text format to ``path``, replacing it atomically, for
+    the node exporter's textfile collector (which reads ``*.prom`` files).
 
-    The text goes to a temporary file first, in ``tmpdir`` if given (which must be on the
-    same filesystem as ``path``) or beside ``path``, then is renamed over ``path``."""
-    suffix = f'.{os.getpid()}.{threading.current_thread().ident}'
-    if tmpdir is not None:
-        tmppath = os.path.join(tmpdir, os.path.basename(path)) + suffix
-    else:
-        tmppath = path + suffix
+    The text is written to a temporary file first and renamed over ``path``, so readers
+    never see half a file. It sits beside ``path``, or in ``tmpdir`` when given; that
+    directory has to be on the same filesystem, or the rename fails."""
+    staging = path if tmpdir is None else os.path.join(tmpdir, os.path.basename(path))
+    tmppath = f'{staging}.{os.getpid()}.{threading.current_thread().ident}'
     try:
-        with open(tmppath, 'wb') as f:
-            f.write(generate_latest(registry, escaping))
-        # rename(2) is atomic; on Windows it refuses an existing target, replace does not.
-        if os.name == 'nt':
-            os.replace(tmppath, path)
-        else:
-            os.rename(tmppath, path)
+        with open(tmppath, 'wb') as out:
+            out.write(generate_latest(registry, escaping))
+        # os.rename will not overwrite an existing file on Windows; os.replace will.
+        move = os.replace if os.name == 'nt' else os.rename
+        move(tmppath, path)
     except Exception:
         if os.path.exists(tmppath):
             os.remove(tmppath)
@@ -296,186 +299,176 @@ def write_to_textfile(path: str, registry: Collector, escaping: str = openmetric
 
 # --- Pushgateway -------------------------------------------------------------------------
 
-class _PrometheusRedirectHandler(HTTPRedirectHandler):
-    """A redirect handler that repeats any request, method and body included, at the
-    redirect target (``passthrough_redirect_handler``).
+_ANY_REDIRECT = (301, 302, 303, 307)
+# Which redirect statuses are followed for each method; other methods are not redirected.
+_REDIRECTS_FOLLOWED = {'GET': _ANY_REDIRECT, 'HEAD': _ANY_REDIRECT,
+                       'POST': _ANY_REDIRECT[:3], 'PUT': _ANY_REDIRECT[:3]}
 
-    urllib's own handler drops the body and refuses to redirect PUT, because such
-    redirects may have side effects; use this only with redirects you trust."""
+
+class _PrometheusRedirectHandler(HTTPRedirectHandler):
+    """Follows a redirect by sending the same request again, method, headers and body
+    included (what ``passthrough_redirect_handler`` installs).
+
+    urllib's own handler drops the body and will not redirect a PUT, since repeating a
+    request elsewhere may have side effects. Install this one only in front of redirects
+    you trust, such as a rewrite proxy before your own Pushgateway."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
+        # Push requests carry their method in an overridden get_method(), not in .method.
         method = getattr(req, "method", req.get_method())
-        allowed = (code in (301, 302, 303, 307) and method in ("GET", "HEAD")
-                   or code in (301, 302, 303) and method in ("POST", "PUT"))
-        if not allowed:
+        if code not in _REDIRECTS_FOLLOWED.get(method, ()):
             raise HTTPError(req.full_url, code, msg, headers, fp)
-        new_request = Request(
-            newurl.replace(' ', '%20'),
-            headers=req.headers,
-            origin_req_host=req.origin_req_host,
-            unverifiable=True,
-            data=req.data,
-        )
-        new_request.method = method
-        return new_request
+        again = Request(newurl.replace(' ', '%20'), data=req.data, headers=req.headers,
+                        origin_req_host=req.origin_req_host, unverifiable=True)
+        again.method = method
+        return again
 
 
 def _make_handler(
-        url: str,
-        method: str,
-        timeout: Optional[float],
-        headers: Sequence[Tuple[str, str]],
-        data: bytes,
+        url: str, method: str, timeout: Optional[float],
+        headers: Sequence[Tuple[str, str]], data: bytes,
         base_handler: Union[BaseHandler, type],
 ) -> Callable[[], None]:
+    """A callable sending one request through an opener built on ``base_handler``;
+    ``OSError`` when the answer is an error status the opener let through."""
+
     def handle() -> None:
         request = Request(url, data=data)
         request.get_method = lambda: method  # type: ignore
-        for k, v in headers:
-            request.add_header(k, v)
-        resp = build_opener(base_handler).open(request, timeout=timeout)
-        if resp.code >= 400:
-            raise OSError(f"error talking to pushgateway: {resp.code} {resp.msg}")
+        for name, value in headers:
+            request.add_header(name, value)
+        answer = build_opener(base_handler).open(request, timeout=timeout)
+        if answer.code >= 400:
+            raise OSError(f"error talking to pushgateway: {answer.code} {answer.msg}")
 
     return handle
 
 
 def default_handler(
-        url: str,
-        method: str,
-        timeout: Optional[float],
-        headers: List[Tuple[str, str]],
-        data: bytes,
+        url: str, method: str, timeout: Optional[float],
+        headers: List[Tuple[str, str]], data: bytes,
 ) -> Callable[[], None]:
-    """The push handler for plain HTTP and HTTPS; other handlers may reuse it."""
+    """The push handler used unless another is given: plain ``urllib`` over HTTP or HTTPS.
+    Custom handlers may build on it."""
     return _make_handler(url, method, timeout, headers, data, HTTPHandler)
 
 
 def passthrough_redirect_handler(
-        url: str,
-        method: str,
-        timeout: Optional[float],
-        headers: List[Tuple[str, str]],
-        data: bytes,
+        url: str, method: str, timeout: Optional[float],
+        headers: List[Tuple[str, str]], data: bytes,
 ) -> Callable[[], None]:
-    """A push handler that follows redirects for every method, repeating the method,
-    headers and body at the new URL. Use it only where you trust the redirects."""
+    """A push handler that follows redirects for PUT and POST too, resending method,
+    headers and body to the new location. Use it only where the redirects are yours."""
     return _make_handler(url, method, timeout, headers, data, _PrometheusRedirectHandler)
 
 
 def basic_auth_handler(
-        url: str,
-        method: str,
-        timeout: Optional[float],
-        headers: List[Tuple[str, str]],
-        data: bytes,
-        username: Optional[str] = None,
-        password: Optional[str] = None,
+        url: str, method: str, timeout: Optional[float],
+        headers: List[Tuple[str, str]], data: bytes,
+        username: Optional[str] = None, password: Optional[str] = None,
 ) -> Callable[[], None]:
-    """A push handler that adds HTTP Basic authentication when both ``username`` and
-    ``password`` are given."""
+    """A push handler adding an HTTP Basic ``Authorization`` header when both
+    ``username`` and ``password`` are set; bind them with ``functools.partial`` or a
+    small wrapper, e.g.
+    ``handler=lambda **kw: basic_auth_handler(username='u', password='p', **kw)``."""
 
     def handle():
         if username is not None and password is not None:
-            token = base64.b64encode(f'{username}:{password}'.encode())
-            headers.append(('Authorization', b'Basic ' + token))
+            credentials = base64.b64encode(f'{username}:{password}'.encode())
+            headers.append(('Authorization', b'Basic ' + credentials))
         default_handler(url, method, timeout, headers, data)()
 
     return handle
 
 
-def tls_auth_handler(
-        url: str,
-        method: str,
-        timeout: Optional[float],
-        headers: List[Tuple[str, str]],
-        data: bytes,
-        certfile: str,
-        keyfile: str,
-        cafile: Optional[str] = None,
-        protocol: int = ssl.PROTOCOL_TLS_CLIENT,
-        insecure_skip_verify: bool = False,
-) -> Callable[[], None]:
-    """A push handler that connects over HTTPS with a client certificate.
-
-    The default protocol verifies the server's certificate and host name;
-    ``insecure_skip_verify=True`` turns both checks off."""
+def _client_tls_context(protocol, cafile, certfile, keyfile, insecure_skip_verify):
+    """The client side of ``tls_auth_handler``: who we trust, and who we are."""
     context = ssl.SSLContext(protocol=protocol)
-    if cafile is not None:
-        context.load_verify_locations(cafile)
-    else:
+    if cafile is None:
         context.load_default_certs()
+    else:
+        context.load_verify_locations(cafile)
     if insecure_skip_verify:
+        # check_hostname must be off before verification can be.
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     context.load_cert_chain(certfile=certfile, keyfile=keyfile)
+    return context
+
+
+def tls_auth_handler(
+        url: str, method: str, timeout: Optional[float],
+        headers: List[Tuple[str, str]], data: bytes,
+        certfile: str, keyfile: str, cafile: Optional[str] = None,
+        protocol: int = ssl.PROTOCOL_TLS_CLIENT, insecure_skip_verify: bool = False,
+) -> Callable[[], None]:
+    """A push handler for HTTPS with a client certificate (``certfile``, ``keyfile``).
+
+    The server is verified against ``cafile`` (default: the system CAs), host name
+    included with the default protocol; ``insecure_skip_verify`` turns verification off.
+    The context is built at once, so a bad file fails here rather than at push time."""
+    context = _client_tls_context(protocol, cafile, certfile, keyfile, insecure_skip_verify)
     return _make_handler(url, method, timeout, headers, data, HTTPSHandler(context=context))
 
 
 def push_to_gateway(
-        gateway: str,
-        job: str,
-        registry: Collector,
-        grouping_key: Optional[Dict[str, Any]] = None,
-        timeout: Optional[float] = 30,
-        handler: Callable = default_handler,
-        compression: CompressionType = None,
+        gateway: str, job: str, registry: Collector,
+        grouping_key: Optional[Dict[str, Any]] = None, timeout: Optional[float] = 30,
+        handler: Callable = default_handler, compression: CompressionType = None,
 ) -> None:
-    """Pushes the metrics of ``registry`` to the Pushgateway at ``gateway`` with PUT,
-    replacing every metric of the group (``job`` plus ``grouping_key``).
+    """Sends ``registry`` to a Pushgateway with PUT: the group (``job`` plus the labels in
+    ``grouping_key``) is replaced as a whole.
 
-    ``gateway`` is a URL or a bare ``host:port`` (then ``http://`` is assumed).
-    ``timeout`` (seconds, or None for none) goes to ``handler``, which is called as
-    ``handler(url=..., method=..., timeout=..., headers=..., data=...)`` and returns a
-    callable that sends the request, raising (e.g. ``OSError``) on failure.
-    ``compression`` may be ``'gzip'`` (or ``'snappy'`` with python-snappy installed)."""
+    ``gateway`` is a URL or ``host:port`` (``http://`` is then assumed). ``timeout`` is in
+    seconds, None for none. ``compression`` is None, ``'gzip'`` or ``'snappy'`` (the last
+    needs python-snappy). ``handler`` performs the request: it is called with the keyword
+    arguments ``url``, ``method``, ``timeout``, ``headers`` (a list of name/value pairs)
+    and ``data`` (the body), and returns a callable that sends it and raises on failure.
+    ``basic_auth_handler``, ``tls_auth_handler`` and ``passthrough_redirect_handler``
+    are ready-made ones::
+
+        push_to_gateway('localhost:9091', job='nightly', registry=registry,
+                        grouping_key={'instance': 'db-1'})
+    """
     _use_gateway('PUT', gateway, job, registry, grouping_key, timeout, handler, compression)
 
 
 def pushadd_to_gateway(
-        gateway: str,
-        job: str,
-        registry: Optional[Collector],
-        grouping_key: Optional[Dict[str, Any]] = None,
-        timeout: Optional[float] = 30,
-        handler: Callable = default_handler,
-        compression: CompressionType = None,
+        gateway: str, job: str, registry: Optional[Collector],
+        grouping_key: Optional[Dict[str, Any]] = None, timeout: Optional[float] = 30,
+        handler: Callable = default_handler, compression: CompressionType = None,
 ) -> None:
-    """Pushes the metrics of ``registry`` (``REGISTRY`` if None) with POST, replacing
-    only the metrics of the same names in the group. Arguments as ``push_to_gateway``."""
+    """Like ``push_to_gateway`` but with POST: only the metrics of the names pushed are
+    replaced in the group, the others stay. ``registry=None`` pushes ``REGISTRY``."""
     _use_gateway('POST', gateway, job, registry, grouping_key, timeout, handler, compression)
 
 
 def delete_from_gateway(
-        gateway: str,
-        job: str,
-        grouping_key: Optional[Dict[str, Any]] = None,
-        timeout: Optional[float] = 30,
+        gateway: str, job: str,
+        grouping_key: Optional[Dict[str, Any]] = None, timeout: Optional[float] = 30,
         handler: Callable = default_handler,
 ) -> None:
-    """Deletes the group (``job`` plus ``grouping_key``) from the Pushgateway with
-    DELETE. Arguments as ``push_to_gateway``."""
+    """Removes the whole group (``job`` plus ``grouping_key``) from a Pushgateway with
+    DELETE. The other arguments are ``push_to_gateway``'s."""
     _use_gateway('DELETE', gateway, job, None, grouping_key, timeout, handler)
 
 
 def _use_gateway(
-        method: str,
-        gateway: str,
-        job: str,
-        registry: Optional[Collector],
-        grouping_key: Optional[Dict[str, Any]],
-        timeout: Optional[float],
-        handler: Callable,
-        compression: CompressionType = None,
+        method: str, gateway: str, job: str, registry: Optional[Collector],
+        grouping_key: Optional[Dict[str, Any]], timeout: Optional[float],
+        handler: Callable, compression: CompressionType = None,
 ) -> None:
-    body = b''
-    if method != 'DELETE':
+    """Builds the request in the core (URL, headers, gzip) and hands it to ``handler``.
+    Snappy is not in the core: the body is framed here, and its header added."""
+    if method == 'DELETE':
+        body = b''
+    else:
         body = generate_latest(REGISTRY if registry is None else registry)
     snappy_wanted = isinstance(compression, str) and compression.lower() == 'snappy'
-    key = [(str(k), str(v)) for k, v in (grouping_key or {}).items()]
+    pairs = [(str(name), str(value)) for name, value in (grouping_key or {}).items()]
     url, headers, data = _fastprom.push_request(
-        method, gateway, job, key, body, None if snappy_wanted else compression)
-    headers = [tuple(h) for h in headers]
+        method, gateway, job, pairs, body, None if snappy_wanted else compression)
+    headers = [tuple(header) for header in headers]
     if snappy_wanted:
         data = _snappy_compress(data)
         headers.append(('Content-Encoding', 'snappy'))
@@ -483,27 +476,25 @@ def _use_gateway(
 
 
 def _snappy_compress(data: bytes) -> bytes:
+    """``data`` in snappy's framing format, flushed if this python-snappy version wants
+    a flush."""
     if not SNAPPY_AVAILABLE:
         raise RuntimeError('Snappy compression requires the python-snappy package to be installed.')
-    compressor = snappy.StreamCompressor()
-    compressed = compressor.compress(data)
-    flush = getattr(compressor, 'flush', None)
-    if callable(flush):
-        compressed += flush()
-    return compressed
+    stream = snappy.StreamCompressor()
+    finish = getattr(stream, 'flush', None)
+    return stream.compress(data) + (finish() if callable(finish) else b'')
 
 
 def instance_ip_grouping_key() -> Dict[str, Any]:
-    """A grouping key with ``instance`` set to this host's IP address.
+    """``{'instance': <this host's IP address>}``, for a ``grouping_key``.
 
-    Connects a UDP socket (no packet is sent) and reads the local address chosen."""
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as s:
-        if sys.platform == 'darwin':
-            # On macOS connecting to localhost does not reveal the outward address.
-            s.connect(('10.255.255.255', 1))
-        else:
-            s.connect(('localhost', 0))
-        return {'instance': s.getsockname()[0]}
+    The address is the one the kernel picks for a UDP socket connected outwards; no
+    packet is sent."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as probe:
+        # macOS gives no useful local address for a connection to localhost, so aim at an
+        # unroutable private address there instead.
+        probe.connect(('10.255.255.255', 1) if sys.platform == 'darwin' else ('localhost', 0))
+        return {'instance': probe.getsockname()[0]}
 
 
 from .asgi import make_asgi_app  # noqa: E402  (asgi imports _bake_output from here)

@@ -37,4 +37,4 @@ class GCCollector(Collector):
 
 
 GC_COLLECTOR = GCCollector()
-"""Default GCCollector in default Registry REGISTRY."""
+"""The collector registered in ``REGISTRY`` at import (on CPython)."""

@@ -29,7 +29,7 @@ def _multiproc_dir_from_env():
 
 
 class MultiProcessCollector:
-    """Collector for the files of multi-process mode (not implemented yet).
+    """Would read the per-process files of multi-process mode; not implemented yet.
 
     Checks ``path`` (default ``$PROMETHEUS_MULTIPROC_DIR``) as prometheus_client does,
     raising ``ValueError`` when it is not a directory, then raises
@@ -44,7 +44,7 @@ class MultiProcessCollector:
 
     @staticmethod
     def merge(files, accumulate=True):
-        """Merges metrics from multi-process files (not implemented yet)."""
+        """Would combine the samples of several per-process files; not implemented yet."""
         raise NotImplementedError(_NOT_YET)
 
     def collect(self):
@@ -54,8 +54,9 @@ class MultiProcessCollector:
 def mark_process_dead(pid, path=None):
     """Removes the live-gauge files of process ``pid`` from the multi-process directory
     (``path``, default ``$PROMETHEUS_MULTIPROC_DIR``)."""
-    if path is None:
-        path = os.environ.get('PROMETHEUS_MULTIPROC_DIR', os.environ.get('prometheus_multiproc_dir'))
-    for mode in _LIVE_GAUGE_MULTIPROCESS_MODES:
-        for f in glob.glob(os.path.join(path, f'gauge_{mode}_{pid}.db')):
-            os.remove(f)
+    # Unlike the collector, this reads the old lower-case variable without warning.
+    directory = path if path is not None else os.environ.get(
+        'PROMETHEUS_MULTIPROC_DIR', os.environ.get('prometheus_multiproc_dir'))
+    patterns = (os.path.join(directory, f'gauge_{mode}_{pid}.db') for mode in _LIVE_GAUGE_MULTIPROCESS_MODES)
+    for stale in [name for pattern in patterns for name in glob.glob(pattern)]:
+        os.remove(stale)

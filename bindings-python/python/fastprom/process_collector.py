@@ -1,9 +1,10 @@
-"""Process metrics read from ``/proc`` (``prometheus_client.process_collector``).
+"""Resource usage of a process, read from procfs at each scrape.
 
-Exposes ``process_virtual_memory_bytes``, ``process_resident_memory_bytes``,
-``process_start_time_seconds``, ``process_cpu_seconds_total``, ``process_open_fds`` and
-``process_max_fds`` (prefixed with ``<namespace>_`` when a namespace is given), the same
-names and semantics as prometheus_client. Where ``/proc`` is missing it exposes nothing.
+Six families, named ``process_*`` (``<namespace>_process_*`` with a namespace):
+``virtual_memory_bytes``, ``resident_memory_bytes``, ``start_time_seconds`` and
+``cpu_seconds_total`` from ``/proc/<pid>/stat``; ``open_fds`` and ``max_fds`` from the
+``fd`` directory and ``limits`` file. A file that cannot be read drops its families from
+that scrape; without a readable ``/proc`` (macOS, Windows) the collector exposes nothing.
 """
 
 import os
@@ -12,20 +13,28 @@ from typing import Callable, Iterable, List, Optional, Union
 from .metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from .registry import Collector, CollectorRegistry, REGISTRY
 
-
 try:
     import resource
-
-    _PAGESIZE = resource.getpagesize()
-except ImportError:  # not Unix
+except ImportError:  # no resource module off Unix; the usual page size will do
     _PAGESIZE = 4096
+else:
+    _PAGESIZE = resource.getpagesize()
+
+# Fields of /proc/<pid>/stat, numbered as in proc(5). The command name (field 2) may hold
+# spaces and parentheses, so the fields are counted from the last ')': field n is then
+# item n - 3.
+_UTIME, _STIME, _STARTTIME, _VSIZE, _RSS = 14, 15, 22, 23, 24
+
+
+def _stat_fields(path: str) -> List[bytes]:
+    with open(path, 'rb') as stat:
+        after_command = stat.read().rsplit(b')', 1)[-1]
+    return after_command.split()
 
 
 class ProcessCollector(Collector):
-    """Collector for CPU, memory, start time and file descriptors of a process.
-
-    ``pid`` is a callable returning the process id (or ``'self'``, the default);
-    ``proc`` is the procfs mount point."""
+    """Collects the process metrics of ``pid()`` (``'self'`` by default: this process)
+    from the procfs mounted at ``proc``. Registered in ``registry`` unless it is None."""
 
     def __init__(self,
                  namespace: str = '',
@@ -33,77 +42,74 @@ class ProcessCollector(Collector):
                  proc: str = '/proc',
                  registry: Optional[CollectorRegistry] = REGISTRY):
         self._namespace = namespace
+        self._prefix = namespace + '_process_' if namespace else 'process_'
         self._pid = pid
         self._proc = proc
-        self._prefix = f'{namespace}_process_' if namespace else 'process_'
-        self._ticks = 100.0
         try:
             self._ticks = os.sysconf('SC_CLK_TCK')
         except (ValueError, TypeError, AttributeError, OSError):
-            pass
+            self._ticks = 100.0
         self._pagesize = _PAGESIZE
-        # The boot time doubles as the check that /proc is readable at all.
-        self._btime = 0
+        # Seconds since the epoch at boot; process start times count from it. Zero when
+        # procfs cannot be read, which also switches collect() off.
         try:
             self._btime = self._boot_time()
         except OSError:
-            pass
+            self._btime = 0
         if registry:
             registry.register(self)
 
     def _boot_time(self):
         with open(os.path.join(self._proc, 'stat'), 'rb') as stat:
-            for line in stat:
-                if line.startswith(b'btime '):
-                    return float(line.split()[1])
+            found = next((line for line in stat if line.startswith(b'btime ')), None)
+        return None if found is None else float(found.split()[1])
 
-    def _stat_metrics(self, pid_dir: str) -> List[Metric]:
-        with open(os.path.join(pid_dir, 'stat'), 'rb') as f:
-            # The command name may hold spaces and parentheses: split after the last ')'.
-            # Field n of proc(5) is then fields[n - 3].
-            fields = f.read().split(b')')[-1].split()
-        starttime = float(fields[19]) / self._ticks
-        cpu = (float(fields[11]) + float(fields[12])) / self._ticks
+    def _gauge(self, suffix: str, help_text: str, value) -> GaugeMetricFamily:
+        return GaugeMetricFamily(self._prefix + suffix, help_text, value=value)
+
+    def _from_stat(self, pid_dir: str) -> List[Metric]:
+        fields = _stat_fields(os.path.join(pid_dir, 'stat'))
+
+        def number(field: int) -> float:
+            return float(fields[field - 3])
+
+        vsize = number(_VSIZE)
+        rss_bytes = number(_RSS) * self._pagesize
+        started = number(_STARTTIME) / self._ticks + self._btime
+        cpu = number(_UTIME) / self._ticks + number(_STIME) / self._ticks
         return [
-            GaugeMetricFamily(self._prefix + 'virtual_memory_bytes',
-                              'Virtual memory size in bytes.', value=float(fields[20])),
-            GaugeMetricFamily(self._prefix + 'resident_memory_bytes',
-                              'Resident memory size in bytes.',
-                              value=float(fields[21]) * self._pagesize),
-            GaugeMetricFamily(self._prefix + 'start_time_seconds',
-                              'Start time of the process since unix epoch in seconds.',
-                              value=starttime + self._btime),
+            self._gauge('virtual_memory_bytes', 'Virtual memory size in bytes.', vsize),
+            self._gauge('resident_memory_bytes', 'Resident memory size in bytes.', rss_bytes),
+            self._gauge('start_time_seconds', 'Start time of the process since unix epoch in seconds.', started),
             CounterMetricFamily(self._prefix + 'cpu_seconds_total',
-                                'Total user and system CPU time spent in seconds.',
-                                value=cpu),
+                                'Total user and system CPU time spent in seconds.', value=cpu),
         ]
 
-    def _fd_metrics(self, pid_dir: str) -> List[Metric]:
+    def _from_fds(self, pid_dir: str) -> List[Metric]:
         with open(os.path.join(pid_dir, 'limits'), 'rb') as limits:
             for line in limits:
                 if line.startswith(b'Max open file'):
-                    max_fds = GaugeMetricFamily(self._prefix + 'max_fds',
-                                                'Maximum number of open file descriptors.',
-                                                value=float(line.split()[3]))
+                    max_fds = self._gauge('max_fds', 'Maximum number of open file descriptors.',
+                                          float(line.split()[3]))
                     break
-        open_fds = GaugeMetricFamily(self._prefix + 'open_fds',
-                                     'Number of open file descriptors.',
-                                     len(os.listdir(os.path.join(pid_dir, 'fd'))))
-        # As in prometheus_client, a limits file without the line raises NameError here.
+        open_count = len(os.listdir(os.path.join(pid_dir, 'fd')))
+        open_fds = self._gauge('open_fds', 'Number of open file descriptors.', open_count)
+        # A limits file without that line leaves max_fds unbound: UnboundLocalError, as
+        # prometheus_client raises.
         return [open_fds, max_fds]
 
     def collect(self) -> Iterable[Metric]:
         if not self._btime:
             return []
         pid_dir = os.path.join(self._proc, str(self._pid()).strip())
-        result: List[Metric] = []
-        for part in (self._stat_metrics, self._fd_metrics):
+        families: List[Metric] = []
+        for read in (self._from_stat, self._from_fds):
             try:
-                result.extend(part(pid_dir))
+                families += read(pid_dir)
             except OSError:
-                pass
-        return result
+                continue
+        return families
 
 
 PROCESS_COLLECTOR = ProcessCollector()
-"""Default ProcessCollector in default Registry REGISTRY."""
+"""The collector of this process, registered in ``REGISTRY`` at import."""

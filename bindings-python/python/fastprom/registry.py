@@ -1,14 +1,21 @@
-"""Collector registries (``prometheus_client.registry``).
+"""Registries: where collectors are kept until a scrape asks for them.
 
-The same classes, behaviour and private attributes as prometheus_client 0.26:
-``CollectorRegistry`` (duplicate detection through ``describe()`` or, with
-``auto_describe``, ``collect()``; target info; restricted views), ``RestrictedRegistry``,
-``DuplicateTimeseries`` and the process-wide ``REGISTRY``. Native metrics and Python
-collectors mix freely; fastprom's encoders walk a registry through ``_fp_snapshot()`` and
-encode native metrics without building Python samples.
+A ``CollectorRegistry`` maps each registered collector to the sample names it claims and
+refuses a second collector claiming any of them (``DuplicateTimeseries``). The names come
+from the collector's ``describe()`` or, in a registry made with ``auto_describe=True``
+(such as the process-wide ``REGISTRY``), from one ``collect()`` at registration.
+
+Scrapes rarely go through ``collect()`` here: fastprom's encoders ask ``_fp_snapshot()``
+for the collectors and read fastprom's own metrics straight from their native families,
+so Python objects are only built for custom collectors. ``collect()`` and
+``get_sample_value()`` still work as usual, for tests and for code that walks metrics::
+
+    registry = CollectorRegistry()
+    Counter('jobs', 'Jobs run.', registry=registry).inc()
+    registry.get_sample_value('jobs_total')   # 1.0
 """
 
-import copy
+import copy  # noqa: F401  (a public name of prometheus_client.registry)
 from threading import Lock
 from typing import Dict, Iterable, List, Optional, Protocol, Set
 
@@ -17,110 +24,119 @@ from .metrics_core import Metric
 
 __all__ = ('Collector', 'CollectorRegistry', 'DuplicateTimeseries', 'REGISTRY', 'RestrictedRegistry')
 
+# Besides its own name, a family claims the names of the series its type adds. The
+# native core keeps the same table (MetricType::suffixes) for its own registry, but the
+# extension does not expose it yet, so it is restated here.
+_HISTOGRAM_SERIES = ('_bucket', '_sum', '_count', '_created')
+_SERIES_SUFFIXES = {
+    'counter': ('_total', '_created'),
+    'summary': _HISTOGRAM_SERIES[1:],
+    'histogram': _HISTOGRAM_SERIES,
+    'gaugehistogram': ('_bucket', '_gsum', '_gcount'),
+    'info': ('_info',),
+}
+
+
+def _claimed_names(families: Iterable[Metric]) -> List[str]:
+    """Every sample name the given families (from ``describe()`` or ``collect()``) may
+    expose, each family's own name first."""
+    claimed: List[str] = []
+    for family in families:
+        claimed.append(family.name)
+        claimed.extend(family.name + suffix for suffix in _SERIES_SUFFIXES.get(family.type, ()))
+    return claimed
+
 
 class Collector(Protocol):
     # No instance layout of its own, so metric classes can keep their attributes in slots.
     __slots__ = ()
 
     def collect(self) -> Iterable[Metric]:
-        """Collect metrics."""
+        """The metric families to expose, built at the time of the call."""
 
 
 class _EmptyCollector:
+    """Holds the ``target_info`` name in the registry while target info is set (the
+    registry itself produces that family)."""
+
     def collect(self) -> Iterable[Metric]:
         return []
 
 
 class DuplicateTimeseries(ValueError):
+    """A collector claimed sample names another registered collector already claims;
+    they are in ``duplicates``."""
+
     def __init__(self, duplicates: Set[str]):
-        msg = 'Duplicated timeseries in CollectorRegistry: {}'.format(
-            duplicates)
-        super().__init__(msg)
+        super().__init__(f'Duplicated timeseries in CollectorRegistry: {duplicates}')
         self.duplicates: Set[str] = duplicates
 
 
-_TYPE_SUFFIXES = {
-    'counter': ['_total', '_created'],
-    'summary': ['_sum', '_count', '_created'],
-    'histogram': ['_bucket', '_sum', '_count', '_created'],
-    'gaugehistogram': ['_bucket', '_gsum', '_gcount'],
-    'info': ['_info'],
-}
-
-
 class CollectorRegistry:
-    """Metric collector registry.
+    """A set of collectors scraped together.
 
-    Collectors must have a no-argument method 'collect' that returns a list of
-    Metric objects. The returned metrics should be consistent with the Prometheus
-    exposition formats.
+    A collector is anything with a ``collect()`` method returning metric families;
+    ``describe()``, when it has one, announces those families without building their
+    samples, and is what duplicate detection reads. Every fastprom metric registers
+    itself here (in ``REGISTRY`` unless given ``registry=``).
     """
 
     def __init__(self, auto_describe: bool = False, target_info: Optional[Dict[str, str]] = None,
                  support_collectors_without_names: bool = False):
+        # Both maps and the list below are read by RestrictedRegistry and by some
+        # third-party code, so their names and shapes are prometheus_client's.
         self._collector_to_names: Dict[Collector, List[str]] = {}
         self._names_to_collectors: Dict[str, Collector] = {}
+        self._collectors_without_names: List[Collector] = []
+        self._support_collectors_without_names = support_collectors_without_names
         self._auto_describe = auto_describe
         self._lock = Lock()
         self._target_info: Optional[Dict[str, str]] = {}
-        self._support_collectors_without_names = support_collectors_without_names
-        self._collectors_without_names: List[Collector] = []
         self.set_target_info(target_info)
 
     def register(self, collector: Collector) -> None:
-        """Add a collector to the registry."""
+        """Adds ``collector``; raises ``DuplicateTimeseries`` when one of its sample names
+        is taken (and then registers nothing)."""
         with self._lock:
-            names = self._get_names(collector)
-            duplicates = set(self._names_to_collectors).intersection(names)
-            if duplicates:
-                raise DuplicateTimeseries(duplicates)
-            for name in names:
-                self._names_to_collectors[name] = collector
-            self._collector_to_names[collector] = names
-            if self._support_collectors_without_names and not names:
+            claimed = self._get_names(collector)
+            taken = {name for name in claimed if name in self._names_to_collectors}
+            if taken:
+                raise DuplicateTimeseries(taken)
+            self._names_to_collectors.update(dict.fromkeys(claimed, collector))
+            self._collector_to_names[collector] = claimed
+            if not claimed and self._support_collectors_without_names:
                 self._collectors_without_names.append(collector)
 
     def unregister(self, collector: Collector) -> None:
-        """Remove a collector from the registry."""
+        """Removes ``collector`` and frees its names; ``KeyError`` if it is not here."""
         with self._lock:
-            for name in self._collector_to_names[collector]:
-                del self._names_to_collectors[name]
-            del self._collector_to_names[collector]
+            claimed = self._collector_to_names[collector]
+            for name in claimed:
+                self._names_to_collectors.pop(name)
+            self._collector_to_names.pop(collector)
             if collector in self._collectors_without_names:
                 self._collectors_without_names.remove(collector)
 
     def _get_names(self, collector):
-        """Get names of timeseries the collector produces and clashes with."""
-        desc_func = None
-        # If there's a describe function, use it.
-        try:
-            desc_func = collector.describe
-        except AttributeError:
-            pass
-        # Otherwise, if auto describe is enabled use the collect function.
-        if not desc_func and self._auto_describe:
-            desc_func = collector.collect
+        """The sample names ``collector`` claims: from ``describe()``, else (when this
+        registry auto-describes) from ``collect()``, else none."""
+        source = getattr(collector, 'describe', None)
+        if not source:
+            source = collector.collect if self._auto_describe else None
+        return _claimed_names(source()) if source else []
 
-        if not desc_func:
-            return []
-
-        result = []
-        for metric in desc_func():
-            result.append(metric.name)
-            for suffix in _TYPE_SUFFIXES.get(metric.type, []):
-                result.append(metric.name + suffix)
-        return result
+    def _scrape_plan(self):
+        """Under the lock: the target info family (or None) and the collectors, in the
+        order they were registered."""
+        with self._lock:
+            target = self._target_info_metric() if self._target_info else None
+            return target, list(self._collector_to_names)
 
     def collect(self) -> Iterable[Metric]:
-        """Yields metrics from the collectors in the registry."""
-        collectors = None
-        ti = None
-        with self._lock:
-            collectors = copy.copy(self._collector_to_names)
-            if self._target_info:
-                ti = self._target_info_metric()
-        if ti:
-            yield ti
+        """Yields the target info family, if set, then every collector's families."""
+        target, collectors = self._scrape_plan()
+        if target:
+            yield target
         for collector in collectors:
             yield from collector.collect()
 
@@ -129,89 +145,89 @@ class CollectorRegistry:
         collection order, None); None when a subclass overrides collect()."""
         if type(self).collect is not CollectorRegistry.collect:
             return None
-        with self._lock:
-            collectors = list(self._collector_to_names)
-            ti = self._target_info_metric() if self._target_info else None
-        return ti, collectors, None
+        target, collectors = self._scrape_plan()
+        return target, collectors, None
 
     def restricted_registry(self, names: Iterable[str]) -> "RestrictedRegistry":
-        """Returns object that only collects some metrics.
-
-        Returns an object which upon collect() will return
-        only samples with the given names.
-
-        Intended usage is:
-            generate_latest(REGISTRY.restricted_registry(['a_timeseries']), escaping)
-
-        Experimental."""
-        names = set(names)
-        return RestrictedRegistry(names, self)
+        """A view of this registry whose ``collect()`` keeps only the samples named in
+        ``names``, as the ``name[]`` query parameter of a scrape asks. For example
+        ``generate_latest(REGISTRY.restricted_registry(['jobs_total']))``. Experimental
+        in prometheus_client, and so here."""
+        return RestrictedRegistry(set(names), self)
 
     def set_target_info(self, labels: Optional[Dict[str, str]]) -> None:
+        """Sets the labels of the ``target_info`` family exposed first by every scrape;
+        empty or None removes it. ``ValueError`` if a collector already claims the name."""
         with self._lock:
-            if labels:
-                if not self._target_info and 'target_info' in self._names_to_collectors:
-                    raise ValueError('CollectorRegistry already contains a target_info metric')
+            had_target_info = bool(self._target_info)
+            if not labels:
+                if had_target_info:
+                    self._names_to_collectors.pop('target_info', None)
+            elif not had_target_info and 'target_info' in self._names_to_collectors:
+                raise ValueError('CollectorRegistry already contains a target_info metric')
+            else:
                 self._names_to_collectors['target_info'] = _EmptyCollector()
-            elif self._target_info:
-                self._names_to_collectors.pop('target_info', None)
             self._target_info = labels
 
     def get_target_info(self) -> Optional[Dict[str, str]]:
+        """The labels given to ``set_target_info`` (or the constructor)."""
         with self._lock:
             return self._target_info
 
     def _target_info_metric(self):
-        m = Metric('target', 'Target metadata', 'info')
-        m.add_sample('target_info', self._target_info, 1)
-        return m
+        family = Metric('target', 'Target metadata', 'info')
+        family.add_sample('target_info', self._target_info, 1)
+        return family
 
     def get_sample_value(self, name: str, labels: Optional[Dict[str, str]] = None) -> Optional[float]:
-        """Returns the sample value, or None if not found.
-
-        This is inefficient, and intended only for use in unittests.
-        """
-        if labels is None:
-            labels = {}
-        for metric in self.collect():
-            for s in metric.samples:
-                if s.name == name and s.labels == labels:
-                    return s.value
-        return None
+        """The value of the sample ``name`` with exactly ``labels`` (none by default), or
+        None. It collects everything to find one value: meant for tests."""
+        wanted = {} if labels is None else labels
+        found = (sample.value
+                 for family in self.collect()
+                 for sample in family.samples
+                 if sample.name == name and sample.labels == wanted)
+        return next(found, None)
 
 
 class RestrictedRegistry:
+    """What ``CollectorRegistry.restricted_registry`` returns: the registry's collectors
+    that claim one of the names (plus those registered without names, when the registry
+    supports them), each family cut down to the samples named."""
+
     def __init__(self, names: Iterable[str], registry: CollectorRegistry):
         self._name_set = set(names)
         self._registry = registry
 
     def _collectors(self):
-        collectors = set(self._registry._collectors_without_names)
-        target_info_metric = None
-        with self._registry._lock:
-            if 'target_info' in self._name_set and self._registry._target_info:
-                target_info_metric = self._registry._target_info_metric()
-            for name in self._name_set:
-                if name != 'target_info' and name in self._registry._names_to_collectors:
-                    collectors.add(self._registry._names_to_collectors[name])
-        return target_info_metric, collectors
+        registry = self._registry
+        chosen = set(registry._collectors_without_names)
+        target = None
+        with registry._lock:
+            if registry._target_info and 'target_info' in self._name_set:
+                target = registry._target_info_metric()
+            owners = registry._names_to_collectors
+            # target_info belongs to the registry, not to the placeholder collector.
+            chosen.update(owners[name] for name in self._name_set
+                          if name != 'target_info' and name in owners)
+        return target, chosen
 
     def collect(self) -> Iterable[Metric]:
-        target_info_metric, collectors = self._collectors()
-        if target_info_metric:
-            yield target_info_metric
+        target, collectors = self._collectors()
+        if target:
+            yield target
         for collector in collectors:
-            for metric in collector.collect():
-                m = metric._restricted_metric(self._name_set)
-                if m:
-                    yield m
+            for family in collector.collect():
+                kept = family._restricted_metric(self._name_set)
+                if kept:
+                    yield kept
 
     def _fp_snapshot(self):
         """As CollectorRegistry._fp_snapshot, with the names to keep."""
         if type(self).collect is not RestrictedRegistry.collect:
             return None
-        target_info_metric, collectors = self._collectors()
-        return target_info_metric, list(collectors), self._name_set
+        target, collectors = self._collectors()
+        return target, list(collectors), self._name_set
 
 
 _fastprom.configure(registry=CollectorRegistry, restricted=RestrictedRegistry)

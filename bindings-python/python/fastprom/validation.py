@@ -1,8 +1,15 @@
-"""Metric and label name validation, and the global legacy-validation switch.
+"""Which metric and label names are accepted, and the switch between the two schemes.
 
-The switch starts from the ``PROMETHEUS_LEGACY_NAME_VALIDATION`` environment variable, as
-in prometheus_client. Flipping it here also flips it in the native core
-(``_fastprom.set_legacy_validation``), which validates every name a metric is created with.
+Under the default UTF-8 scheme any encodable text is a name; under the legacy scheme
+(``enable_legacy_validation()``, or ``PROMETHEUS_LEGACY_NAME_VALIDATION=true`` at import)
+names keep to the classic character sets below. The switch is process-wide and is
+mirrored into the native core (``_fastprom.set_legacy_validation``), which applies it to
+every metric created afterwards.
+
+The checks for metrics created through ``fastprom.metrics`` run in the core. The ones
+here serve the Python paths (custom-collector families, the parsers, exemplars) and are
+kept because other code imports them from this module. The extension does not export
+the core's name checks yet, so they are restated in Python with the same messages.
 """
 
 import os
@@ -10,15 +17,18 @@ import re
 
 from . import _fastprom
 
+# re.match with '$', as prometheus_client does, so one trailing newline is let through.
 METRIC_NAME_RE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*$')
 METRIC_LABEL_NAME_RE = re.compile(r'^[a-zA-Z_][a-zA-Z0-9_]*$')
 RESERVED_METRIC_LABEL_NAME_RE = re.compile(r'^__.*$')
 
+_TRUE_WORDS = frozenset(('true', 't', '1'))
+
 
 def _init_legacy_validation() -> bool:
-    """Reads the initial setting from ``PROMETHEUS_LEGACY_NAME_VALIDATION``."""
-    flag = os.environ.get("PROMETHEUS_LEGACY_NAME_VALIDATION", 'False')
-    return flag.lower() in ('true', '1', 't')
+    """The scheme asked for by ``PROMETHEUS_LEGACY_NAME_VALIDATION`` (true, t or 1, in
+    any case, turn legacy validation on; unset means off)."""
+    return os.environ.get("PROMETHEUS_LEGACY_NAME_VALIDATION", 'False').lower() in _TRUE_WORDS
 
 
 _legacy_validation = _init_legacy_validation()
@@ -26,7 +36,7 @@ _fastprom.set_legacy_validation(_legacy_validation)
 
 
 def get_legacy_validation() -> bool:
-    """Returns whether legacy (``[a-zA-Z_:][a-zA-Z0-9_:]*``) name validation is on."""
+    """True while names must keep to the legacy character sets."""
     return _legacy_validation
 
 
@@ -37,86 +47,95 @@ def _set_legacy_validation(on: bool) -> None:
 
 
 def disable_legacy_validation():
-    """Turns legacy name validation off: metric and label names may use any UTF-8."""
+    """Back to the UTF-8 scheme: any name that encodes as UTF-8 is accepted."""
     _set_legacy_validation(False)
 
 
 def enable_legacy_validation():
-    """Turns legacy name validation on: names must match the classic Prometheus syntax."""
+    """Legacy scheme: metric names ``[a-zA-Z_:][a-zA-Z0-9_:]*``, label names
+    ``[a-zA-Z_][a-zA-Z0-9_]*``."""
     _set_legacy_validation(True)
 
 
+def _fits(pattern, name) -> bool:
+    return pattern.match(name) is not None
+
+
 def _check_utf8(name: str) -> None:
-    # As in prometheus_client, a name with a lone surrogate raises the UnicodeEncodeError
-    # (a ValueError) of str.encode itself.
+    # What the UTF-8 scheme checks. A lone surrogate raises str.encode's own
+    # UnicodeEncodeError (a ValueError), which is what prometheus_client lets through.
     name.encode('utf-8')
 
 
 def _validate_metric_name(name: str) -> None:
-    """Raises ValueError unless ``name`` is a valid metric name under the current scheme."""
+    """``ValueError`` unless ``name`` can name a metric under the scheme in force."""
     if not name:
         raise ValueError("metric name cannot be empty")
-    if _legacy_validation and not METRIC_NAME_RE.match(name):
+    if _legacy_validation and not _fits(METRIC_NAME_RE, name):
         raise ValueError("invalid metric name " + name)
     _check_utf8(name)
 
 
 def _is_valid_legacy_metric_name(name: str) -> bool:
-    """Whether ``name`` is a valid metric name under the legacy scheme."""
-    return bool(name) and METRIC_NAME_RE.match(name) is not None
+    """Whether ``name`` is a metric name even under the legacy scheme (the encoders
+    quote the other ones)."""
+    return len(name) > 0 and _fits(METRIC_NAME_RE, name)
 
 
 def _validate_metric_label_name_token(tok: str) -> None:
-    """Raises ValueError unless ``tok`` (a label name as parsed, possibly quoted) is valid.
-
-    Only quoted tokens may leave the legacy character set, and only while legacy
-    validation is off."""
-    if not tok:
-        raise ValueError("invalid label name token " + tok)
-    quoted = tok[0] == '"' and tok[-1] == '"'
-    if _legacy_validation or not quoted:
-        if not METRIC_LABEL_NAME_RE.match(tok):
-            raise ValueError("invalid label name token " + tok)
-        return
-    _check_utf8(tok)
+    """``ValueError`` for a label name token as written in exposition text: bare tokens
+    must be legacy names; a ``"quoted"`` token may be any UTF-8, unless legacy
+    validation is on."""
+    if tok:
+        utf8_allowed = not _legacy_validation and tok[0] == '"' and tok[-1] == '"'
+        if utf8_allowed:
+            _check_utf8(tok)
+            return
+        if _fits(METRIC_LABEL_NAME_RE, tok):
+            return
+    raise ValueError("invalid label name token " + tok)
 
 
 def _validate_labelname(l):
-    """Raises ValueError unless ``l`` is a valid, non-reserved label name."""
-    if get_legacy_validation():
-        if not METRIC_LABEL_NAME_RE.match(l):
-            raise ValueError('Invalid label metric name: ' + l)
-    else:
+    """``ValueError`` unless ``l`` can name a label under the scheme in force; names
+    starting with ``__`` are reserved under both."""
+    if not get_legacy_validation():
         _check_utf8(l)
-    if RESERVED_METRIC_LABEL_NAME_RE.match(l):
+    elif not _fits(METRIC_LABEL_NAME_RE, l):
+        raise ValueError('Invalid label metric name: ' + l)
+    if _fits(RESERVED_METRIC_LABEL_NAME_RE, l):
         raise ValueError('Reserved label metric name: ' + l)
 
 
 def _is_valid_legacy_labelname(l: str) -> bool:
-    """Whether ``l`` is a valid, non-reserved label name under the legacy scheme."""
-    if not l or METRIC_LABEL_NAME_RE.match(l) is None:
-        return False
-    return RESERVED_METRIC_LABEL_NAME_RE.match(l) is None
+    """Whether ``l`` is an unreserved label name even under the legacy scheme."""
+    return (len(l) > 0 and _fits(METRIC_LABEL_NAME_RE, l)
+            and not _fits(RESERVED_METRIC_LABEL_NAME_RE, l))
 
 
 def _validate_labelnames(cls, labelnames):
-    """Validates every name in ``labelnames`` against the scheme and against
-    ``cls._reserved_labelnames``; returns them as a tuple."""
-    labelnames = tuple(labelnames)
-    for l in labelnames:
-        _validate_labelname(l)
-        if l in cls._reserved_labelnames:
-            # The odd wording is prometheus_client's; users may match on it.
-            raise ValueError('Reserved label methe fric name: ' + l)
-    return labelnames
+    """The label names of a metric class ``cls`` as a tuple, each checked as above and
+    against the names the class keeps for itself (``cls._reserved_labelnames``, such
+    as ``le`` for histograms)."""
+    names = tuple(labelnames)
+    for name in names:
+        _validate_labelname(name)
+        if name in cls._reserved_labelnames:
+            # Misspelt in prometheus_client; kept, since callers may match the text.
+            raise ValueError('Reserved label methe fric name: ' + name)
+    return names
+
+
+_EXEMPLAR_RUNE_LIMIT = 128
 
 
 def _validate_exemplar(exemplar):
-    """Raises ValueError if the exemplar's labels are invalid or longer than 128 runes."""
-    runes = 0
-    for k, v in exemplar.items():
-        _validate_labelname(k)
-        runes += len(k) + len(v)
-    if runes > 128:
-        # prometheus_client never fills in the %d; the message is kept as it is.
+    """``ValueError`` for an exemplar label set with an invalid name, or with more than
+    128 characters in its names and values together."""
+    used = 0
+    for name, value in exemplar.items():
+        _validate_labelname(name)
+        used += len(name) + len(value)
+    if used > _EXEMPLAR_RUNE_LIMIT:
+        # The %d is never filled in, in prometheus_client either.
         raise ValueError('Exemplar labels have %d UTF-8 characters, exceeding the limit of 128')

@@ -1,4 +1,15 @@
-"""Push metrics to Graphite's plaintext protocol (``prometheus_client.bridge.graphite``)."""
+"""Sending a registry's samples to Graphite over its plaintext protocol.
+
+Each sample becomes one line, ``<path> <value> <unix time>``. The path is the optional
+prefix, the sample name and its labels in name order, everything outside
+``[a-zA-Z0-9_-]`` replaced by ``_``::
+
+    GraphiteBridge(('graphite', 2003)).push(prefix='web1')
+    # web1.requests_total.method.GET 12.0 1700000000
+
+With ``tags=True`` the labels are written as Graphite tags instead
+(``requests_total;method=GET``). ``start()`` repeats the push from a daemon thread.
+"""
 
 import logging
 import re
@@ -10,8 +21,8 @@ from typing import Callable, Tuple
 
 from ..registry import Collector, REGISTRY
 
-
-# Keep to characters that work in a file name; dots go too, so labels stay distinct.
+# Graphite stores series as files, so only file-name-safe characters are kept; dots go
+# as well, since they separate the path's parts (a label value must stay one part).
 _INVALID_GRAPHITE_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
 
@@ -20,8 +31,9 @@ def _sanitize(s):
 
 
 class _RegularPush(threading.Thread):
-    """Calls ``pusher.push(prefix=...)`` every ``interval`` seconds, skipping missed
-    slots; failures (OSError) are logged and the loop goes on."""
+    """The thread behind ``GraphiteBridge.start``: pushes once per ``interval`` seconds,
+    on a fixed schedule. Slots missed while a push was slow are skipped, and a push that
+    fails with ``OSError`` is logged; neither stops the thread."""
 
     def __init__(self, pusher, interval, prefix):
         super().__init__()
@@ -29,16 +41,22 @@ class _RegularPush(threading.Thread):
         self._interval = interval
         self._prefix = prefix
 
-    def run(self):
-        wait_until = default_timer()
-        while True:
+    @staticmethod
+    def _sleep_until(deadline: float) -> float:
+        """Sleeps until ``deadline`` on the default timer (sleep may wake early, hence
+        the loop) and returns the time it woke at."""
+        now = default_timer()
+        while now < deadline:
+            time.sleep(deadline - now)
             now = default_timer()
-            while now < wait_until:
-                # time.sleep may return early; sleep again until the slot comes.
-                time.sleep(wait_until - now)
-                now = default_timer()
-            while wait_until < now:
-                wait_until += self._interval
+        return now
+
+    def run(self):
+        due = default_timer()
+        while True:
+            now = self._sleep_until(due)
+            while due < now:
+                due += self._interval
             try:
                 self._pusher.push(prefix=self._prefix)
             except OSError:
@@ -46,42 +64,42 @@ class _RegularPush(threading.Thread):
 
 
 class GraphiteBridge:
-    """Sends every sample of ``registry`` to the Graphite server at ``address`` as
-    ``[prefix.]name[.label.value...] value timestamp`` lines (or Graphite tags
-    ``name;label=value`` with ``tags=True``)."""
+    """Pushes ``registry`` to the Graphite plaintext listener at ``address``
+    (``(host, port)``), connecting with ``timeout_seconds``. ``_timer`` supplies the
+    timestamps (for tests)."""
 
-    def __init__(self,
-                 address: Tuple[str, int],
-                 registry: Collector = REGISTRY,
-                 timeout_seconds: float = 30,
-                 _timer: Callable[[], float] = time.time,
-                 tags: bool = False,
-                 ):
+    def __init__(self, address: Tuple[str, int], registry: Collector = REGISTRY, timeout_seconds: float = 30,
+                 _timer: Callable[[], float] = time.time, tags: bool = False):
         self._address = address
         self._registry = registry
-        self._tags = tags
         self._timeout = timeout_seconds
         self._timer = _timer
+        self._tags = tags
 
-    def _labels(self, labels) -> str:
+    def _label_part(self, labels) -> str:
+        """The path segment for a sample's labels: ``.name.value...`` or, with tags,
+        ``;name=value...``."""
         if not labels:
             return ''
-        sep, fmt = (';', '{0}={1}') if self._tags else ('.', '{0}.{1}')
-        return sep + sep.join(fmt.format(_sanitize(k), _sanitize(v))
-                              for k, v in sorted(labels.items()))
+        joiner, between = (';', '=') if self._tags else ('.', '.')
+        pairs = (_sanitize(name) + between + _sanitize(value) for name, value in sorted(labels.items()))
+        return joiner + joiner.join(pairs)
 
     def push(self, prefix: str = '') -> None:
-        """Sends one snapshot of the registry now."""
-        now = int(self._timer())
-        prefixstr = prefix + '.' if prefix else ''
-        lines = [f'{prefixstr}{_sanitize(s.name)}{self._labels(s.labels)} {float(s.value)} {now}\n'
-                 for metric in self._registry.collect() for s in metric.samples]
-        conn = socket.create_connection(self._address, self._timeout)
-        conn.sendall(''.join(lines).encode('ascii'))
-        conn.close()
+        """Sends every sample of the registry, in one connection, stamped with the same
+        second."""
+        stamp = int(self._timer())
+        head = prefix + '.' if prefix else ''
+        payload = ''.join(
+            f'{head}{_sanitize(sample.name)}{self._label_part(sample.labels)} {float(sample.value)} {stamp}\n'
+            for family in self._registry.collect()
+            for sample in family.samples)
+        connection = socket.create_connection(self._address, self._timeout)
+        connection.sendall(payload.encode('ascii'))
+        connection.close()
 
     def start(self, interval: float = 60.0, prefix: str = '') -> None:
-        """Pushes every ``interval`` seconds from a daemon thread."""
-        t = _RegularPush(self, interval, prefix)
-        t.daemon = True
-        t.start()
+        """Pushes every ``interval`` seconds from now on, from a daemon thread."""
+        pusher = _RegularPush(self, interval, prefix)
+        pusher.daemon = True
+        pusher.start()

@@ -15,9 +15,9 @@ from ..validation import _is_valid_legacy_labelname, _is_valid_legacy_metric_nam
 
 
 CONTENT_TYPE_LATEST = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
-"""Content type of the OpenMetrics 1.0 text format."""
+"""``Content-Type`` of OpenMetrics 1.0.0, what ``choose_encoder`` answers by default."""
 CONTENT_TYPE_LATEST_2_0 = 'application/openmetrics-text; version=2.0.0; charset=utf-8'
-"""Content type of the OpenMetrics 2.0 text format."""
+"""``Content-Type`` of OpenMetrics 2.0.0 (native histograms)."""
 ESCAPING_HEADER_TAG = 'escaping'
 
 ALLOWUTF8 = 'allow-utf-8'

@@ -1,10 +1,10 @@
-"""Parser for the OpenMetrics text format (``prometheus_client.openmetrics.parser``).
+"""Reading OpenMetrics text back into metric families.
 
-The native core parses (``_fastprom.openmetrics_text_string_to_metric_families``) and
-builds the same ``Metric`` / ``Sample`` / ``Exemplar`` / ``Timestamp`` / ``NativeHistogram``
-objects prometheus_client's parser yields. The functions stay generators: they yield the
-families prometheus_client would yield, in order, and then raise the exception it would
-raise after them.
+The native parser (``_fastprom.openmetrics_text_string_to_metric_families``) does the
+work, strictly as the OpenMetrics rules require, and builds ``Metric`` families holding
+``Sample``, ``Exemplar``, ``Timestamp`` and ``NativeHistogram`` objects. The generators
+here yield those families and then raise the error that ended the parse, if any, so the
+caller sees every family before the bad line. The text must end with ``# EOF``.
 """
 
 import io as StringIO  # noqa: F401  (a public name of prometheus_client's module)
@@ -17,20 +17,15 @@ from ..parser import _lines, _text, parse_labels  # noqa: F401  (parse_labels: a
 from ..samples import BucketSpan, Exemplar, NativeHistogram, Sample, Timestamp  # noqa: F401
 from ..utils import floatToGoString  # noqa: F401  (as upstream)
 
-ESCAPE_SEQUENCES = {
-    '\\\\': '\\',
-    '\\n': '\n',
-    '\\"': '"',
-}
+# Escape sequences of label values, as in the Prometheus text parser.
+ESCAPE_SEQUENCES = {'\\\\': '\\', '\\n': '\n', '\\"': '"'}
 
 ESCAPING_RE = re.compile(r'\\[\\n"]')
 
 
 def text_string_to_metric_families(text):
-    """Parse Openmetrics text format from a unicode string.
-
-    See text_fd_to_metric_families.
-    """
+    """The metric families in ``text``, a ``str`` in the OpenMetrics format (see
+    ``text_fd_to_metric_families``)."""
     families, error = _fastprom.openmetrics_text_string_to_metric_families(_text(text))
     yield from families
     if error is not None:
@@ -38,14 +33,9 @@ def text_string_to_metric_families(text):
 
 
 def text_fd_to_metric_families(fd):
-    """Parse Prometheus text format from a file descriptor.
-
-    This is a laxer parser than the main Go parser,
-    so successful parsing does not imply that the parsed
-    text meets the specification.
-
-    Yields Metric's.
-    """
+    """The metric families in the lines of ``fd`` (an open text file, or any iterable
+    of lines) in the OpenMetrics format, ``# EOF`` included. Counters are named without
+    their ``_total`` suffix, which their samples keep."""
     families, error = _fastprom.openmetrics_text_string_to_metric_families(_lines(fd))
     yield from families
     if error is not None:
