@@ -42,7 +42,8 @@ class FunctionMaker:
     every parameter (``a, b, *args, k=k, **kw``).
     """
 
-    _counter = itertools.count()
+    # Numbers the generated functions' file names.
+    _compile_count = itertools.count()
 
     def __init__(self, func=None, name=None, signature=None, defaults=None, doc=None,
                  module=None, funcdict=None):
@@ -60,20 +61,20 @@ class FunctionMaker:
                 self.defaults = spec.defaults
                 self.kwonlyargs = spec.kwonlyargs
                 self.kwonlydefaults = spec.kwonlydefaults
+                # Templates may name positional parameters as %(arg0)s, %(arg1)s, ...
+                for position, arg in enumerate(spec.args):
+                    setattr(self, f'arg{position}', arg)
                 self.signature, self.shortsignature = self._signatures(spec)
                 self.dict = func.__dict__.copy()
-        if name:
-            self.name = name
+        # Explicit arguments override what was read from ``func``; empty ones are skipped,
+        # except an empty signature, which is a valid parameter list.
         if signature is not None:
             self.signature = signature
-        if defaults:
-            self.defaults = defaults
-        if doc:
-            self.doc = doc
-        if module:
-            self.module = module
-        if funcdict:
-            self.dict = funcdict
+        given = {'name': name, 'defaults': defaults, 'doc': doc, 'module': module, 'dict': funcdict}
+        for attr, value in given.items():
+            if value:
+                setattr(self, attr, value)
+        assert hasattr(self, 'name')
         if not hasattr(self, 'signature'):
             raise TypeError(f'You are decorating a non function: {func}')
 
@@ -124,17 +125,16 @@ class FunctionMaker:
         if not src.endswith('\n'):
             src += '\n'
         # A distinct file name per generated function keeps profilers' keys unique.
-        filename = f'<decorator-gen-{next(self._counter)}>'
+        filename = f'<decorator-gen-{next(self._compile_count)}>'
         try:
             exec(compile(src, filename, 'single'), evaldict)
-        except Exception:
-            print('Error in generated code:', file=sys.stderr)
-            print(src, file=sys.stderr)
+        except BaseException:
+            # Show the generated source: the traceback alone points into a file that
+            # does not exist.
+            print('Error in generated code:', src, sep='\n', file=sys.stderr)
             raise
         func = evaldict[name]
-        if addsource:
-            attrs['__source__'] = src
-        self.update(func, **attrs)
+        self.update(func, **(dict(attrs, __source__=src) if addsource else attrs))
         return func
 
     @classmethod

@@ -1,23 +1,26 @@
-"""Counter, Gauge, Summary, Histogram, Info and Enum (``prometheus_client.metrics``).
+"""The six metric classes: Counter, Gauge, Summary, Histogram, Info and Enum.
 
-The classes have prometheus_client 0.26's signatures, defaults, exceptions, messages and
-private attributes (``_name``, ``_labelnames``, ``_labelvalues``, ``_metrics``, ``_value``,
-``_created``, ...). Each stands on a native base from ``fastprom._fastprom``
-(``class Counter(_fastprom.CounterBase, MetricWrapperBase)``), so the hot methods,
-``inc``, ``dec``, ``set``, ``observe`` and ``labels`` on an existing child, are native
-methods found by plain attribute lookup; the rest is the Python below.
+Their constructors, methods, errors and the private attributes other code inspects are
+those of ``prometheus_client.metrics`` 0.26, so existing instrumentation runs unchanged.
+The numbers themselves live in fastprom's Rust core: every class here derives from a
+native base in ``fastprom._fastprom`` (``CounterBase``, ``GaugeBase``, ...), which
+provides the methods called on every request (``inc``, ``dec``, ``set``, ``observe``,
+``labels`` for a label set already seen) and builds ``collect()`` output natively. This
+module adds the rest: construction, child creation, removal, and the Python route taken
+by subclasses that redefine how samples are produced.
 
-A labelled parent keeps its children in a core family. ``labels()`` on a new label set
-(``_fp_labels``) builds the child the prometheus_client way, with
-``self.__class__(name, ..., _labelvalues=...)``, so subclasses work; the new object is
-attached to its core child at birth and recorded in ``_metrics`` (a dict whose removals
-also remove the series).
+>>> from fastprom import CollectorRegistry
+>>> reg = CollectorRegistry()
+>>> hits = Counter('cache_hits', 'Cache lookups that hit.', ['cache'], registry=reg)
+>>> hits.labels('sessions').inc(3)
+>>> reg.get_sample_value('cache_hits_total', {'cache': 'sessions'})
+3.0
 """
 
 import os
 from threading import Lock
 import time
-import types  # noqa: F401  (prometheus_client.metrics exposes it)
+import types  # noqa: F401  (a name prometheus_client.metrics has)
 from typing import (  # noqa: F401  (the names prometheus_client.metrics has)
     Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple,
     Type, TypeVar, Union,
@@ -26,7 +29,7 @@ import warnings
 import weakref
 
 from . import _fastprom
-from . import values  # noqa: F401  (retain this import style for testability)
+from . import values  # noqa: F401  (imported as a module, so tests can patch its contents)
 from .context_managers import ExceptionCounter, InprogressTracker, Timer
 from .metrics_core import Metric
 from .registry import Collector, CollectorRegistry, REGISTRY
@@ -45,59 +48,86 @@ T = TypeVar('T', bound='MetricWrapperBase')
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# --- process-wide settings ------------------------------------------------------------------
+
 def _now() -> float:
-    # Looked up at every call, so patching ``time.time`` (or this module's ``time``)
-    # reaches ``_created``, exemplar timestamps and ``set_to_current_time``.
+    # ``time.time`` is looked up on each call rather than bound once, so a test that
+    # patches it also moves ``_created``, exemplar timestamps and set_to_current_time().
     return time.time()
 
 
 _fastprom.set_clock(_now)
 
 
-def _build_full_name(metric_type, name, namespace, subsystem, unit):
-    if not name:
-        raise ValueError('Metric name should not be empty')
-    full_name = ''
-    if namespace:
-        full_name += namespace + '_'
-    if subsystem:
-        full_name += subsystem + '_'
-    full_name += name
-    if metric_type == 'counter' and full_name.endswith('_total'):
-        full_name = full_name[:-6]  # Munge to OpenMetrics.
-    if unit and not full_name.endswith("_" + unit):
-        full_name += "_" + unit
-    if unit and metric_type in ('info', 'stateset'):
-        raise ValueError('Metric name is of a type that cannot have a unit: ' + full_name)
-    return full_name
-
-
 def _get_use_created() -> bool:
-    return os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", 'False').lower() not in ('true', '1', 't')
+    """Whether ``_created`` samples start enabled: yes, unless the environment variable
+    ``PROMETHEUS_DISABLE_CREATED_SERIES`` is set to a true-ish value."""
+    setting = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", 'False')
+    return setting.lower() not in ('true', '1', 't')
 
 
-_use_created = _get_use_created()
-_fastprom.set_created_enabled(_use_created)
+def _set_use_created(on: bool) -> None:
+    # Kept in this module's global for code that reads it, and handed to the core, which
+    # is what actually decides whether the samples are written.
+    global _use_created
+    _use_created = on
+    _fastprom.set_created_enabled(on)
+
+
+_set_use_created(_get_use_created())
 
 
 def disable_created_metrics():
-    """Disable exporting _created metrics on counters, histograms, and summaries."""
-    global _use_created
-    _use_created = False
-    _fastprom.set_created_enabled(False)
+    """Stops writing the ``_created`` samples of counters, summaries and histograms."""
+    _set_use_created(False)
 
 
 def enable_created_metrics():
-    """Enable exporting _created metrics on counters, histograms, and summaries."""
-    global _use_created
-    _use_created = True
-    _fastprom.set_created_enabled(True)
+    """Writes the ``_created`` samples of counters, summaries and histograms again."""
+    _set_use_created(True)
 
+
+def _multiprocess_env() -> bool:
+    env = os.environ
+    return 'prometheus_multiproc_dir' in env or 'PROMETHEUS_MULTIPROC_DIR' in env
+
+
+def _warn_multiprocess(message: str) -> None:
+    if _multiprocess_env():
+        warnings.warn(message, UserWarning)
+
+
+# --- names ----------------------------------------------------------------------------------
+
+def _build_full_name(metric_type, name, namespace, subsystem, unit):
+    """The exposed name of a metric assembled in Python (for the native classes the core
+    does this): the non-empty parts joined by ``_``, a counter's trailing ``_total``
+    removed (its samples put it back), then ``_<unit>`` unless already there.
+
+    >>> _build_full_name('counter', 'sent_total', 'app', 'mail', 'bytes')
+    'app_mail_sent_bytes'
+    """
+    if not name:
+        raise ValueError('Metric name should not be empty')
+    full = '_'.join(part for part in (namespace, subsystem, name) if part)
+    if metric_type == 'counter' and full.endswith('_total'):
+        full = full[:-len('_total')]
+    if not unit:
+        return full
+    if not full.endswith('_' + unit):
+        full = f'{full}_{unit}'
+    if metric_type in ('info', 'stateset'):
+        raise ValueError('Metric name is of a type that cannot have a unit: ' + full)
+    return full
+
+
+# --- children of a labelled metric ----------------------------------------------------------
 
 class _ChildDict(dict):
-    """``_metrics`` of a labelled metric: label-value tuples to child objects. Removing
-    an entry (``del``, ``pop``, ``popitem``, ``clear``) also removes the series from the
-    exposition, as it does in prometheus_client."""
+    """The ``_metrics`` dict of a labelled native metric, from label-value tuples to child
+    objects. Taking an entry out (``del``, ``pop``, ``popitem``, ``clear``) also deletes
+    the series in the core, so it disappears from the exposition as it would with
+    prometheus_client."""
 
     __slots__ = ('_parent',)
 
@@ -105,87 +135,103 @@ class _ChildDict(dict):
         super().__init__()
         self._parent = weakref.ref(parent)
 
-    def _forget(self, key):
-        parent = self._parent()
-        if parent is not None and isinstance(key, tuple):
-            parent._fp_forget(key)
+    def _drop_series(self, key):
+        owner = self._parent()
+        if owner is not None and isinstance(key, tuple):
+            owner._fp_forget(key)
 
     def __delitem__(self, key):
         dict.__delitem__(self, key)
-        self._forget(key)
+        self._drop_series(key)
 
     def pop(self, key, *default):
-        if key in self:
-            value = dict.pop(self, key)
-            self._forget(key)
-            return value
-        return dict.pop(self, key, *default)
+        if key not in self:
+            return dict.pop(self, key, *default)
+        child = dict.pop(self, key)
+        self._drop_series(key)
+        return child
 
     def popitem(self):
-        key, value = dict.popitem(self)
-        self._forget(key)
-        return key, value
+        pair = dict.popitem(self)
+        self._drop_series(pair[0])
+        return pair
 
     def clear(self):
         dict.clear(self)
-        parent = self._parent()
-        if parent is not None:
-            parent._fp_forget_all()
+        owner = self._parent()
+        if owner is not None:
+            owner._fp_forget_all()
 
     def copy(self):
+        # A snapshot: changes to it must not reach the core.
         return dict(self)
 
     def __reduce__(self):
         return dict, (dict(self),)
 
 
-# The classes with a native base; filled in below.
+# The classes built on a native base (assigned at the end of the module), and the methods
+# that decide what a metric's samples are. A subclass that redefines one of those methods
+# gets its samples collected in Python, through the methods it redefined.
 _NATIVE_CLASSES: Tuple[type, ...] = ()
-# The methods that decide a metric's samples: a subclass overriding one of them is
-# collected through Python, as prometheus_client would.
 _SAMPLE_HOOKS = ('collect', '_samples', '_multi_samples', '_child_samples', '_get_metric')
 _native_ok_cache: Dict[type, bool] = {}
 
 
 def _native_ok(cls: type) -> bool:
-    """Whether instances of ``cls`` may be collected and encoded from their core family."""
-    ok = _native_ok_cache.get(cls)
-    if ok is None:
-        base = next((b for b in cls.__mro__ if b in _NATIVE_CLASSES), None)
-        ok = base is not None and all(getattr(cls, h, None) is getattr(base, h, None) for h in _SAMPLE_HOOKS)
-        _native_ok_cache[cls] = ok
+    """Whether the core may produce the samples of instances of ``cls`` on its own."""
+    try:
+        return _native_ok_cache[cls]
+    except KeyError:
+        pass
+    base = next((b for b in cls.__mro__ if b in _NATIVE_CLASSES), None)
+    ok = base is not None and all(getattr(cls, hook, None) is getattr(base, hook, None)
+                                  for hook in _SAMPLE_HOOKS)
+    _native_ok_cache[cls] = ok
     return ok
 
 
-# The attributes every metric object has, kept in slots: an instance whose ``__dict__`` was
-# never created lets CPython 3.12+ specialize ``metric.inc`` (a ``__dict__`` slot remains for
-# anything else, as prometheus_client's objects take any attribute).
+# Instance attributes common to every metric, stored in slots. While an instance has no
+# ``__dict__`` yet, CPython 3.12+ can specialise calls such as ``metric.inc``; the
+# ``__dict__`` slot stays so that arbitrary attributes can still be set, as on
+# prometheus_client's metrics.
 _SLOTS = ('_original_name', '_namespace', '_subsystem', '_name', '_labelnames', '_labelvalues',
           '_kwargs', '_documentation', '_unit', '_lock', '__dict__', '__weakref__')
 
+# Keyword arguments a parent passes to its children explicitly, so never from _kwargs.
+_NAME_PARTS = ('namespace', 'subsystem', 'unit')
+
+_ExceptionTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
+_MultiprocessMode = Literal['all', 'liveall', 'min', 'livemin', 'max', 'livemax', 'sum', 'livesum', 'mostrecent', 'livemostrecent']
+
 
 class MetricWrapperBase(Collector):
+    """What all metric classes share: naming, registration, children and collection.
+
+    A metric built with label names is a *parent*: it holds no value itself, and
+    ``labels()`` hands out one *child* per combination of label values. A metric without
+    label names, and every child, is *observable*: its ``inc()``, ``set()``,
+    ``observe()`` and the like work. Only parents and unlabelled metrics get registered.
+    """
+
     __slots__ = ()
     _type: Optional[str] = None
     _reserved_labelnames: Sequence[str] = ()
-    # Whether the class stands on a native base (the six below do).
+    # True on the classes whose base is native (the six below).
     _fp_native = False
 
     def _is_observable(self):
-        # Whether this metric is observable, i.e.
-        # * a metric without label names and values, or
-        # * the child of a labelled metric.
-        return not self._labelnames or (self._labelnames and self._labelvalues)
+        if not self._labelnames:
+            return True
+        return self._labelvalues
 
     def _raise_if_not_observable(self):
-        # Functions that mutate the state of the metric, for example incrementing
-        # a counter, will fail if the metric is not observable, because only if a
-        # metric is observable will the value be initialized.
+        # The value of a parent does not exist, so nothing may change it.
         if not self._is_observable():
             raise ValueError('%s metric is missing label values' % str(self._type))
 
     def _is_parent(self):
-        return self._labelnames and not self._labelvalues
+        return not self._labelvalues if self._labelnames else self._labelnames
 
     def _get_metric(self):
         return Metric(self._name, self._documentation, self._type, self._unit)
@@ -196,435 +242,289 @@ class MetricWrapperBase(Collector):
     def collect(self) -> Iterable[Metric]:
         if self._fp_native and _native_ok(type(self)):
             return self._fp_collect()
-        metric = self._get_metric()
-        for suffix, labels, value, timestamp, exemplar, native_histogram_value in self._samples():
-            metric.add_sample(self._name + suffix, labels, value, timestamp, exemplar, native_histogram_value)
-        return [metric]
+        family = self._get_metric()
+        for suffix, labels, value, stamp, exemplar, native in self._samples():
+            family.add_sample(self._name + suffix, labels, value, stamp, exemplar, native)
+        return [family]
 
     def __str__(self) -> str:
-        return f"{self._type}:{self._name}"
+        return '%s:%s' % (self._type, self._name)
 
     def __repr__(self) -> str:
-        metric_type = type(self)
-        return f"{metric_type.__module__}.{metric_type.__name__}({self._name})"
+        cls = type(self)
+        return '%s.%s(%s)' % (cls.__module__, cls.__name__, self._name)
 
-    def __init__(self: T,
-                 name: str,
-                 documentation: str,
-                 labelnames: Iterable[str] = (),
-                 namespace: str = '',
-                 subsystem: str = '',
-                 unit: str = '',
+    def __init__(self: T, name: str, documentation: str, labelnames: Iterable[str] = (),
+                 namespace: str = '', subsystem: str = '', unit: str = '',
                  registry: Optional[CollectorRegistry] = REGISTRY,
-                 _labelvalues: Optional[Sequence[str]] = None,
-                 ) -> None:
-
-        self._original_name = name
-        self._namespace = namespace
-        self._subsystem = subsystem
+                 _labelvalues: Optional[Sequence[str]] = None) -> None:
+        # The parts of the name are kept apart, so children can be built from them.
+        self._original_name, self._namespace, self._subsystem = name, namespace, subsystem
+        self._documentation = documentation
+        self._unit = unit
+        self._labelvalues = tuple(_labelvalues or ())
+        self._kwargs: Dict[str, Any] = {}
         if self._fp_native:
-            # The core checks the names in prometheus_client's order, with its messages.
-            labelnames = tuple(labelnames)
-            self._labelnames = labelnames
-            self._labelvalues = tuple(_labelvalues or ())
-            self._kwargs: Dict[str, Any] = {}
-            self._documentation = documentation
-            self._unit = unit
-            self._name = self._fp_init(name, documentation, labelnames, namespace, subsystem, unit,
-                                       self._labelvalues, self._fp_config())
-            if self._is_parent():
-                self._lock = Lock()
+            # The core assembles the full name and checks it and the label names, in
+            # prometheus_client's order and with its messages.
+            self._labelnames = tuple(labelnames)
+            self._name = self._fp_init(name, documentation, self._labelnames, namespace, subsystem,
+                                       unit, self._labelvalues, self._fp_config())
         else:
             self._name = _build_full_name(self._type, name, namespace, subsystem, unit)
             self._labelnames = _validate_labelnames(self, labelnames)
-            self._labelvalues = tuple(_labelvalues or ())
-            self._kwargs = {}
-            self._documentation = documentation
-            self._unit = unit
-
             _validate_metric_name(self._name)
-
             if self._is_parent():
-                # Prepare the fields needed for child metrics.
-                self._lock = Lock()
                 self._metrics: Dict[Sequence[str], T] = {}
-
+        if self._is_parent():
+            self._lock = Lock()
         if self._is_observable():
             self._metric_init()
-
-        if not self._labelvalues:
-            # Register the multi-wrapper parent metric, or if a label-less metric, the whole shebang.
-            if registry:
-                registry.register(self)
+        # Children are reached through their parent, so only the top level registers.
+        if not self._labelvalues and registry:
+            registry.register(self)
 
     def _fp_config(self):
-        """The type's settings for the native base (buckets, states)."""
+        """What the native base needs besides the names: bucket bounds, state names."""
         return None
 
-    def _str_labelvalues(self, labelvalues, labelkwargs):
-        if not self._labelnames:
+    def _label_key(self, labelvalues, labelkwargs):
+        """The tuple of ``str`` label values that ``labels()`` was called with."""
+        names = self._labelnames
+        if not names:
             raise ValueError('No label names were set when constructing %s' % self)
-
         if self._labelvalues:
-            raise ValueError('{} already has labels set ({}); can not chain calls to .labels()'.format(
-                self,
-                dict(zip(self._labelnames, self._labelvalues))
-            ))
-
+            raise ValueError('%s already has labels set (%s); can not chain calls to .labels()'
+                             % (self, dict(zip(names, self._labelvalues))))
         if labelvalues and labelkwargs:
             raise ValueError("Can't pass both *args and **kwargs")
-
+        # (List comprehensions: measurably quicker here than generators or map().)
         if labelkwargs:
-            if sorted(labelkwargs) != sorted(self._labelnames):
+            if sorted(labelkwargs) != sorted(names):
                 raise ValueError('Incorrect label names')
-            return tuple(str(labelkwargs[l]) for l in self._labelnames)
-        if len(labelvalues) != len(self._labelnames):
+            return tuple([str(labelkwargs[n]) for n in names])
+        if len(labelvalues) != len(names):
             raise ValueError('Incorrect label count')
-        return tuple(str(l) for l in labelvalues)
+        return tuple([str(v) for v in labelvalues])
 
-    def _child_args(self):
-        original_name = getattr(self, '_original_name', self._name)
-        namespace = getattr(self, '_namespace', '')
-        subsystem = getattr(self, '_subsystem', '')
-        unit = getattr(self, '_unit', '')
+    def _spawn_child(self, key):
+        """A new child object for ``key``. It is made by calling the metric's own class, so
+        a subclass gets children of its kind, with the extra constructor arguments it
+        recorded in ``_kwargs``."""
+        extra = {k: v for k, v in (self._kwargs or {}).items() if k not in _NAME_PARTS}
+        return self.__class__(
+            getattr(self, '_original_name', self._name), documentation=self._documentation,
+            labelnames=self._labelnames, namespace=getattr(self, '_namespace', ''),
+            subsystem=getattr(self, '_subsystem', ''), unit=getattr(self, '_unit', ''),
+            _labelvalues=key, **extra)
 
-        child_kwargs = dict(self._kwargs) if self._kwargs else {}
-        for k in ('namespace', 'subsystem', 'unit'):
-            child_kwargs.pop(k, None)
-        return original_name, namespace, subsystem, unit, child_kwargs
+    def _fp_adopt(self, key):
+        """Creates a child of a native parent. The core child comes first
+        (``_fp_prepare`` parks it for this thread); the object built next picks it up in the
+        native ``__new__``, and ``_fp_attach`` records the pair."""
+        self._fp_prepare(key)
+        try:
+            child = self._spawn_child(key)
+        except BaseException:
+            self._fp_abort(key)
+            raise
+        self._fp_attach(key, child)
+        return child
+
+    def _python_child(self, key):
+        # A metric without a native base keeps its children in a plain dict. Called with
+        # self._lock held.
+        children = self._metrics
+        if key not in children:
+            children[key] = self._spawn_child(key)
+        return children[key]
 
     def labels(self: T, *labelvalues: object, **labelkwargs: object) -> T:
-        """Return the child for the given labelset.
+        """The child for one combination of label values, created on first use.
 
-        All metrics can have labels, allowing grouping of related time series.
-        Taking a counter as an example:
+        Values go positionally, in the order the label names were declared, or all by
+        keyword; each is converted with ``str()``:
 
-            from prometheus_client import Counter
+            jobs = Counter('jobs_total', 'Jobs run.', ['queue', 'outcome'])
+            jobs.labels('mail', 'ok').inc()
+            jobs.labels(outcome='failed', queue='mail').inc()
 
-            c = Counter('my_requests_total', 'HTTP Failures', ['method', 'endpoint'])
-            c.labels('get', '/').inc()
-            c.labels('post', '/submit').inc()
-
-        Labels can also be provided as keyword arguments:
-
-            from prometheus_client import Counter
-
-            c = Counter('my_requests_total', 'HTTP Failures', ['method', 'endpoint'])
-            c.labels(method='get', endpoint='/').inc()
-            c.labels(method='post', endpoint='/submit').inc()
-
-        See the best practices on [naming](http://prometheus.io/docs/practices/naming/)
-        and [labels](http://prometheus.io/docs/practices/instrumentation/#use-labels).
+        The same values always give back the same child object, so it can be kept and
+        reused. A child's ``labels()`` raises, as does giving the wrong number or names.
         """
-        str_labelvalues = self._str_labelvalues(labelvalues, labelkwargs)
+        key = self._label_key(labelvalues, labelkwargs)
         with self._lock:
-            if str_labelvalues not in self._metrics:
-                original_name, namespace, subsystem, unit, child_kwargs = self._child_args()
-                self._metrics[str_labelvalues] = self.__class__(
-                    original_name,
-                    documentation=self._documentation,
-                    labelnames=self._labelnames,
-                    namespace=namespace,
-                    subsystem=subsystem,
-                    unit=unit,
-                    _labelvalues=str_labelvalues,
-                    **child_kwargs
-                )
-            return self._metrics[str_labelvalues]
+            if not self._fp_native:
+                return self._python_child(key)
+            child = self._fp_get(key)
+            return self._fp_adopt(key) if child is None else child
 
-    def _fp_labels(self, *labelvalues, **labelkwargs):
-        """``labels()`` for what the native fast path does not answer: keyword arguments,
-        values that are not ``str``, a child not created yet, every error."""
-        str_labelvalues = self._str_labelvalues(labelvalues, labelkwargs)
-        with self._lock:
-            child = self._fp_get(str_labelvalues)
-            if child is None:
-                original_name, namespace, subsystem, unit, child_kwargs = self._child_args()
-                # The core child is created first and taken by the new object at birth.
-                self._fp_prepare(str_labelvalues)
-                try:
-                    child = self.__class__(
-                        original_name,
-                        documentation=self._documentation,
-                        labelnames=self._labelnames,
-                        namespace=namespace,
-                        subsystem=subsystem,
-                        unit=unit,
-                        _labelvalues=str_labelvalues,
-                        **child_kwargs
-                    )
-                except BaseException:
-                    self._fp_abort(str_labelvalues)
-                    raise
-                self._fp_attach(str_labelvalues, child)
-            return child
+    # The native labels() answers a call for a child that exists from its own table; any
+    # other call (new label values, keywords, non-str values, errors) ends up here.
+    _fp_labels = labels
+
+    def _labelled_names(self):
+        if not self._labelnames:
+            raise ValueError('No label names were set when constructing %s' % self)
+        return self._labelnames
 
     def remove(self, *labelvalues: Any) -> None:
-        if 'prometheus_multiproc_dir' in os.environ or 'PROMETHEUS_MULTIPROC_DIR' in os.environ:
-            warnings.warn(
-                "Removal of labels has not been implemented in  multi-process mode yet.",
-                UserWarning)
-
-        if not self._labelnames:
-            raise ValueError('No label names were set when constructing %s' % self)
-
-        """Remove the given labelset from the metric."""
-        if len(labelvalues) != len(self._labelnames):
-            raise ValueError('Incorrect label count (expected %d, got %s)' % (len(self._labelnames), labelvalues))
-        labelvalues = tuple(str(l) for l in labelvalues)
+        """Deletes the child with these label values (given positionally, converted with
+        ``str()``), and its series with it. Values never used are ignored."""
+        _warn_multiprocess("Removal of labels has not been implemented in  multi-process mode yet.")
+        names = self._labelled_names()
+        if len(labelvalues) != len(names):
+            raise ValueError('Incorrect label count (expected %d, got %s)' % (len(names), labelvalues))
+        key = tuple(map(str, labelvalues))
         with self._lock:
-            if labelvalues in self._metrics:
-                del self._metrics[labelvalues]
+            self._metrics.pop(key, None)
 
     def remove_by_labels(self, labels: dict[str, str]) -> None:
-        """Remove all series whose labelset partially matches the given labels."""
-        if 'prometheus_multiproc_dir' in os.environ or 'PROMETHEUS_MULTIPROC_DIR' in os.environ:
-            warnings.warn(
-                "Removal of labels has not been implemented in  multi-process mode yet.",
-                UserWarning
-            )
-
-        if not self._labelnames:
-            raise ValueError('No label names were set when constructing %s' % self)
-
+        """Deletes every child whose values match ``labels``, which names some of the
+        label names: ``requests.remove_by_labels({'method': 'POST'})`` deletes all the POST
+        series whatever their other labels. An empty dict deletes nothing."""
+        _warn_multiprocess("Removal of labels has not been implemented in  multi-process mode yet.")
+        names = self._labelled_names()
         if not isinstance(labels, dict):
             raise TypeError("labels must be a dict of {label_name: label_value}")
-
         if not labels:
-            return  # no operation
+            return
+        unknown = [k for k in labels if k not in names]
+        if unknown:
+            raise ValueError('Unknown label names: %s; expected %s' % (unknown, names))
+        wanted = {names.index(k): str(v) for k, v in labels.items()}
 
-        invalid = [k for k in labels.keys() if k not in self._labelnames]
-        if invalid:
-            raise ValueError(
-                'Unknown label names: %s; expected %s' % (invalid, self._labelnames)
-            )
-
-        pos_filter = {self._labelnames.index(k): str(v) for k, v in labels.items()}
+        def matches(key):
+            return all(key[at] == value for at, value in wanted.items())
 
         with self._lock:
-            # list(...) to avoid "dictionary changed size during iteration"
-            for lv in list(self._metrics.keys()):
-                if all(lv[pos] == want for pos, want in pos_filter.items()):
-                    # pop with default avoids KeyError if concurrently removed
-                    self._metrics.pop(lv, None)
+            for key in [k for k in self._metrics if matches(k)]:
+                self._metrics.pop(key, None)
 
     def clear(self) -> None:
-        """Remove all labelsets from the metric"""
+        """Deletes all children of a labelled metric; does nothing on one without labels."""
         if not self._labelnames:
             return
-        if 'prometheus_multiproc_dir' in os.environ or 'PROMETHEUS_MULTIPROC_DIR' in os.environ:
-            warnings.warn(
-                "Clearing labels has not been implemented in multi-process mode yet",
-                UserWarning)
+        _warn_multiprocess("Clearing labels has not been implemented in multi-process mode yet")
         with self._lock:
             self._metrics = {}
 
     def _samples(self) -> Iterable[Sample]:
-        if self._is_parent():
-            return self._multi_samples()
-        else:
-            return self._child_samples()
+        return self._multi_samples() if self._is_parent() else self._child_samples()
 
     def _multi_samples(self) -> Iterable[Sample]:
         with self._lock:
-            metrics = self._metrics.copy()
-        for labels, metric in metrics.items():
-            series_labels = list(zip(self._labelnames, labels))
-            for suffix, sample_labels, value, timestamp, exemplar, native_histogram_value in metric._samples():
-                yield Sample(suffix, dict(series_labels + list(sample_labels.items())), value, timestamp, exemplar, native_histogram_value)
+            children = list(self._metrics.items())
+        for key, child in children:
+            own = dict(zip(self._labelnames, key))
+            for suffix, labels, value, stamp, exemplar, native in child._samples():
+                yield Sample(suffix, {**own, **labels}, value, stamp, exemplar, native)
 
-    def _child_samples(self) -> Iterable[Sample]:  # pragma: no cover
+    def _child_samples(self) -> Iterable[Sample]:
         if self._fp_native:
             return self._fp_child_samples()
         raise NotImplementedError('_child_samples() must be implemented by %r' % self)
 
-    def _metric_init(self):  # pragma: no cover
-        """
-        Initialize the metric object as a child, i.e. when it has labels (if any) set.
-
-        This is factored as a separate function to allow for deferred initialization.
-        """
-        if self._fp_native:
-            return
-        raise NotImplementedError('_metric_init() must be implemented by %r' % self)
+    def _metric_init(self):
+        """Sets up an observable metric's own state. Native classes keep it in the core;
+        a class written directly on this base must define it."""
+        if not self._fp_native:
+            raise NotImplementedError('_metric_init() must be implemented by %r' % self)
 
 
 class Counter(_fastprom.CounterBase, MetricWrapperBase):
-    """A Counter tracks counts of events or running totals.
+    """A total that only increases, such as requests served or bytes written.
 
-    Example use cases for Counters:
-    - Number of requests processed
-    - Number of items that were inserted into a queue
-    - Total amount of data that a system has processed
+        sent = Counter('mail_sent_total', 'Messages handed to the relay.')
+        sent.inc()          # one more
+        sent.inc(12)        # a batch
+        sent.inc(exemplar={'trace_id': '4bf92f35'})  # with a trace reference
 
-    Counters can only go up (and be reset when the process restarts). If your use case can go down,
-    you should use a Gauge instead.
+    A negative amount raises ``ValueError``; for a value that goes down use a Gauge.
+    The exposed name always ends in ``_total`` (given or not), and a ``_created``
+    sample records when counting began. ``reset()`` sets it back to zero and moves
+    ``_created`` to now, for a job that starts over inside a long-lived process.
 
-    An example for a Counter:
+    ``count_exceptions()`` counts the exceptions escaping a block or function:
 
-        from prometheus_client import Counter
-
-        c = Counter('my_failures_total', 'Description of counter')
-        c.inc()     # Increment by 1
-        c.inc(1.6)  # Increment by given value
-
-    There are utilities to count exceptions raised:
-
-        @c.count_exceptions()
-        def f():
-            pass
-
-        with c.count_exceptions():
-            pass
-
-        # Count only one type of exception
-        with c.count_exceptions(ValueError):
-            pass
-
-    You can also reset the counter to zero in case your logical "process" restarts
-    without restarting the actual python process.
-
-       c.reset()
-
-    ``inc(amount=1, exemplar=None)`` and ``reset()`` are native.
+        @sent.count_exceptions(ConnectionError)
+        def deliver(message): ...
     """
     __slots__ = _SLOTS
     _type = 'counter'
     _fp_native = True
 
-    def count_exceptions(self, exception: Union[Type[BaseException], Tuple[Type[BaseException], ...]] = Exception) -> ExceptionCounter:
-        """Count exceptions in a block of code or function.
-
-        Can be used as a function decorator or context manager.
-        Increments the counter when an exception of the given
-        type is raised up out of the code.
-        """
+    def count_exceptions(self, exception: _ExceptionTypes = Exception) -> ExceptionCounter:
+        """A decorator and context manager adding one each time an exception of type
+        ``exception`` (a class or tuple of classes) leaves the code it wraps. The
+        exception still propagates."""
         self._raise_if_not_observable()
         return ExceptionCounter(self, exception)
 
 
 class Gauge(_fastprom.GaugeBase, MetricWrapperBase):
-    """Gauge metric, to report instantaneous values.
+    """A value that can go up and down, such as queue length or memory in use.
 
-     Examples of Gauges include:
-        - Inprogress requests
-        - Number of items in a queue
-        - Free memory
-        - Total memory
-        - Temperature
+        depth = Gauge('queue_depth', 'Messages waiting.', ['queue'])
+        q = depth.labels('outbound')
+        q.set(40)
+        q.inc(); q.dec(5)
+        q.set_to_current_time()         # e.g. for a "last run" timestamp
+        q.set_function(lambda: len(pending))  # read when collected
 
-     Gauges can go both up and down.
-
-        from prometheus_client import Gauge
-
-        g = Gauge('my_inprogress_requests', 'Description of gauge')
-        g.inc()      # Increment by 1
-        g.dec(10)    # Decrement by given value
-        g.set(4.2)   # Set to a given value
-
-     There are utilities for common use cases:
-
-        g.set_to_current_time()   # Set to current unixtime
-
-        # Increment when entered, decrement when exited.
-        @g.track_inprogress()
-        def f():
-            pass
-
-        with g.track_inprogress():
-            pass
-
-     A Gauge can also take its value from a callback:
-
-        d = Gauge('data_objects', 'Number of objects')
-        my_dict = {}
-        d.set_function(lambda: len(my_dict))
-
-    ``inc``, ``dec``, ``set``, ``set_to_current_time`` and ``set_function`` are native.
+    ``track_inprogress()`` adds one while a block or function runs; ``time()`` sets the
+    gauge to how long it took. ``multiprocess_mode`` is checked and recorded, but values
+    are kept per process (fastprom has no multiprocess mode yet).
     """
     __slots__ = _SLOTS + ('_multiprocess_mode', '_is_most_recent')
     _type = 'gauge'
     _fp_native = True
-    _MULTIPROC_MODES = frozenset(('all', 'liveall', 'min', 'livemin', 'max', 'livemax', 'sum', 'livesum', 'mostrecent', 'livemostrecent'))
-    _MOST_RECENT_MODES = frozenset(('mostrecent', 'livemostrecent'))
+    _MULTIPROC_MODES = frozenset(_MultiprocessMode.__args__)
+    _MOST_RECENT_MODES = frozenset(m for m in _MULTIPROC_MODES if m.endswith('mostrecent'))
 
-    def __init__(self,
-                 name: str,
-                 documentation: str,
-                 labelnames: Iterable[str] = (),
-                 namespace: str = '',
-                 subsystem: str = '',
-                 unit: str = '',
+    def __init__(self, name: str, documentation: str, labelnames: Iterable[str] = (),
+                 namespace: str = '', subsystem: str = '', unit: str = '',
                  registry: Optional[CollectorRegistry] = REGISTRY,
                  _labelvalues: Optional[Sequence[str]] = None,
-                 multiprocess_mode: Literal['all', 'liveall', 'min', 'livemin', 'max', 'livemax', 'sum', 'livesum', 'mostrecent', 'livemostrecent'] = 'all',
-                 ):
+                 multiprocess_mode: _MultiprocessMode = 'all'):
         self._multiprocess_mode = multiprocess_mode
         if multiprocess_mode not in self._MULTIPROC_MODES:
             raise ValueError('Invalid multiprocess mode: ' + multiprocess_mode)
-        super().__init__(
-            name=name,
-            documentation=documentation,
-            labelnames=labelnames,
-            namespace=namespace,
-            subsystem=subsystem,
-            unit=unit,
-            registry=registry,
-            _labelvalues=_labelvalues,
-        )
-        self._kwargs['multiprocess_mode'] = self._multiprocess_mode
-        self._is_most_recent = self._multiprocess_mode in self._MOST_RECENT_MODES
+        super().__init__(name=name, documentation=documentation, labelnames=labelnames,
+                         namespace=namespace, subsystem=subsystem, unit=unit,
+                         registry=registry, _labelvalues=_labelvalues)
+        self._kwargs['multiprocess_mode'] = multiprocess_mode
+        self._is_most_recent = multiprocess_mode in self._MOST_RECENT_MODES
         self._fp_set_most_recent(self._is_most_recent)
 
     def track_inprogress(self) -> InprogressTracker:
-        """Track inprogress blocks of code or functions.
-
-        Can be used as a function decorator or context manager.
-        Increments the gauge when the code is entered,
-        and decrements when it is exited.
-        """
+        """A decorator and context manager that adds one on entry and takes it away on
+        exit, so the gauge counts the calls currently running."""
         self._raise_if_not_observable()
         return InprogressTracker(self)
 
     def time(self) -> Timer:
-        """Time a block of code or function, and set the duration in seconds.
-
-        Can be used as a function decorator or context manager.
-        """
+        """A decorator and context manager that sets the gauge to the duration, in
+        seconds, of each run of the code it wraps."""
         return Timer(self, 'set')
 
 
 class Summary(_fastprom.SummaryBase, MetricWrapperBase):
-    """A Summary tracks the size and number of events.
+    """The count and the sum of observed values, e.g. request sizes or latencies; the
+    rate of one over the other gives the average. No quantiles are computed.
 
-    Example use cases for Summaries:
-    - Response latency
-    - Request size
+        payload = Summary('upload_bytes', 'Size of uploaded files.')
+        payload.observe(2048)
 
-    Example for a Summary:
+        render = Summary('render_seconds', 'Time spent rendering pages.')
 
-        from prometheus_client import Summary
+        @render.time()
+        def page(): ...
 
-        s = Summary('request_size_bytes', 'Request size (bytes)')
-        s.observe(512)  # Observe 512 (bytes)
+        with render.time():
+            ...
 
-    Example for a Summary using time:
-
-        from prometheus_client import Summary
-
-        REQUEST_TIME = Summary('response_latency_seconds', 'Response latency (seconds)')
-
-        @REQUEST_TIME.time()
-        def create_response(request):
-          '''A dummy function'''
-          time.sleep(1)
-
-    Example for using the same Summary object as a context manager:
-
-        with REQUEST_TIME.time():
-            pass  # Logic to be timed
-
-    ``observe(amount)`` is native.
+    ``quantile`` is reserved and cannot be a label name.
     """
     __slots__ = _SLOTS
     _type = 'summary'
@@ -632,49 +532,24 @@ class Summary(_fastprom.SummaryBase, MetricWrapperBase):
     _fp_native = True
 
     def time(self) -> Timer:
-        """Time a block of code or function, and observe the duration in seconds.
-
-        Can be used as a function decorator or context manager.
-        """
+        """A decorator and context manager that observes the duration, in seconds, of
+        each run of the code it wraps."""
         return Timer(self, 'observe')
 
 
 class Histogram(_fastprom.HistogramBase, MetricWrapperBase):
-    """A Histogram tracks the size and number of events in buckets.
+    """Observations counted into cumulative buckets, plus their count and sum, from
+    which quantiles can be estimated and aggregated across instances.
 
-    You can use Histograms for aggregatable calculation of quantiles.
+        latency = Histogram('rpc_seconds', 'RPC latency.', buckets=[0.01, 0.1, 1, 10])
+        latency.observe(0.25)
 
-    Example use cases:
-    - Response latency
-    - Request size
+        @latency.time()
+        def call(): ...
 
-    Example for a Histogram:
-
-        from prometheus_client import Histogram
-
-        h = Histogram('request_size_bytes', 'Request size (bytes)')
-        h.observe(512)  # Observe 512 (bytes)
-
-    Example for a Histogram using time:
-
-        from prometheus_client import Histogram
-
-        REQUEST_TIME = Histogram('response_latency_seconds', 'Response latency (seconds)')
-
-        @REQUEST_TIME.time()
-        def create_response(request):
-          '''A dummy function'''
-          time.sleep(1)
-
-    Example of using the same Histogram object as a context manager:
-
-        with REQUEST_TIME.time():
-            pass  # Logic to be timed
-
-    The default buckets are intended to cover a typical web/rpc request from milliseconds to seconds.
-    They can be overridden by passing `buckets` keyword argument to `Histogram`.
-
-    ``observe(amount, exemplar=None)`` is native.
+    ``buckets`` are upper bounds in increasing order; ``+Inf`` is added when missing.
+    ``DEFAULT_BUCKETS`` spans 5 ms to 10 s, suited to web and RPC latencies. ``le`` is
+    reserved and cannot be a label name.
     """
     __slots__ = _SLOTS + ('_upper_bounds',)
     _type = 'histogram'
@@ -682,126 +557,85 @@ class Histogram(_fastprom.HistogramBase, MetricWrapperBase):
     _fp_native = True
     DEFAULT_BUCKETS = (.005, .01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 7.5, 10.0, INF)
 
-    def __init__(self,
-                 name: str,
-                 documentation: str,
-                 labelnames: Iterable[str] = (),
-                 namespace: str = '',
-                 subsystem: str = '',
-                 unit: str = '',
+    def __init__(self, name: str, documentation: str, labelnames: Iterable[str] = (),
+                 namespace: str = '', subsystem: str = '', unit: str = '',
                  registry: Optional[CollectorRegistry] = REGISTRY,
                  _labelvalues: Optional[Sequence[str]] = None,
-                 buckets: Sequence[Union[float, str]] = DEFAULT_BUCKETS,
-                 ):
+                 buckets: Sequence[Union[float, str]] = DEFAULT_BUCKETS):
         self._prepare_buckets(buckets)
-        super().__init__(
-            name=name,
-            documentation=documentation,
-            labelnames=labelnames,
-            namespace=namespace,
-            subsystem=subsystem,
-            unit=unit,
-            registry=registry,
-            _labelvalues=_labelvalues,
-        )
+        super().__init__(name=name, documentation=documentation, labelnames=labelnames,
+                         namespace=namespace, subsystem=subsystem, unit=unit,
+                         registry=registry, _labelvalues=_labelvalues)
         self._kwargs['buckets'] = buckets
 
     def _prepare_buckets(self, source_buckets: Sequence[Union[float, str]]) -> None:
-        buckets = [float(b) for b in source_buckets]
-        if buckets != sorted(buckets):
-            # This is probably an error on the part of the user,
-            # so raise rather than sorting for them.
+        bounds = [float(bound) for bound in source_buckets]
+        # Unsorted bounds are refused rather than sorted: they are most likely a typo.
+        if bounds != sorted(bounds):
             raise ValueError('Buckets not in sorted order')
-        if buckets and buckets[-1] != INF:
-            buckets.append(INF)
-        if len(buckets) < 2:
+        # Appending +Inf to an empty list still leaves it too short, as it should.
+        if bounds[-1:] != [INF]:
+            bounds.append(INF)
+        if len(bounds) < 2:
             raise ValueError('Must have at least two buckets')
-        self._upper_bounds = buckets
+        self._upper_bounds = bounds
 
     def _fp_config(self):
         return self._upper_bounds
 
     def time(self) -> Timer:
-        """Time a block of code or function, and observe the duration in seconds.
-
-        Can be used as a function decorator or context manager.
-        """
+        """A decorator and context manager that observes the duration, in seconds, of
+        each run of the code it wraps."""
         return Timer(self, 'observe')
 
 
 class Info(_fastprom.InfoBase, MetricWrapperBase):
-    """Info metric, key-value pairs.
+    """Constant facts about the process, such as its version, as label pairs of a
+    ``<name>_info`` series whose value is always 1.
 
-     Examples of Info include:
-        - Build information
-        - Version information
-        - Potential target metadata
+        build = Info('app_build', 'Build of the running application.')
+        build.info({'version': '2.4.1', 'commit': '9f3c2e1'})
 
-     Example usage:
-        from prometheus_client import Info
-
-        i = Info('my_build', 'Description of info')
-        i.info({'version': '1.2.3', 'buildhost': 'foo@bar'})
-
-     Info metrics do not work in multiprocess mode.
-
-    ``info(val)`` is native.
+    A key may not repeat one of the metric's label names.
     """
     __slots__ = _SLOTS + ('_labelname_set',)
     _type = 'info'
     _fp_native = True
 
     def _metric_init(self):
-        self._labelname_set = set(self._labelnames)
         self._lock = Lock()
+        self._labelname_set = set(self._labelnames)
 
 
 class Enum(_fastprom.EnumBase, MetricWrapperBase):
-    """Enum metric, which of a set of states is true.
+    """Which one of a fixed list of states something is in (a state set): one series per
+    state, 1 for the current state and 0 for the others.
 
-     Example usage:
-        from prometheus_client import Enum
+        phase = Enum('backup_phase', 'Phase of the nightly backup.',
+                     states=['idle', 'dumping', 'uploading'])
+        phase.state('dumping')
 
-        e = Enum('task_state', 'Description of enum',
-          states=['starting', 'running', 'stopped'])
-        e.state('running')
-
-     The first listed state will be the default.
-     Enum metrics do not work in multiprocess mode.
-
-    ``state(state)`` is native.
+    The first state is current until ``state()`` is called.
     """
     __slots__ = _SLOTS + ('_states',)
     _type = 'stateset'
     _fp_native = True
 
-    def __init__(self,
-                 name: str,
-                 documentation: str,
-                 labelnames: Sequence[str] = (),
-                 namespace: str = '',
-                 subsystem: str = '',
-                 unit: str = '',
+    def __init__(self, name: str, documentation: str, labelnames: Sequence[str] = (),
+                 namespace: str = '', subsystem: str = '', unit: str = '',
                  registry: Optional[CollectorRegistry] = REGISTRY,
                  _labelvalues: Optional[Sequence[str]] = None,
-                 states: Optional[Sequence[str]] = None,
-                 ):
+                 states: Optional[Sequence[str]] = None):
+        # The states are exposed under a label named like the metric itself.
         if name in labelnames:
             raise ValueError(f'Overlapping labels for Enum metric: {name}')
         if not states:
             raise ValueError(f'No states provided for Enum metric: {name}')
         self._states = states
-        super().__init__(
-            name=name,
-            documentation=documentation,
-            labelnames=labelnames,
-            namespace=namespace,
-            subsystem=subsystem,
-            unit=unit,
-            registry=registry,
-            _labelvalues=_labelvalues,
-        )
-        self._kwargs['states'] = self._states = states
+        super().__init__(name=name, documentation=documentation, labelnames=labelnames,
+                         namespace=namespace, subsystem=subsystem, unit=unit,
+                         registry=registry, _labelvalues=_labelvalues)
+        self._kwargs['states'] = states
 
     def _fp_config(self):
         return self._states

@@ -1,8 +1,10 @@
-"""Metric families for custom collectors (``prometheus_client.metrics_core``).
+"""Metric families: what a collector's ``collect()`` returns.
 
-A custom collector's ``collect()`` yields these; fastprom's native encoders read their
-``name``, ``documentation``, ``type``, ``unit`` and ``samples`` exactly as
-prometheus_client's encoders do.
+``Metric`` is the plain container; the ``*MetricFamily`` classes are typed front ends for
+custom collectors, each knowing which sample names its type uses. The native encoders
+read only the public attributes (``name``, ``documentation``, ``type``, ``unit``,
+``samples``), so families built by hand, by a parser or by fastprom's own metrics are
+all written the same way.
 """
 
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -19,26 +21,40 @@ METRIC_TYPES = (
 _TimestampT = Optional[Union[Timestamp, float]]
 
 
-class Metric:
-    """A metric family and its samples.
+def _with_unit(name: str, unit: str) -> str:
+    """``name`` ending in ``_<unit>``: appended unless already there (or no unit)."""
+    if not unit or name.endswith('_' + unit):
+        return name
+    return f'{name}_{unit}'
 
-    Meant for the client's own use; custom collectors use the ``*MetricFamily`` classes.
-    A ``unit`` is appended to the name unless the name already ends with ``_<unit>``;
-    the type ``'untyped'`` is stored as ``'unknown'``.
+
+def _checked_type(typ: str) -> str:
+    """The stored form of a family type: ``untyped`` is the old word for ``unknown``."""
+    kind = 'unknown' if typ == 'untyped' else typ
+    if kind in METRIC_TYPES:
+        return kind
+    raise ValueError('Invalid metric type: ' + kind)
+
+
+class Metric:
+    """One family as the encoders receive it: ``name``, ``documentation``, ``type``,
+    ``unit`` and the list ``samples``.
+
+    fastprom's metrics build these when collected. A custom collector usually wants one
+    of the typed subclasses below instead, which name each sample for it:
+
+    >>> m = Metric('disk_free', 'Free space.', 'gauge', unit='bytes')
+    >>> m.name, m.type
+    ('disk_free_bytes', 'gauge')
     """
 
     def __init__(self, name: str, documentation: str, typ: str, unit: str = ''):
-        if unit and not name.endswith("_" + unit):
-            name += "_" + unit
-        _validate_metric_name(name)
-        self.name: str = name
+        full_name = _with_unit(name, unit)
+        _validate_metric_name(full_name)
+        self.name: str = full_name
         self.documentation: str = documentation
         self.unit: str = unit
-        if typ == 'untyped':
-            typ = 'unknown'
-        if typ not in METRIC_TYPES:
-            raise ValueError('Invalid metric type: ' + typ)
-        self.type: str = typ
+        self.type: str = _checked_type(typ)
         self.samples: List[Sample] = []
 
     def add_sample(self, name: str, labels: Dict[str, str], value: float,
@@ -67,7 +83,8 @@ class Metric:
 
 
 class _Family(Metric):
-    """Shared constructor logic: label names, and 'value or labels, not both'."""
+    """What the typed families share: their label names, and the rule that a family gets
+    either an initial value (one unlabelled series) or label names, never both."""
 
     def _fp_init_labels(self, labels: Optional[Sequence[str]], has_value: bool,
                      what: str = 'value') -> None:
@@ -80,7 +97,8 @@ class _Family(Metric):
 
 
 class UnknownMetricFamily(_Family):
-    """An unknown-typed metric and its samples, for custom collectors."""
+    """Series whose type the collector does not know, exposed with type ``unknown``:
+    a single ``value``, or ``labels`` and then one ``add_metric`` per series."""
 
     def __init__(self, name: str, documentation: str, value: Optional[float] = None,
                  labels: Optional[Sequence[str]] = None, unit: str = ''):
@@ -99,8 +117,15 @@ UntypedMetricFamily = UnknownMetricFamily
 
 
 class CounterMetricFamily(_Family):
-    """A counter and its samples, for custom collectors. A ``_total`` suffix on the
-    name is dropped (the samples get it back)."""
+    """Counter series built by a custom collector: ``<name>_total`` per label set, plus
+    ``<name>_created`` when a creation time is known. A name given with ``_total`` is
+    stored without it.
+
+    >>> c = CounterMetricFamily('emails_sent', 'Emails sent.', labels=['domain'])
+    >>> c.add_metric(['example.org'], 42)
+    >>> [(s.name, s.labels, s.value) for s in c.samples]
+    [('emails_sent_total', {'domain': 'example.org'}, 42)]
+    """
 
     def __init__(self, name: str, documentation: str, value: Optional[float] = None,
                  labels: Optional[Sequence[str]] = None, created: Optional[float] = None,
@@ -122,7 +147,8 @@ class CounterMetricFamily(_Family):
 
 
 class GaugeMetricFamily(_Family):
-    """A gauge and its samples, for custom collectors."""
+    """Gauge series built by a custom collector: the single ``value``, or one sample per
+    ``add_metric`` call."""
 
     def __init__(self, name: str, documentation: str, value: Optional[float] = None,
                  labels: Optional[Sequence[str]] = None, unit: str = ''):
@@ -137,7 +163,9 @@ class GaugeMetricFamily(_Family):
 
 
 class SummaryMetricFamily(_Family):
-    """A summary (count and sum) and its samples, for custom collectors."""
+    """Summary series built by a custom collector: ``<name>_count`` and ``<name>_sum``
+    per label set (quantiles are not modelled). ``count_value`` and ``sum_value`` are
+    given together or not at all."""
 
     def __init__(self, name: str, documentation: str, count_value: Optional[int] = None,
                  sum_value: Optional[float] = None, labels: Optional[Sequence[str]] = None,
@@ -160,7 +188,8 @@ _Bucket = Union[Tuple[str, float], Tuple[str, float, Exemplar]]
 
 
 class HistogramMetricFamily(_Family):
-    """A histogram and its samples, for custom collectors."""
+    """Histogram series built by a custom collector: cumulative ``<name>_bucket``
+    samples, then ``_count`` and ``_sum``."""
 
     def __init__(self, name: str, documentation: str,
                  buckets: Optional[Sequence[_Bucket]] = None, sum_value: Optional[float] = None,
@@ -189,7 +218,8 @@ class HistogramMetricFamily(_Family):
 
 
 class GaugeHistogramMetricFamily(_Family):
-    """A gauge histogram and its samples, for custom collectors."""
+    """A histogram whose buckets may also go down (items in a queue by age, say), built
+    by a custom collector: ``_bucket`` samples, ``_gcount`` and ``_gsum``."""
 
     def __init__(self, name: str, documentation: str,
                  buckets: Optional[Sequence[Tuple[str, float]]] = None,
@@ -212,7 +242,8 @@ class GaugeHistogramMetricFamily(_Family):
 
 
 class InfoMetricFamily(_Family):
-    """An info metric and its samples, for custom collectors."""
+    """Key/value facts built by a custom collector, each set exposed as a
+    ``<name>_info`` series whose value is 1."""
 
     def __init__(self, name: str, documentation: str, value: Optional[Dict[str, str]] = None,
                  labels: Optional[Sequence[str]] = None):
@@ -228,7 +259,8 @@ class InfoMetricFamily(_Family):
 
 
 class StateSetMetricFamily(_Family):
-    """A state set and its samples, for custom collectors."""
+    """State sets built by a custom collector: per label set, one sample for each
+    state, 1 where the state holds and 0 where it does not."""
 
     def __init__(self, name: str, documentation: str, value: Optional[Dict[str, bool]] = None,
                  labels: Optional[Sequence[str]] = None):
