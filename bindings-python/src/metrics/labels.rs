@@ -5,8 +5,9 @@
 //! (a literal passed from the same call site is the same object every time), then by
 //! value. Anything the fast path does not handle (keyword arguments, values that are not
 //! exact `str`, a child not created yet, every error) goes to the Python method
-//! `_fp_labels`, prometheus_client's `labels()` line for line, which creates children under
-//! the parent's `_lock` and records them here and in `_metrics`.
+//! `_fp_labels`, the package's Python `labels()` (prometheus_client's rules and messages),
+//! which creates children under the parent's `_lock` and records them here and in
+//! `_metrics`.
 //!
 //! The map is only read or changed with the GIL held and never across a call into Python,
 //! so its mutex is never contended; entries taken out are dropped after it is released
