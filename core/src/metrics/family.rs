@@ -306,6 +306,9 @@ struct Inner<M: MetricCore> {
     /// drops to zero. One mutex guards both, so a drain can never take a child parked for
     /// a scrape that is still running (see `retire`).
     scrapes: parking_lot::Mutex<Scrapes<M>>,
+    /// Whether the graveyard holds children (a hint read without the mutex, so a
+    /// `with_labels` call ending its pin can free what its pin kept parked).
+    parked: std::sync::atomic::AtomicBool,
     hasher: foldhash::fast::RandomState,
     single: Option<Child<M>>,
 }
@@ -503,6 +506,7 @@ impl<M: MetricCore> Family<M> {
                 shards,
                 order: RwLock::new(Order { items: Vec::new(), holes: 0 }),
                 scrapes: parking_lot::Mutex::new(Scrapes { running: 0, graveyard: Vec::new() }),
+                parked: std::sync::atomic::AtomicBool::new(false),
                 hasher: foldhash::fast::RandomState::default(),
                 single,
             }),
@@ -580,12 +584,17 @@ impl<M: MetricCore> Family<M> {
             let found = self
                 .shard_of(h)
                 .find_and_pin(self.pin(), |t| t.find(h, |c| key_eq(c.key(), values)).map(|c| &**c as *const M));
-            if let Some((metric, _pin)) = found {
+            if let Some((metric, pin)) = found {
                 // SAFETY: the pointer came from a child in the table; removal takes the
                 // child out under the shard's write lock, which waited for this thread to
                 // pin, and `retire` frees it only once `pinned` is false, so it lives
-                // until `_pin` drops at the end of this scope.
-                return Ok(f(unsafe { &*metric }));
+                // until `pin` drops (also when `f` panics).
+                let r = f(unsafe { &*metric });
+                drop(pin);
+                if self.inner.parked.load(std::sync::atomic::Ordering::Relaxed) {
+                    self.retire(Vec::new());
+                }
+                return Ok(r);
             }
         }
         let child = self.labels(values)?;
@@ -770,13 +779,12 @@ impl<M: MetricCore> Family<M> {
     /// in place), and the graveyard is emptied only while `shard::pinned` is false, by
     /// the next retire or the last scrape to end.
     fn retire(&self, removed: Vec<Child<M>>) {
-        if removed.is_empty() {
-            return;
-        }
         let dead = {
             let mut sc = self.inner.scrapes.lock();
             sc.graveyard.extend(removed);
-            sc.take_if_unused(pin_of(&self.inner))
+            let dead = sc.take_if_unused(pin_of(&self.inner));
+            self.inner.parked.store(!sc.graveyard.is_empty(), std::sync::atomic::Ordering::Relaxed);
+            dead
         };
         drop(dead);
     }
@@ -870,7 +878,9 @@ impl<M: MetricCore> Drop for ScrapeGuard<'_, M> {
         let dead = {
             let mut sc = self.0.scrapes.lock();
             sc.running -= 1;
-            sc.take_if_unused(pin_of(self.0))
+            let dead = sc.take_if_unused(pin_of(self.0));
+            self.0.parked.store(!sc.graveyard.is_empty(), std::sync::atomic::Ordering::Relaxed);
+            dead
         };
         drop(dead);
     }
@@ -961,10 +971,10 @@ mod tests {
             .expect("with_labels");
         assert_eq!(seen, 2.0);
         assert_eq!(fam.len(), 50);
-        assert!(!fam.inner.scrapes.lock().graveyard.is_empty(), "parked while pinned");
-        // The next removal finds no pin and frees what was parked.
-        assert!(fam.remove(&["7"]).expect("remove"));
+        // The closure's own pin kept the children parked; ending it freed them.
         assert!(fam.inner.scrapes.lock().graveyard.is_empty());
+        assert!(!fam.inner.parked.load(std::sync::atomic::Ordering::Relaxed));
+        assert!(fam.remove(&["7"]).expect("remove"));
         assert_eq!(fam.labels(&["a"]).expect("fresh").get(), 0.0);
     }
 

@@ -2,8 +2,11 @@
 //! increment is one `fetch_add`; an `f64` from the first fractional increment on.
 //!
 //! prometheus_client keeps a counter as a float and adds to it in order. While all the
-//! increments are whole numbers below 2^53, that float is exactly the integer sum, so an
-//! integer gives the same bytes. The first increment that is not whole moves the total
+//! increments are whole numbers and the total stays below 2^53, that float is exactly the
+//! integer sum, so an integer gives the same bytes. The integer path ends at 2^52: an
+//! increment that takes the total past it switches to the float, and increments landing
+//! meanwhile add at most (threads x 2^32) more, far below 2^53, so folding them in is
+//! exact in any order. The first increment that is not whole moves the total
 //! into the float word once, and from then on every increment is a float addition in
 //! the same order a float counter would make it, so the printed digits stay the same.
 //!
@@ -25,8 +28,10 @@
 //! value its `fetch_add` returns and adds to the float word instead (its stray bits in
 //! the integer word are ignored while frozen and cleared by the next `set` or `reset`).
 //!
-//! Only threads that change the mode can wait (for the `LOCK` holder); an increment or
-//! a read never waits.
+//! Only threads that change the mode can wait (for the `LOCK` holder, which may retry
+//! while increments keep landing): a fractional increment before the switch, `set`,
+//! `reset`, and the increment that crosses 2^52. Every other increment and every read
+//! never waits.
 
 use super::exemplar_slot::ExemplarSlot;
 use super::prim::{fence, spin_loop, yield_now, AtomicPtr, AtomicU64, Ordering};
@@ -34,9 +39,9 @@ use super::prim::{fence, spin_loop, yield_now, AtomicPtr, AtomicU64, Ordering};
 const FROZEN: u64 = 1 << 63;
 const LOCK: u64 = 1 << 62;
 const COUNT: u64 = LOCK - 1;
-/// Every integer up to 2^53 is an `f64`; past it the total becomes a float, as
-/// prometheus_client's is.
-const EXACT: u64 = 1 << 53;
+/// The integer path holds totals up to here (see the module docs: every integer up to
+/// 2^53 is an `f64`, and this leaves room for increments racing the switch).
+const LIMIT: u64 = 1 << 52;
 /// Whole increments below this take the integer path (larger ones are floats, which
 /// also keeps the low bits far from the flags).
 const MAX_STEP: f64 = 4_294_967_296.0;
@@ -132,7 +137,8 @@ impl CounterCell {
     #[inline]
     pub(crate) fn add(&self, v: f64) {
         // `v as u64` saturates and maps NaN to 0, so the comparison is exact.
-        if (0.0..MAX_STEP).contains(&v) && (v as u64) as f64 == v {
+        // -0.0 takes the float path, where adding it is a float addition as in Python.
+        if (0.0..MAX_STEP).contains(&v) && v.is_sign_positive() && (v as u64) as f64 == v {
             self.add_whole(v as u64);
         } else {
             self.add_fraction(v);
@@ -152,7 +158,7 @@ impl CounterCell {
             // Frozen between the load and the add: the float word has the total.
             fence(Ordering::Acquire);
             self.float_add(k as f64);
-        } else if (prev & COUNT) + k > EXACT {
+        } else if (prev & COUNT) + k > LIMIT {
             self.switch(0.0);
         }
     }
@@ -170,17 +176,18 @@ impl CounterCell {
 
     /// Replaces the total (whole totals go back to the integer path).
     pub(crate) fn set(&self, total: f64) {
-        if (0.0..=EXACT as f64).contains(&total) && (total as u64) as f64 == total {
+        if (0.0..=LIMIT as f64).contains(&total) && total.is_sign_positive() && (total as u64) as f64 == total {
             self.lock();
             // Increments that landed since `lock` are overwritten: they count as made
-            // before the set.
-            self.int.store(total as u64, Ordering::Release);
+            // before the set. (A swap rather than a store: the same on x86, and loom
+            // models a plain store racing a `fetch_add` wrongly, tokio-rs/loom#254.)
+            self.int.swap(total as u64, Ordering::Release);
         } else {
             // The cold block is made before the lock, so the lock is held only briefly.
             let float = self.float();
             self.lock();
             float.store(total.to_bits(), Ordering::Relaxed);
-            self.int.store(FROZEN, Ordering::Release);
+            self.int.swap(FROZEN, Ordering::Release);
         }
     }
 
@@ -295,12 +302,12 @@ mod tests {
     }
 
     #[test]
-    fn past_two_to_the_53_it_is_a_float() {
+    fn past_the_limit_it_is_a_float() {
         let c = CounterCell::new();
-        c.set(EXACT as f64);
-        assert_eq!(c.int.load(Ordering::Relaxed), EXACT);
+        c.set(LIMIT as f64);
+        assert_eq!(c.int.load(Ordering::Relaxed), LIMIT);
         c.add(1.0);
-        let mut expected = EXACT as f64;
+        let mut expected = LIMIT as f64;
         expected += 1.0;
         assert_eq!(c.get(), expected);
         c.add(2.0);
@@ -322,6 +329,14 @@ mod tests {
         assert_eq!(c.get(), 3.5);
         c.set(1e20);
         assert_eq!(c.get(), 1e20);
+        // -0.0 is kept as the float it is, as prometheus_client keeps it.
+        c.set(-0.0);
+        assert_eq!(c.get().to_bits(), (-0.0f64).to_bits());
+        c.set(((1u64 << 53) + 2) as f64);
+        c.add(1.0);
+        let mut expected = ((1u64 << 53) + 2) as f64;
+        expected += 1.0;
+        assert_eq!(c.get().to_bits(), expected.to_bits());
     }
 
     #[test]
@@ -406,6 +421,54 @@ mod loom_models {
             c.add(0.25);
             a.join().unwrap();
             assert_eq!(c.get(), 2.75);
+        });
+    }
+
+    /// Two increments crossing the limit while one of them switches: the total is the
+    /// exact sum, which is also the float sum in either order.
+    #[test]
+    fn increments_cross_the_limit() {
+        loom::model(|| {
+            let c = Arc::new(CounterCell::new());
+            c.set(LIMIT as f64);
+            let a = {
+                let c = Arc::clone(&c);
+                thread::spawn(move || c.add(1.0))
+            };
+            c.add(1.0);
+            a.join().unwrap();
+            let mut expected = LIMIT as f64;
+            expected += 1.0;
+            expected += 1.0;
+            assert_eq!(c.get(), expected);
+        });
+    }
+
+    /// A set from the integer path racing the switch, and a reset racing an increment.
+    #[test]
+    fn set_and_reset_race_the_integer_path() {
+        loom::model(|| {
+            let c = Arc::new(CounterCell::new());
+            let a = {
+                let c = Arc::clone(&c);
+                thread::spawn(move || c.add(0.5))
+            };
+            c.set(3.0);
+            a.join().unwrap();
+            let total = c.get();
+            assert!(total == 3.0 || total == 3.5, "{total}");
+        });
+        loom::model(|| {
+            let c = Arc::new(CounterCell::new());
+            c.add(4.0);
+            let a = {
+                let c = Arc::clone(&c);
+                thread::spawn(move || c.add_whole(1))
+            };
+            c.set(0.0);
+            a.join().unwrap();
+            let total = c.get();
+            assert!(total == 0.0 || total == 1.0, "{total}");
         });
     }
 

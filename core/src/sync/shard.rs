@@ -189,7 +189,9 @@ impl<T> Shard<T> {
     pub(crate) fn read_with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
         if let Some(slot) = my_slot() {
             if slot.load(Ordering::Relaxed) == 0 {
-                slot.store(self.id(), Ordering::Relaxed);
+                // Release: a pin or read this thread ended earlier stays ordered before
+                // a writer that reads this later value of the slot.
+                slot.store(self.id(), Ordering::Release);
                 // Store, fence, load; the writer does the same with the flag and the
                 // slots. Of two SeqCst fences one comes first, so at least one side sees
                 // the other's store (acquire loads make what it saw happen-before).
@@ -221,7 +223,7 @@ impl<T> Shard<T> {
         if slot.load(Ordering::Relaxed) != 0 {
             return None;
         }
-        slot.store(self.id(), Ordering::Relaxed);
+        slot.store(self.id(), Ordering::Release);
         // The same store, fence, load as `read_with`.
         fence(Ordering::SeqCst);
         if self.writing.load(Ordering::Acquire) {
@@ -234,7 +236,7 @@ impl<T> Shard<T> {
                 // to stop naming the shard reads the pin (release: our reads of the value
                 // happen before the writer's changes).
                 slot.store(pin, Ordering::Release);
-                Some((found, Pin { slot }))
+                Some((found, Pin { slot, _not_send: std::marker::PhantomData }))
             }
             None => {
                 slot.store(0, Ordering::Release);
@@ -274,6 +276,8 @@ type SlotHandle = SlotRef;
 /// A thread's pin (see the module docs); dropping it ends the pin.
 pub(crate) struct Pin {
     slot: SlotHandle,
+    /// A pin lives in its thread's slot, so it must not move to another thread.
+    _not_send: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for Pin {
@@ -391,21 +395,32 @@ mod loom_models {
         builder.preemption_bound = Some(3);
         builder.check(|| {
             let s = Arc::new(Shard::new(Some(7u32)));
+            let other = Arc::new(Shard::new(()));
+            // The object the shard points at, outside it (as a child is): loom reports a
+            // use that is not ordered before the owner's write as a race.
+            let object = Arc::new(loom::cell::UnsafeCell::new(7u32));
             let freed = Arc::new(AtomicBool::new(false));
             let reader = {
-                let (s, freed) = (Arc::clone(&s), Arc::clone(&freed));
+                let (s, other, object, freed) =
+                    (Arc::clone(&s), Arc::clone(&other), Arc::clone(&object), Arc::clone(&freed));
                 loom::thread::spawn(move || {
                     if let Some((v, pin)) = s.find_and_pin(PIN, |v| *v) {
                         assert_eq!(v, 7);
                         assert!(!freed.load(Ordering::Acquire), "used after free");
+                        // SAFETY (of the model): the pin keeps the owner from writing.
+                        assert_eq!(object.with(|p| unsafe { *p }), 7);
                         drop(pin);
                     }
+                    // A later announcement must not hide the end of the pin.
+                    other.read_with(|_| ());
                 })
             };
             *s.write() = None;
             let parked = pinned(PIN);
             if !parked {
                 freed.store(true, Ordering::Release);
+                // SAFETY (of the model): loom checks this write against the reader's use.
+                object.with_mut(|p| unsafe { *p = 0 });
             }
             reader.join().expect("reader");
             // Once the reader is gone nothing holds the pin.
