@@ -37,7 +37,7 @@ from wsgiref.simple_server import make_server, WSGIRequestHandler, WSGIServer
 
 from . import _fastprom
 from .openmetrics import exposition as openmetrics
-from .registry import Collector, REGISTRY
+from .registry import _fp_scrape_source, Collector, REGISTRY
 from .utils import floatToGoString, parse_version  # noqa: F401  (public names here too)
 
 try:
@@ -77,7 +77,7 @@ def generate_latest(registry: Collector = REGISTRY, escaping: str = openmetrics.
     A registry holding one gauge ``up`` set to 1 gives
     ``b'# HELP up Is it up.\\n# TYPE up gauge\\nup 1.0\\n'``.
     """
-    return _fastprom.generate_text(registry, escaping)
+    return _fastprom.generate_text(_fp_scrape_source(registry), escaping)
 
 
 def choose_encoder(accept_header: str) -> Tuple[Callable[[Collector], bytes], str]:

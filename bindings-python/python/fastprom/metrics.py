@@ -29,6 +29,7 @@ import warnings
 import weakref
 
 from . import _fastprom
+from . import registry as _registry_module
 from . import values  # noqa: F401  (imported as a module, so tests can patch its contents)
 from .context_managers import ExceptionCounter, InprogressTracker, Timer
 from .metrics_core import Metric
@@ -77,6 +78,20 @@ def _set_use_created(on: bool) -> None:
 _set_use_created(_get_use_created())
 
 
+class _SwitchModule(types.ModuleType):
+    """The class of this module: assigning ``_use_created`` from outside (as
+    prometheus_client's own tests do, or ``monkeypatch.setattr``) also reaches the core.
+    The core reads its switch at each collection, just as prometheus_client reads the
+    module global whenever a metric's samples are produced, so a plain assignment takes
+    effect from the next collection on. Reads are ordinary attribute lookups."""
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if name == '_use_created':
+            # Truthiness is what prometheus_client tests (``if _use_created:``).
+            _fastprom.set_created_enabled(bool(value))
+
+
 def disable_created_metrics():
     """Stops writing the ``_created`` samples of counters, summaries and histograms."""
     _set_use_created(False)
@@ -118,6 +133,27 @@ def _build_full_name(metric_type, name, namespace, subsystem, unit):
         full = f'{full}_{unit}'
     if metric_type in ('info', 'stateset'):
         raise ValueError('Metric name is of a type that cannot have a unit: ' + full)
+    return full
+
+
+def _concatenated_name(metric_type, name, namespace, subsystem, unit):
+    """The full name built with ``+`` on each part, so that parts of the wrong type fail
+    with the ``TypeError`` of that operator, as they do in prometheus_client; only used
+    to reproduce its errors."""
+    if not name:
+        raise ValueError('Metric name should not be empty')
+    full = ''
+    for prefix in (namespace, subsystem):
+        if prefix:
+            full += prefix + '_'
+    full += name
+    if metric_type == 'counter' and full.endswith('_total'):
+        full = full[:-6]
+    if unit:
+        if not full.endswith('_' + unit):
+            full += '_' + unit
+        if metric_type in ('info', 'stateset'):
+            raise ValueError('Metric name is of a type that cannot have a unit: ' + full)
     return full
 
 
@@ -268,8 +304,18 @@ class MetricWrapperBase(Collector):
             # The core assembles the full name and checks it and the label names, in
             # prometheus_client's order and with its messages.
             self._labelnames = tuple(labelnames)
-            self._name = self._fp_init(name, documentation, self._labelnames, namespace, subsystem,
-                                       unit, self._labelvalues, self._fp_config())
+            try:
+                self._name = self._fp_init(name, documentation, self._labelnames, namespace,
+                                           subsystem, unit, self._labelvalues, self._fp_config())
+                refused = False
+            except TypeError:
+                refused = True
+            if refused:
+                # The core takes only str. Off the fast path (and outside the except
+                # block, so no exception context is attached), find out what
+                # prometheus_client makes of these arguments: its own error, or (for
+                # empty non-str name parts such as None) acceptance.
+                self._name = self._fp_init_loose(name, documentation, namespace, subsystem, unit)
         else:
             self._name = _build_full_name(self._type, name, namespace, subsystem, unit)
             self._labelnames = _validate_labelnames(self, labelnames)
@@ -287,6 +333,21 @@ class MetricWrapperBase(Collector):
     def _fp_config(self):
         """What the native base needs besides the names: bucket bounds, state names."""
         return None
+
+    def _fp_init_loose(self, name, documentation, namespace, subsystem, unit):
+        """``_fp_init`` after the core refused an argument that is not a ``str``.
+
+        The arguments are first checked the way prometheus_client checks them, so its
+        exception (type and message) comes out: the name is assembled by string
+        concatenation, then the label names are validated. If that passes, an empty
+        ``namespace``, ``subsystem`` or ``unit`` of another type (``None``, say) is
+        simply left out, as prometheus_client leaves it out. Anything still refused
+        (a documentation that is not a ``str``) keeps the core's ``TypeError``."""
+        _concatenated_name(self._type, name, namespace, subsystem, unit)
+        _validate_labelnames(self, self._labelnames)
+        parts = [part if part else '' for part in (namespace, subsystem, unit)]
+        return self._fp_init(name, documentation, self._labelnames, *parts,
+                             self._labelvalues, self._fp_config())
 
     def _label_key(self, labelvalues, labelkwargs):
         """The tuple of ``str`` label values that ``labels()`` was called with."""
@@ -645,6 +706,19 @@ class Enum(_fastprom.EnumBase, MetricWrapperBase):
 
 
 _NATIVE_CLASSES = (Counter, Gauge, Summary, Histogram, Info, Enum)
+
+
+def _read_natively(cls) -> bool:
+    return getattr(cls, '_fp_native', False) is True and _native_ok(cls)
+
+
+# Scrapes hand fastprom's metrics to the core as they are (see registry._fp_scrape_source).
+_registry_module._fp_read_natively = _read_natively
+
+# From here on, ``fastprom.metrics._use_created = ...`` switches the core too.
+import sys as _sys  # noqa: E402
+_sys.modules[__name__].__class__ = _SwitchModule
+del _sys
 
 _fastprom.configure(
     metric=Metric,

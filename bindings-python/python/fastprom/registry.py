@@ -16,6 +16,7 @@ so Python objects are only built for custom collectors. ``collect()`` and
 """
 
 import copy  # noqa: F401  (a public name of prometheus_client.registry)
+from operator import attrgetter
 from threading import Lock
 from typing import Dict, Iterable, List, Optional, Protocol, Set
 
@@ -104,6 +105,7 @@ class CollectorRegistry:
                 raise DuplicateTimeseries(taken)
             self._names_to_collectors.update(dict.fromkeys(claimed, collector))
             self._collector_to_names[collector] = claimed
+            self._fp_sources = None
             if not claimed and self._support_collectors_without_names:
                 self._collectors_without_names.append(collector)
 
@@ -114,6 +116,7 @@ class CollectorRegistry:
             for name in claimed:
                 self._names_to_collectors.pop(name)
             self._collector_to_names.pop(collector)
+            self._fp_sources = None
             if collector in self._collectors_without_names:
                 self._collectors_without_names.remove(collector)
 
@@ -145,8 +148,16 @@ class CollectorRegistry:
         collection order, None); None when a subclass overrides collect()."""
         if type(self).collect is not CollectorRegistry.collect:
             return None
-        target, collectors = self._scrape_plan()
-        return target, collectors, None
+        with self._lock:
+            target = self._target_info_metric() if self._target_info else None
+            # The list handed to the encoder is kept until the collectors change
+            # (register() and unregister() drop it; the length check catches code that
+            # edits _collector_to_names itself).
+            members = self._collector_to_names
+            kept = getattr(self, '_fp_sources', None)
+            if kept is None or kept[0] is not members or kept[1] != len(members):
+                kept = self._fp_sources = (members, len(members), _fp_scrape_sources(members))
+            return target, kept[2], None
 
     def restricted_registry(self, names: Iterable[str]) -> "RestrictedRegistry":
         """A view of this registry whose ``collect()`` keeps only the samples named in
@@ -227,7 +238,83 @@ class RestrictedRegistry:
         if type(self).collect is not RestrictedRegistry.collect:
             return None
         target, collectors = self._collectors()
-        return target, list(collectors), self._name_set
+        return target, _fp_scrape_sources(collectors), self._name_set
+
+
+# --- what the native encoders are handed ---------------------------------------------------
+#
+# prometheus_client's encoders test a sample's labels for truth before reading them, so a
+# custom collector may leave them as ``None`` (``Sample('up', None, 1)``) and still be
+# exposed. The native encoder wants a mapping; families coming from Python collectors
+# are therefore looked at on their way to it, and only a family that has such a sample
+# is copied, with ``{}`` in its place. The collector's own objects are left as they are,
+# so ``registry.collect()`` still shows ``None``, as prometheus_client's does.
+
+_labels_of = attrgetter('labels')
+
+
+def _fp_read_natively(cls) -> bool:
+    """Whether the encoder reads the samples of a ``cls`` instance from the core without
+    calling its ``collect()``; fastprom.metrics puts the real test for its metric classes
+    here."""
+    return False
+
+
+# Classes found to be read without collect(): checked once, then a set lookup per
+# collector at each scrape. Only those are remembered (a finite set of real classes);
+# other collectors are few and checked each time.
+_fp_native_types: Set[type] = set()
+
+
+def _fp_labels_filled(family):
+    try:
+        samples = family.samples
+        if type(samples) is not list or None not in map(_labels_of, samples):
+            return family
+        filled = copy.copy(family)
+        filled.samples = [s._replace(labels={}) if s.labels is None else s for s in samples]
+        return filled
+    except Exception:
+        # Not shaped like a Metric of Samples: the encoder reports it as before.
+        return family
+
+
+class _FilledLabelsCollector:
+    """Stands in for a collector at a scrape; its families pass through
+    ``_fp_labels_filled``."""
+
+    __slots__ = ('_source',)
+
+    def __init__(self, source):
+        self._source = source
+
+    def collect(self):
+        for family in self._source.collect():
+            yield _fp_labels_filled(family)
+
+
+def _fp_scrape_source(obj):
+    """``obj`` as the native encoders should get it: unchanged when they read it without
+    its ``collect()`` (fastprom's metrics, fastprom's registries whose ``collect`` is not
+    overridden), else wrapped as above."""
+    kind = type(obj)
+    if kind in _fp_native_types:
+        return obj
+    if issubclass(kind, CollectorRegistry):
+        walked = kind.collect is CollectorRegistry.collect
+    elif issubclass(kind, RestrictedRegistry):
+        walked = kind.collect is RestrictedRegistry.collect
+    else:
+        walked = _fp_read_natively(kind)
+    if not walked:
+        return _FilledLabelsCollector(obj)
+    _fp_native_types.add(kind)
+    return obj
+
+
+def _fp_scrape_sources(collectors):
+    native = _fp_native_types
+    return [c if type(c) in native else _fp_scrape_source(c) for c in collectors]
 
 
 _fastprom.configure(registry=CollectorRegistry, restricted=RestrictedRegistry)

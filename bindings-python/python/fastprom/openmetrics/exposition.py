@@ -10,6 +10,7 @@ from sys import maxunicode
 from typing import Callable
 
 from .. import _fastprom
+from ..registry import _fp_scrape_source
 from ..utils import floatToGoString, parse_version  # noqa: F401
 from ..validation import _is_valid_legacy_labelname, _is_valid_legacy_metric_name
 
@@ -31,7 +32,7 @@ def generate_latest(registry, escaping=UNDERSCORES, version="1.0.0"):
     OpenMetrics text format, as UTF-8 bytes ending with ``# EOF``.
 
     ``version`` ``2.0.0`` or later also writes native histogram samples."""
-    return _fastprom.generate_openmetrics(registry, escaping, version)
+    return _fastprom.generate_openmetrics(_fp_scrape_source(registry), escaping, version)
 
 
 def _is_valid_exemplar_metric(metric, sample):
