@@ -13,14 +13,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use fastprom::{Buckets, Counter, EscapingScheme, Family, Histogram, Opts, Registry};
 use prometheus_client::encoding::text::encode as pc_encode;
 use prometheus_client::metrics::counter::Counter as PcCounter;
-use prometheus_client::metrics::family::Family as PcFamily;
 use prometheus_client::metrics::histogram::Histogram as PcHistogram;
 
-type PcLabels = Vec<(String, String)>;
-
-fn label_values(i: usize) -> [String; 3] {
-    [format!("m{}", i % 7), format!("/api/v{}", i % 11), format!("{}", 200 + i)]
-}
+mod common;
+use common::{counters_10k, histograms_100x100, label_values, lookup_setup, CHILDREN};
 
 fn counter_inc(c: &mut Criterion) {
     let mut g = c.benchmark_group("counter_inc");
@@ -36,33 +32,6 @@ fn counter_inc(c: &mut Criterion) {
     let pc: PcCounter = PcCounter::default();
     g.bench_function("prometheus_client", |b| b.iter(|| black_box(&pc).inc()));
     g.finish();
-}
-
-const CHILDREN: usize = 1000;
-
-struct Lookup {
-    fp: Family<Counter>,
-    p: prometheus::IntCounterVec,
-    pc: PcFamily<PcLabels, PcCounter>,
-    keys: Vec<[String; 3]>,
-    pc_keys: Vec<PcLabels>,
-}
-
-fn lookup_setup() -> Lookup {
-    let names = ["method", "path", "code"];
-    let fp = Family::<Counter>::new(Opts::new("req", "h").labels(names), ()).unwrap();
-    let p = prometheus::IntCounterVec::new(prometheus::Opts::new("req", "h"), &names).unwrap();
-    let pc = PcFamily::<PcLabels, PcCounter>::default();
-    let keys: Vec<[String; 3]> = (0..CHILDREN).map(label_values).collect();
-    let pc_keys: Vec<PcLabels> =
-        keys.iter().map(|k| names.iter().zip(k.iter()).map(|(n, v)| ((*n).to_owned(), v.clone())).collect()).collect();
-    for (k, pk) in keys.iter().zip(&pc_keys) {
-        let r = [k[0].as_str(), k[1].as_str(), k[2].as_str()];
-        fp.labels(&r).unwrap().inc();
-        p.with_label_values(&r).inc();
-        pc.get_or_create(pk).inc();
-    }
-    Lookup { fp, p, pc, keys, pc_keys }
 }
 
 fn lookup_inc(c: &mut Criterion) {
@@ -208,31 +177,12 @@ fn histogram_observe(c: &mut Criterion) {
 }
 
 fn encode_counters(c: &mut Criterion) {
-    let n = 10_000;
-    let names = ["method", "path", "code"];
     let mut g = c.benchmark_group("encode_text_1x10000_counters");
     g.sample_size(20);
-
-    let reg = Registry::new();
-    reg.set_created(false);
-    let fp = Family::<Counter>::new(Opts::new("req", "Requests.").labels(names), ()).unwrap();
-    reg.register(Arc::new(fp.clone())).unwrap();
-    let preg = prometheus::Registry::new();
-    let p = prometheus::CounterVec::new(prometheus::Opts::new("req_total", "Requests."), &names).unwrap();
-    preg.register(Box::new(p.clone())).unwrap();
-    let mut pcreg = prometheus_client::registry::Registry::default();
-    let pc = PcFamily::<PcLabels, PcCounter<f64>>::default();
-    pcreg.register("req", "Requests.", pc.clone());
-    for i in 0..n {
-        let k = label_values(i);
-        let r = [k[0].as_str(), k[1].as_str(), k[2].as_str()];
-        let _ = fp.labels(&r).unwrap().inc_by(i as f64);
-        p.with_label_values(&r).inc_by(i as f64);
-        let pk: PcLabels = names.iter().zip(k.iter()).map(|(a, b)| ((*a).to_owned(), b.clone())).collect();
-        pc.get_or_create(&pk).inc_by(i as f64);
-    }
+    let regs = counters_10k();
+    let (reg, preg, pcreg) = (&regs.fp, &regs.p, &regs.pc);
     g.bench_function("fastprom", |b| {
-        b.iter(|| fastprom::expose::encode_text(&reg, EscapingScheme::Underscores).unwrap())
+        b.iter(|| fastprom::expose::encode_text(reg, EscapingScheme::Underscores).unwrap())
     });
     g.bench_function("prometheus", |b| {
         b.iter(|| {
@@ -244,7 +194,7 @@ fn encode_counters(c: &mut Criterion) {
     g.bench_function("prometheus_client", |b| {
         b.iter(|| {
             let mut out = String::new();
-            pc_encode(&mut out, &pcreg).unwrap();
+            pc_encode(&mut out, pcreg).unwrap();
             out
         })
     });
@@ -254,32 +204,10 @@ fn encode_counters(c: &mut Criterion) {
 fn encode_histograms(c: &mut Criterion) {
     let mut g = c.benchmark_group("encode_text_100x100_histograms");
     g.sample_size(10);
-    let reg = Registry::new();
-    reg.set_created(false);
-    let preg = prometheus::Registry::new();
-    let mut pcreg = prometheus_client::registry::Registry::default();
-    for f in 0..100 {
-        let name = format!("lat_{f}");
-        let fp = Family::<Histogram>::new(Opts::new(name.clone(), "Latency.").labels(["route"]), Buckets::default())
-            .unwrap();
-        reg.register(Arc::new(fp.clone())).unwrap();
-        let p = prometheus::HistogramVec::new(prometheus::HistogramOpts::new(name.clone(), "Latency."), &["route"])
-            .unwrap();
-        preg.register(Box::new(p.clone())).unwrap();
-        let pc = PcFamily::<PcLabels, PcHistogram>::new_with_constructor(|| {
-            PcHistogram::new(fastprom::metrics::DEFAULT_BUCKETS.iter().copied())
-        });
-        pcreg.register(name.clone(), "Latency.", pc.clone());
-        for ch in 0..100 {
-            let route = format!("/r/{ch}");
-            let v = (ch as f64) / 37.0;
-            fp.labels(&[route.as_str()]).unwrap().observe(v);
-            p.with_label_values(&[route.as_str()]).observe(v);
-            pc.get_or_create(&vec![("route".to_owned(), route.clone())]).observe(v);
-        }
-    }
+    let regs = histograms_100x100();
+    let (reg, preg, pcreg) = (&regs.fp, &regs.p, &regs.pc);
     g.bench_function("fastprom", |b| {
-        b.iter(|| fastprom::expose::encode_text(&reg, EscapingScheme::Underscores).unwrap())
+        b.iter(|| fastprom::expose::encode_text(reg, EscapingScheme::Underscores).unwrap())
     });
     g.bench_function("prometheus", |b| {
         b.iter(|| {
@@ -291,7 +219,7 @@ fn encode_histograms(c: &mut Criterion) {
     g.bench_function("prometheus_client", |b| {
         b.iter(|| {
             let mut out = String::new();
-            pc_encode(&mut out, &pcreg).unwrap();
+            pc_encode(&mut out, pcreg).unwrap();
             out
         })
     });

@@ -15,30 +15,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use fastprom::{Buckets, Counter, EscapingScheme, Family, Histogram, Opts, Registry};
+use fastprom::{Counter, EscapingScheme, Registry};
 use prometheus_client::encoding::text::encode as pc_encode;
 use prometheus_client::metrics::counter::Counter as PcCounter;
-use prometheus_client::metrics::family::Family as PcFamily;
-use prometheus_client::metrics::histogram::Histogram as PcHistogram;
 
-type PcLabels = Vec<(String, String)>;
+mod common;
+use common::{counters_10k, histograms_100x100, lookup_setup, Lookup, PcRegistry, Registries, CHILDREN};
+
 type Work<'a> = Box<dyn FnMut(u64) + 'a>;
 /// A table's name (what the command-line filter matches) and the function printing it.
 type Table = (&'static str, fn(u64, Duration));
 
-const LABELS: [&str; 3] = ["method", "path", "code"];
-const CHILDREN: usize = 1000;
-
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn label_values(i: usize) -> [String; 3] {
-    [format!("m{}", i % 7), format!("/api/v{}", i % 11), format!("{}", 200 + i)]
-}
-
-fn pc_labels(k: &[String; 3]) -> PcLabels {
-    LABELS.iter().zip(k.iter()).map(|(n, v)| ((*n).to_owned(), v.clone())).collect()
 }
 
 /// Nanoseconds per operation: `work(n)` does `n` operations; batches grow until one
@@ -132,29 +121,6 @@ fn counter_inc(rounds: u64, budget: Duration) {
     table("counter inc, no labels", &mut c, rounds, budget);
 }
 
-struct Lookup {
-    fp: Family<Counter>,
-    p: prometheus::IntCounterVec,
-    pc: PcFamily<PcLabels, PcCounter>,
-    keys: Vec<[String; 3]>,
-    pc_keys: Vec<PcLabels>,
-}
-
-fn lookup_setup() -> Lookup {
-    let fp = Family::<Counter>::new(Opts::new("req", "h").labels(LABELS), ()).unwrap();
-    let p = prometheus::IntCounterVec::new(prometheus::Opts::new("req", "h"), &LABELS).unwrap();
-    let pc = PcFamily::<PcLabels, PcCounter>::default();
-    let keys: Vec<[String; 3]> = (0..CHILDREN).map(label_values).collect();
-    let pc_keys: Vec<PcLabels> = keys.iter().map(pc_labels).collect();
-    for (k, pk) in keys.iter().zip(&pc_keys) {
-        let r = [k[0].as_str(), k[1].as_str(), k[2].as_str()];
-        fp.labels(&r).unwrap().inc();
-        p.with_label_values(&r).inc();
-        pc.get_or_create(pk).inc();
-    }
-    Lookup { fp, p, pc, keys, pc_keys }
-}
-
 /// The three lookups, keys cycled through all 1000 children; `stride` and `offset` pick
 /// the children one thread visits.
 fn lookup_ops(s: &Lookup, which: usize, n: u64, offset: usize, span: usize) {
@@ -214,64 +180,17 @@ fn lookup_inc_two_threads(rounds: u64, budget: Duration) {
 }
 
 fn encode_counters(rounds: u64, budget: Duration) {
-    let reg = Registry::new();
-    reg.set_created(false);
-    let fp = Family::<Counter>::new(Opts::new("req", "Requests.").labels(LABELS), ()).unwrap();
-    reg.register(fp.clone()).unwrap();
-    let preg = prometheus::Registry::new();
-    let p = prometheus::CounterVec::new(prometheus::Opts::new("req_total", "Requests."), &LABELS).unwrap();
-    preg.register(Box::new(p.clone())).unwrap();
-    let mut pcreg = prometheus_client::registry::Registry::default();
-    let pc = PcFamily::<PcLabels, PcCounter<f64>>::default();
-    pcreg.register("req", "Requests.", pc.clone());
-    for i in 0..10_000 {
-        let k = label_values(i);
-        let r = [k[0].as_str(), k[1].as_str(), k[2].as_str()];
-        fp.labels(&r).unwrap().inc_by(i as f64).unwrap();
-        p.with_label_values(&r).inc_by(i as f64);
-        pc.get_or_create(&pc_labels(&k)).inc_by(i as f64);
-    }
-    encode_table("text encode, 1 family x 10,000 counters", &reg, &preg, &pcreg, rounds, budget);
+    encode_table("text encode, 1 family x 10,000 counters", &counters_10k(), rounds, budget);
 }
 
 fn encode_histograms(rounds: u64, budget: Duration) {
-    let reg = Registry::new();
-    reg.set_created(false);
-    let preg = prometheus::Registry::new();
-    let mut pcreg = prometheus_client::registry::Registry::default();
-    for f in 0..100 {
-        let name = format!("lat_{f}");
-        let fp = Family::<Histogram>::new(Opts::new(name.clone(), "Latency.").labels(["route"]), Buckets::default())
-            .unwrap();
-        reg.register(fp.clone()).unwrap();
-        let p = prometheus::HistogramVec::new(prometheus::HistogramOpts::new(name.clone(), "Latency."), &["route"])
-            .unwrap();
-        preg.register(Box::new(p.clone())).unwrap();
-        let pc = PcFamily::<PcLabels, PcHistogram>::new_with_constructor(|| {
-            PcHistogram::new(fastprom::metrics::DEFAULT_BUCKETS.iter().copied())
-        });
-        pcreg.register(name.clone(), "Latency.", pc.clone());
-        for ch in 0..100 {
-            let route = format!("/r/{ch}");
-            let v = (ch as f64) / 37.0;
-            fp.labels(&[route.as_str()]).unwrap().observe(v);
-            p.with_label_values(&[route.as_str()]).observe(v);
-            pc.get_or_create(&vec![("route".to_owned(), route.clone())]).observe(v);
-        }
-    }
-    encode_table("text encode, 100 histogram families x 100 children", &reg, &preg, &pcreg, rounds, budget);
+    encode_table("text encode, 100 histogram families x 100 children", &histograms_100x100(), rounds, budget);
 }
 
 /// Each library's fastest text path: fastprom into a reused buffer, `prometheus`'s
 /// gather and encode into a reused `Vec`, prometheus-client into a reused `String`.
-fn encode_table(
-    title: &str,
-    reg: &Registry,
-    preg: &prometheus::Registry,
-    pcreg: &prometheus_client::registry::Registry,
-    rounds: u64,
-    budget: Duration,
-) {
+fn encode_table(title: &str, regs: &Registries, rounds: u64, budget: Duration) {
+    let (reg, preg, pcreg): (&Registry, &prometheus::Registry, &PcRegistry) = (&regs.fp, &regs.p, &regs.pc);
     let (mut fbuf, mut pbuf, mut pcbuf) = (Vec::new(), Vec::new(), String::new());
     let a = AtomicU64::new(0);
     let mut c: Vec<(&str, Work<'_>)> = vec![
