@@ -1,4 +1,5 @@
-//! Encoding a registry: `generate_text` and `generate_openmetrics`.
+//! Encoding a registry: `generate_text` and `generate_openmetrics`; and the suffix table
+//! the Python registry's duplicate detection reads (`series_suffixes`).
 //!
 //! Anything with `collect()` can be encoded. A fastprom `CollectorRegistry` (or
 //! `RestrictedRegistry`) is walked collector by collector, in registration order, target
@@ -191,7 +192,16 @@ fn generate_openmetrics<'py>(
 }
 
 /// Adds the encoders to the module.
+/// The sample-name suffixes a family of type `kind` claims besides its own name (the
+/// core's table, which its registry uses for duplicate detection); empty for gauges,
+/// unknown, stateset and any type name the core does not know.
+#[pyfunction]
+fn series_suffixes(kind: &str) -> Vec<&'static str> {
+    fastprom::model::MetricType::from_name(kind).map(|t| t.suffixes().to_vec()).unwrap_or_default()
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(series_suffixes, m)?)?;
     m.add_function(wrap_pyfunction!(generate_text, m)?)?;
     m.add_function(wrap_pyfunction!(generate_openmetrics, m)?)?;
     Ok(())

@@ -53,6 +53,10 @@ class Custom:
         mc = self.lib.metrics_core
         if self.typ == 'counter':
             return [mc.CounterMetricFamily(self.name, 'Custom counter.', value=3)]
+        if self.typ == 'gaugehistogram':
+            return [mc.GaugeHistogramMetricFamily(self.name, 'Custom gauge histogram.', buckets=[('+Inf', 1)], gsum_value=2)]
+        if self.typ == 'stateset':
+            return [mc.StateSetMetricFamily(self.name, 'Custom state set.', value={'on': True})]
         return [mc.GaugeMetricFamily(self.name, 'Custom gauge.', value=3)]
 
     def describe(self):
@@ -78,7 +82,32 @@ DUPLICATES = {
     'native vs custom': lambda lib, r: (lib.Gauge('custom', 'h', registry=r), r.register(Custom(lib))),
     'custom vs native': lambda lib, r: (r.register(Custom(lib, typ='counter')), lib.Counter('custom', 'h', registry=r)),
     'target_info metric': lambda lib, r: (r.set_target_info({'a': 'b'}), lib.Info('target', 'h', registry=r)),
+    'summary _count': lambda lib, r: (lib.Summary('s', 'h', registry=r), lib.Gauge('s_count', 'h', registry=r)),
+    'gaugehistogram _gsum': lambda lib, r: (
+        r.register(Custom(lib, name='gh', typ='gaugehistogram')), lib.Gauge('gh_gsum', 'h', registry=r)),
+    'gaugehistogram _gcount': lambda lib, r: (
+        r.register(Custom(lib, name='gh', typ='gaugehistogram')), lib.Gauge('gh_gcount', 'h', registry=r)),
 }
+
+# Names that only look like a type's series: the type claims no such suffix, so both
+# libraries accept them.
+NOT_DUPLICATES = {
+    'gauge _total': lambda lib, r: (lib.Gauge('g', 'h', registry=r), lib.Gauge('g_total', 'h', registry=r)),
+    'stateset _total': lambda lib, r: (
+        r.register(Custom(lib, name='st', typ='stateset')), lib.Gauge('st_total', 'h', registry=r)),
+    'gaugehistogram _sum': lambda lib, r: (
+        r.register(Custom(lib, name='gh', typ='gaugehistogram')), lib.Gauge('gh_sum', 'h', registry=r)),
+}
+
+
+@pytest.mark.parametrize('case', sorted(NOT_DUPLICATES))
+def test_not_duplicates(case):
+    def f(lib):
+        r = lib.CollectorRegistry()
+        # Only whether registering raised: the created objects differ between libraries.
+        return outcome(lambda: NOT_DUPLICATES[case](lib, r) and None)
+    got = same(f)
+    assert got == ('ok', None), got
 
 
 @pytest.mark.parametrize('case', sorted(DUPLICATES))

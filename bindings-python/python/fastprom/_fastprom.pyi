@@ -8,6 +8,11 @@ from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple
 
 # --- encoding -----------------------------------------------------------------------------
 
+def series_suffixes(kind: str) -> List[str]:
+    """The suffixes a family of type ``kind`` claims besides its name (``_total`` and
+    ``_created`` for a counter, ...); empty for types without any."""
+    ...
+
 def generate_text(registry: Any, escaping: str = "underscores") -> bytes:
     """The Prometheus text format of everything ``registry.collect()`` yields, byte for
     byte as prometheus_client's ``exposition.generate_latest``. ``registry`` is anything

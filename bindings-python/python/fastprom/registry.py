@@ -25,17 +25,19 @@ from .metrics_core import Metric
 
 __all__ = ('Collector', 'CollectorRegistry', 'DuplicateTimeseries', 'REGISTRY', 'RestrictedRegistry')
 
-# Besides its own name, a family claims the names of the series its type adds. The
-# native core keeps the same table (MetricType::suffixes) for its own registry, but the
-# extension does not expose it yet, so it is restated here.
-_HISTOGRAM_SERIES = ('_bucket', '_sum', '_count', '_created')
-_SERIES_SUFFIXES = {
-    'counter': ('_total', '_created'),
-    'summary': _HISTOGRAM_SERIES[1:],
-    'histogram': _HISTOGRAM_SERIES,
-    'gaugehistogram': ('_bucket', '_gsum', '_gcount'),
-    'info': ('_info',),
-}
+# Besides its own name, a family claims the names of the series its type adds. The table
+# is the core's (MetricType::suffixes, what its own registry checks); it is asked once per
+# type name and remembered here.
+_suffixes_by_type: Dict[str, tuple] = {}
+
+
+def _series_suffixes(kind) -> tuple:
+    """The suffixes a family of type ``kind`` claims (none for a type without any)."""
+    found = _suffixes_by_type.get(kind)
+    if found is None:
+        found = tuple(_fastprom.series_suffixes(kind)) if isinstance(kind, str) else ()
+        _suffixes_by_type[kind] = found
+    return found
 
 
 def _claimed_names(families: Iterable[Metric]) -> List[str]:
@@ -44,7 +46,7 @@ def _claimed_names(families: Iterable[Metric]) -> List[str]:
     claimed: List[str] = []
     for family in families:
         claimed.append(family.name)
-        claimed.extend(family.name + suffix for suffix in _SERIES_SUFFIXES.get(family.type, ()))
+        claimed.extend(family.name + suffix for suffix in _series_suffixes(family.type))
     return claimed
 
 
