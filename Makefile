@@ -38,7 +38,8 @@ C_OUT := target/c
 C_LIB := target/release
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
 C_TESTS := test_basic test_exposer
-test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan, header as C++17
+CXX_C := c++ -std=c++17 -Wall -Wextra -Werror -Iinclude
+test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan, header and fastprom.hpp as C++17
 	cargo build -p fastprom-c --release
 	cargo test -p fastprom-c
 	@mkdir -p $(C_OUT)
@@ -52,20 +53,42 @@ test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan
 	done
 	c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -Iinclude bindings-c/tests/c/test_cpp.cpp
 	c++ -std=c++17 -Wall -Wextra -Werror -Iinclude bindings-c/tests/c/test_cpp.cpp $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/test_cpp && $(C_OUT)/test_cpp
+	@echo "== test_hpp (fastprom.hpp): static, under valgrind"
+	$(CXX_C) bindings-c/tests/c/test_hpp.cpp $(C_LIB)/libfastprom_c.a -lpthread -ldl -lm -o $(C_OUT)/test_hpp
+	valgrind -q --error-exitcode=1 --leak-check=full --suppressions=bindings-c/tests/c/valgrind.supp $(C_OUT)/test_hpp
+	@echo "== test_hpp (fastprom.hpp): shared, under ASan + UBSan"
+	$(CXX_C) -g -fsanitize=address,undefined bindings-c/tests/c/test_hpp.cpp -L$(C_LIB) -lfastprom_c -lpthread -lm -o $(C_OUT)/test_hpp_asan
+	LD_LIBRARY_PATH=$(C_LIB) $(C_OUT)/test_hpp_asan
 	@rm -rf $(C_OUT)/prefix && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(C_OUT)/prefix
 	cc $(filter-out -Iinclude,$(C_FLAGS)) bindings-c/tests/c/test_basic.c $$(PKG_CONFIG_PATH=$(C_OUT)/prefix/lib/pkgconfig pkg-config --cflags --libs fastprom) -lpthread -o $(C_OUT)/test_installed
 	LD_LIBRARY_PATH=$(C_OUT)/prefix/lib $(C_OUT)/test_installed
+	$(filter-out -Iinclude,$(CXX_C)) bindings-c/tests/cmake/main.cpp $$(PKG_CONFIG_PATH=$(C_OUT)/prefix/lib/pkgconfig pkg-config --cflags --libs fastprom) -lpthread -o $(C_OUT)/test_installed_hpp
+	LD_LIBRARY_PATH=$(C_OUT)/prefix/lib $(C_OUT)/test_installed_hpp
+	@if command -v cmake >/dev/null; then \
+	  echo "== find_package(fastprom) from the installed prefix (bindings-c/tests/cmake)"; \
+	  rm -rf $(C_OUT)/cmake && \
+	  cmake -S bindings-c/tests/cmake -B $(C_OUT)/cmake -DCMAKE_PREFIX_PATH=$(CURDIR)/$(C_OUT)/prefix && \
+	  cmake --build $(C_OUT)/cmake && \
+	  LD_LIBRARY_PATH=$(C_OUT)/prefix/lib $(C_OUT)/cmake/use_shared && $(C_OUT)/cmake/use_static || exit 1; \
+	else \
+	  echo "== cmake not installed: skipping the find_package(fastprom) check"; \
+	fi
 
-# The C library as C and C++ users expect it: libfastprom.{so,a}, the header, a pkg-config file.
+# The C library as C and C++ users expect it: libfastprom.{so,a}, the C header and the C++
+# wrapper, a pkg-config file, and a CMake package (fastprom::fastprom, fastprom::static).
 PREFIX ?= /usr/local
-install: ## Install the C library (libfastprom.so and .a), include/fastprom.h and fastprom.pc under PREFIX
+CMAKE_DIR := lib/cmake/fastprom
+install: ## Install the C library (libfastprom.so and .a), fastprom.h, fastprom.hpp, fastprom.pc and a CMake package under PREFIX
 	cargo build -p fastprom-c --release
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/fastprom.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/$(CMAKE_DIR)
+	install -m 644 include/fastprom.h include/fastprom.hpp $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(C_LIB)/libfastprom_c.so $(DESTDIR)$(PREFIX)/lib/libfastprom.so
 	install -m 644 $(C_LIB)/libfastprom_c.a $(DESTDIR)$(PREFIX)/lib/libfastprom.a
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$(sed -n 's/^version = \"\(.*\)\"/\1/p' Cargo.toml | head -1)|" \
-		bindings-c/fastprom.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fastprom.pc
+	@version=$$(sed -n 's/^version = \"\(.*\)\"/\1/p' Cargo.toml | head -1); \
+	for f in lib/pkgconfig/fastprom.pc $(CMAKE_DIR)/fastpromConfig.cmake $(CMAKE_DIR)/fastpromConfigVersion.cmake; do \
+	  echo "sed bindings-c/$$(basename $$f).in > $(DESTDIR)$(PREFIX)/$$f"; \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e "s|@VERSION@|$$version|g" bindings-c/$$(basename $$f).in > $(DESTDIR)$(PREFIX)/$$f || exit 1; \
+	done
 
 test-loom: setup ## Loom models of core::sync (every interleaving of the shard protocol, on the real code)
 	RUSTFLAGS="--cfg loom" cargo test -p fastprom --lib --release --target-dir target/loom -- sync::
