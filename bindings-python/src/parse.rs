@@ -1,10 +1,11 @@
 //! The text and OpenMetrics parsers: the core parses, with the GIL released, and this
 //! module turns its families into prometheus_client's objects.
 //!
-//! Each entry point returns `(families, error)`: every family prometheus_client's generator
-//! would yield, in order, then the exception it would raise after them (or `None`). The
-//! Python modules yield the families and then raise the error, so a consumer sees the same
-//! sequence as with prometheus_client's generators.
+//! The string entry points return `(families, error)`: every family prometheus_client's
+//! generator would yield, in order, then the exception it would raise after them (or
+//! `None`). The Python modules yield the families and then raise the error, so a consumer
+//! sees the same sequence as with prometheus_client's generators. [`FamilyStream`] is the
+//! `fd` variants' iterator: it parses lines as the Python iterator hands them over.
 //!
 //! Objects are built as prometheus_client builds them, without running Python code:
 //! `Metric` through `object.__new__` and its attributes in `__init__`'s order; `Sample`,
@@ -24,7 +25,10 @@ use fastprom::Error;
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyType};
+use pyo3::types::{PyIterator, PyList, PyString, PyType};
+use std::cell::RefCell;
+use std::io::{self, BufRead, Read};
+use std::rc::Rc;
 
 use crate::config;
 use crate::parse_errors;
@@ -101,10 +105,120 @@ fn openmetrics_text_string_to_metric_families<'py>(
     finish(py, parsed, true)
 }
 
+/// The items of a Python iterator of `str` lines as a [`BufRead`], for the core's streaming
+/// parsers (`text_fd_to_metric_families`). Each item is one line, taken as it is (the
+/// Python side adds a missing newline). A Python exception while iterating, or an item
+/// that is not UTF-8 encodable text, ends the input; the exception is kept in `failed`
+/// for [`FamilyStream`] to raise instead of the core's read error.
+struct PyLines {
+    iter: Py<PyIterator>,
+    buf: Vec<u8>,
+    pos: usize,
+    failed: Rc<RefCell<Option<PyErr>>>,
+}
+
+impl PyLines {
+    /// Reads the next item into `buf`; false at the end of the iteration.
+    fn next_line(&mut self, py: Python<'_>) -> PyResult<bool> {
+        let mut iter = self.iter.bind(py).clone();
+        match iter.next() {
+            None => Ok(false),
+            Some(item) => {
+                let item = item?;
+                let line = item.cast::<PyString>()?;
+                self.buf.extend_from_slice(line.to_str()?.as_bytes());
+                Ok(true)
+            }
+        }
+    }
+}
+
+impl Read for PyLines {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for PyLines {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            if let Err(e) = Python::attach(|py| self.next_line(py)) {
+                *self.failed.borrow_mut() = Some(e);
+                return Err(io::Error::other("the line iterator raised"));
+            }
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
+/// The families of an iterator of lines, parsed as the lines arrive: the iterator
+/// behind `text_fd_to_metric_families` in both formats. It yields each family once its
+/// last line has been read and raises the error that ends the input (the line iterator's
+/// own exception, or the parse error prometheus_client raises there).
+#[pyclass(unsendable, module = "fastprom._fastprom")]
+pub(crate) struct FamilyStream {
+    families: Box<dyn Iterator<Item = fastprom::Result<ParsedFamily>>>,
+    failed: Rc<RefCell<Option<PyErr>>>,
+    openmetrics: bool,
+    done: bool,
+}
+
+#[pymethods]
+impl FamilyStream {
+    #[new]
+    #[pyo3(signature = (lines, openmetrics=false))]
+    fn new(lines: &Bound<'_, PyAny>, openmetrics: bool) -> PyResult<Self> {
+        let failed = Rc::new(RefCell::new(None));
+        let reader = PyLines { iter: lines.try_iter()?.unbind(), buf: Vec::new(), pos: 0, failed: Rc::clone(&failed) };
+        let scheme = validation_scheme();
+        let families: Box<dyn Iterator<Item = fastprom::Result<ParsedFamily>>> = if openmetrics {
+            Box::new(core_parse::openmetrics_reader(reader, scheme))
+        } else {
+            Box::new(core_parse::text_reader(reader, scheme))
+        };
+        Ok(Self { families, failed, openmetrics, done: false })
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.families.next() {
+            None => {
+                self.done = true;
+                Ok(None)
+            }
+            Some(Ok(family)) => {
+                let list = Builder::new(py)?.families(vec![family])?;
+                Ok(Some(list.get_item(0)?))
+            }
+            Some(Err(e)) => {
+                self.done = true;
+                Err(self.failed.borrow_mut().take().unwrap_or_else(|| to_py(py, e, self.openmetrics)))
+            }
+        }
+    }
+}
+
 /// Registers the parser functions.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text_string_to_metric_families, m)?)?;
     m.add_function(wrap_pyfunction!(openmetrics_text_string_to_metric_families, m)?)?;
+    m.add_class::<FamilyStream>()?;
     Ok(())
 }
 

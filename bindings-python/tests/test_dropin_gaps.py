@@ -203,3 +203,55 @@ def test_collectors_added_and_removed_between_scrapes():
     got = {name: f(lib) for name, lib in LIBS.items()}
     assert got['fastprom'] == got['prometheus_client']
     assert got['fastprom'][0] == got['fastprom'][2] != got['fastprom'][1]
+
+
+# --- text_fd_to_metric_families streams ---------------------------------------------------
+
+def _lines_then_raise(lines):
+    yield from lines
+    raise RuntimeError('the source broke')
+
+
+def _fd_parser(lib, fmt):
+    return importlib.import_module(lib.__name__ + ('.openmetrics.parser' if fmt == 'openmetrics' else '.parser'))
+
+
+FD_DOCUMENTS = {
+    'text': ['# TYPE a gauge\n', 'a 1\n', '# TYPE b gauge', 'b 2\n'],
+    'openmetrics': ['# TYPE a gauge\n', 'a 1\n', '# TYPE b gauge\n', 'b 2\n'],
+}
+
+
+@pytest.mark.parametrize('fmt', sorted(FD_DOCUMENTS))
+def test_fd_parsers_yield_families_as_lines_arrive(fmt):
+    # The source fails before its end: the families completed before that must come out
+    # first, then the source's own exception, as prometheus_client's generators do.
+    def run(lib):
+        parser = _fd_parser(lib, fmt)
+        seen = []
+        try:
+            for family in parser.text_fd_to_metric_families(_lines_then_raise(FD_DOCUMENTS[fmt])):
+                seen.append((family.name, [tuple(s[:3]) for s in family.samples]))
+        except Exception as e:
+            seen.append((type(e).__name__, str(e)))
+        return seen
+
+    got = {name: run(lib) for name, lib in LIBS.items()}
+    assert got['fastprom'] == got['prometheus_client']
+    assert got['fastprom'][0][0] == 'a' and got['fastprom'][-1] == ('RuntimeError', 'the source broke')
+
+
+@pytest.mark.parametrize('fmt', sorted(FD_DOCUMENTS))
+def test_fd_parsers_read_no_further_than_needed(fmt):
+    # After the first family is out, the source must not have been read to its end.
+    read = []
+
+    def source():
+        for line in FD_DOCUMENTS[fmt] * 50:
+            read.append(line)
+            yield line
+
+    parser = _fd_parser(LIBS['fastprom'], fmt)
+    first = next(iter(parser.text_fd_to_metric_families(source())))
+    assert first.name == 'a'
+    assert len(read) < 10

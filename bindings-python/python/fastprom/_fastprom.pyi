@@ -13,6 +13,16 @@ def series_suffixes(kind: str) -> List[str]:
     ``_created`` for a counter, ...); empty for types without any."""
     ...
 
+class FamilyStream:
+    """The families of an iterator of ``str`` lines (each ending with a newline), parsed
+    as the lines arrive, in the Prometheus text format or, with ``openmetrics=True``,
+    OpenMetrics: each family is yielded once its last line has been read, then the error
+    that ends the input is raised (the iterator's own exception, or the parse error)."""
+
+    def __init__(self, lines: Any, openmetrics: bool = False) -> None: ...
+    def __iter__(self) -> "FamilyStream": ...
+    def __next__(self) -> Any: ...
+
 def generate_text(registry: Any, escaping: str = "underscores") -> bytes:
     """The Prometheus text format of everything ``registry.collect()`` yields, byte for
     byte as prometheus_client's ``exposition.generate_latest``. ``registry`` is anything

@@ -17,7 +17,7 @@ is built from; the extension has no entry point for a bare label set.
 import io as StringIO  # noqa: F401  (a public name of prometheus_client.parser)
 import re
 import string
-from typing import Dict, Iterable, List, Match, Optional, TextIO, Tuple  # noqa: F401
+from typing import Dict, Iterable, Iterator, List, Match, Optional, TextIO, Tuple  # noqa: F401
 
 from . import _fastprom, samples as _samples
 from .metrics_core import Metric
@@ -28,10 +28,11 @@ _fastprom.configure(timestamp=_samples.Timestamp, native_histogram=_samples.Nati
                     bucket_span=_samples.BucketSpan)
 
 
-def _lines(fd) -> str:
-    """The text of ``fd``'s lines, each ending with a newline (as prometheus_client reads
-    them, one per item of the iteration)."""
-    return ''.join(line if line.endswith('\n') else line + '\n' for line in fd)
+def _lines(fd) -> Iterator[str]:
+    """``fd``'s lines, each ending with a newline (prometheus_client reads one line per
+    item of the iteration), handed to the native parser one at a time."""
+    for line in fd:
+        yield line if line.endswith('\n') else line + '\n'
 
 
 def _text(text) -> str:
@@ -61,7 +62,9 @@ def text_fd_to_metric_families(fd: TextIO) -> Iterable[Metric]:
     Prometheus itself: text that parses here may still be rejected by a server.
     Counters come out as OpenMetrics has them: ``# TYPE jobs_total counter`` gives a
     family ``jobs`` with a ``jobs_total`` sample."""
-    yield from _replay(_fastprom.text_string_to_metric_families(_lines(fd)))
+    # Parsed as the lines are read: each family comes out once its last line is in, so
+    # a large file or an endless stream is never held whole.
+    yield from _fastprom.FamilyStream(_lines(fd))
 
 
 # --- parse_labels --------------------------------------------------------------------------

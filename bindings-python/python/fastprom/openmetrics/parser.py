@@ -36,7 +36,4 @@ def text_fd_to_metric_families(fd):
     """The metric families in the lines of ``fd`` (an open text file, or any iterable
     of lines) in the OpenMetrics format, ``# EOF`` included. Counters are named without
     their ``_total`` suffix, which their samples keep."""
-    families, error = _fastprom.openmetrics_text_string_to_metric_families(_lines(fd))
-    yield from families
-    if error is not None:
-        raise error
+    yield from _fastprom.FamilyStream(_lines(fd), openmetrics=True)
