@@ -191,7 +191,6 @@ fn generate_openmetrics<'py>(
     Ok(PyBytes::new(registry.py(), &enc.finish()))
 }
 
-/// Adds the encoders to the module.
 /// The sample-name suffixes a family of type `kind` claims besides its own name (the
 /// core's table, which its registry uses for duplicate detection); empty for gauges,
 /// unknown, stateset and any type name the core does not know.
@@ -200,6 +199,7 @@ fn series_suffixes(kind: &str) -> Vec<&'static str> {
     fastprom::model::MetricType::from_name(kind).map(|t| t.suffixes().to_vec()).unwrap_or_default()
 }
 
+/// Adds the encoders and the suffix table to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(series_suffixes, m)?)?;
     m.add_function(wrap_pyfunction!(generate_text, m)?)?;

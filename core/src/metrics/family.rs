@@ -248,21 +248,23 @@ struct Scrapes<M: MetricCore> {
     graveyard: Vec<Child<M>>,
 }
 
-impl<M: MetricCore> Scrapes<M> {
-    /// The parked children, when no scrape runs and no thread pins the family (a
-    /// `with_labels` closure in progress); otherwise nothing, and they stay parked.
-    fn take_if_unused(&mut self, pin: usize) -> Vec<Child<M>> {
-        if self.graveyard.is_empty() || self.running > 0 || shard::pinned(pin) {
-            return Vec::new();
-        }
-        std::mem::take(&mut self.graveyard)
+impl<M: MetricCore> Inner<M> {
+    /// A family's pin id for [`shard::Shard::find_and_pin`]: the address of its shared
+    /// state, made odd so it never equals a shard's address.
+    fn pin(&self) -> usize {
+        (self as *const Self as usize) | 1
     }
-}
 
-/// A family's pin id for [`shard::Shard::find_and_pin`]: the address of its shared
-/// state, made odd so it never equals a shard's address.
-fn pin_of<M: MetricCore>(inner: &Inner<M>) -> usize {
-    (inner as *const Inner<M> as usize) | 1
+    /// Under the `scrapes` mutex (`sc`): the parked children, when no scrape runs and no
+    /// thread pins the family (a `with_labels` closure in progress), to be dropped once
+    /// the mutex is let go; otherwise nothing, and they stay parked. Keeps `parked` in
+    /// step with the graveyard.
+    fn take_unused(&self, sc: &mut Scrapes<M>) -> Vec<Child<M>> {
+        let free = !sc.graveyard.is_empty() && sc.running == 0 && !shard::pinned(self.pin());
+        let dead = if free { std::mem::take(&mut sc.graveyard) } else { Vec::new() };
+        self.parked.store(!sc.graveyard.is_empty(), std::sync::atomic::Ordering::Relaxed);
+        dead
+    }
 }
 
 struct Order<M: MetricCore> {
@@ -583,7 +585,7 @@ impl<M: MetricCore> Family<M> {
             // lookup has left the shard.
             let found = self
                 .shard_of(h)
-                .find_and_pin(self.pin(), |t| t.find(h, |c| key_eq(c.key(), values)).map(|c| &**c as *const M));
+                .find_and_pin(self.inner.pin(), |t| t.find(h, |c| key_eq(c.key(), values)).map(|c| &**c as *const M));
             if let Some((metric, pin)) = found {
                 // SAFETY: the pointer came from a child in the table; removal takes the
                 // child out under the shard's write lock, which waited for this thread to
@@ -599,12 +601,6 @@ impl<M: MetricCore> Family<M> {
         }
         let child = self.labels(values)?;
         Ok(f(&child))
-    }
-
-    /// This family's pin id: its address, made odd (shard ids are even).
-    #[inline]
-    fn pin(&self) -> usize {
-        pin_of(&self.inner)
     }
 
     /// [`Family::with_labels`] for a closure that can fail itself (`inc_by`,
@@ -782,9 +778,7 @@ impl<M: MetricCore> Family<M> {
         let dead = {
             let mut sc = self.inner.scrapes.lock();
             sc.graveyard.extend(removed);
-            let dead = sc.take_if_unused(pin_of(&self.inner));
-            self.inner.parked.store(!sc.graveyard.is_empty(), std::sync::atomic::Ordering::Relaxed);
-            dead
+            self.inner.take_unused(&mut sc)
         };
         drop(dead);
     }
@@ -878,9 +872,7 @@ impl<M: MetricCore> Drop for ScrapeGuard<'_, M> {
         let dead = {
             let mut sc = self.0.scrapes.lock();
             sc.running -= 1;
-            let dead = sc.take_if_unused(pin_of(self.0));
-            self.0.parked.store(!sc.graveyard.is_empty(), std::sync::atomic::Ordering::Relaxed);
-            dead
+            self.0.take_unused(&mut sc)
         };
         drop(dead);
     }

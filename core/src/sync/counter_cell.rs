@@ -42,9 +42,17 @@ const COUNT: u64 = LOCK - 1;
 /// The integer path holds totals up to here (see the module docs: every integer up to
 /// 2^53 is an `f64`, and this leaves room for increments racing the switch).
 const LIMIT: u64 = 1 << 52;
-/// Whole increments below this take the integer path (larger ones are floats, which
+/// Whole increments up to this take the integer path (larger ones are floats, which
 /// also keeps the low bits far from the flags).
-const MAX_STEP: f64 = 4_294_967_296.0;
+const MAX_STEP: u64 = (1 << 32) - 1;
+
+/// `v` as an integer when it is a whole number from +0.0 to `max`; `None` for -0.0
+/// (kept a float, as Python keeps it), NaN, fractions and anything larger.
+#[inline]
+fn whole_up_to(v: f64, max: u64) -> Option<u64> {
+    // `v as u64` truncates; with `v` at most `max` the round trip is exact.
+    (v.is_sign_positive() && v <= max as f64 && (v as u64) as f64 == v).then_some(v as u64)
+}
 
 /// What a counter needs only once it holds a fraction or an exemplar.
 #[derive(Default)]
@@ -136,16 +144,13 @@ impl CounterCell {
     /// Adds `v` (the caller has refused negative amounts).
     #[inline]
     pub(crate) fn add(&self, v: f64) {
-        // `v as u64` saturates and maps NaN to 0, so the comparison is exact.
-        // -0.0 takes the float path, where adding it is a float addition as in Python.
-        if (0.0..MAX_STEP).contains(&v) && v.is_sign_positive() && (v as u64) as f64 == v {
-            self.add_whole(v as u64);
-        } else {
-            self.add_fraction(v);
+        match whole_up_to(v, MAX_STEP) {
+            Some(k) => self.add_whole(k),
+            None => self.add_fraction(v),
         }
     }
 
-    /// Adds a whole number below 2^32.
+    /// Adds a whole number up to `MAX_STEP`.
     #[inline]
     pub(crate) fn add_whole(&self, k: u64) {
         if self.int.load(Ordering::Relaxed) & FROZEN != 0 {
@@ -176,12 +181,12 @@ impl CounterCell {
 
     /// Replaces the total (whole totals go back to the integer path).
     pub(crate) fn set(&self, total: f64) {
-        if (0.0..=LIMIT as f64).contains(&total) && total.is_sign_positive() && (total as u64) as f64 == total {
+        if let Some(whole) = whole_up_to(total, LIMIT) {
             self.lock();
             // Increments that landed since `lock` are overwritten: they count as made
             // before the set. (A swap rather than a store: the same on x86, and loom
             // models a plain store racing a `fetch_add` wrongly, tokio-rs/loom#254.)
-            self.int.swap(total as u64, Ordering::Release);
+            self.int.swap(whole, Ordering::Release);
         } else {
             // The cold block is made before the lock, so the lock is held only briefly.
             let float = self.float();
@@ -281,6 +286,17 @@ mod tests {
             assert_eq!(c.get().to_bits(), expected.to_bits());
         }
         assert!(c.int.load(Ordering::Relaxed) & FROZEN != 0);
+    }
+
+    #[test]
+    fn whole_numbers_are_told_apart() {
+        assert_eq!(whole_up_to(0.0, MAX_STEP), Some(0));
+        assert_eq!(whole_up_to(MAX_STEP as f64, MAX_STEP), Some(MAX_STEP));
+        assert_eq!(whole_up_to(MAX_STEP as f64 + 1.0, MAX_STEP), None);
+        for v in [-0.0, -1.0, 0.5, f64::NAN, -f64::NAN, f64::INFINITY, 1e300] {
+            assert_eq!(whole_up_to(v, LIMIT), None, "{v}");
+        }
+        assert_eq!(whole_up_to(LIMIT as f64, LIMIT), Some(LIMIT));
     }
 
     #[test]
