@@ -58,6 +58,19 @@ impl<C: Collector + ?Sized> Collector for Arc<C> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CollectorId(u64);
 
+impl CollectorId {
+    /// The id as a number, for handing across an FFI boundary.
+    pub fn into_raw(self) -> u64 {
+        self.0
+    }
+
+    /// An id from [`CollectorId::into_raw`]; a number the registry never gave out only
+    /// makes [`Registry::unregister`] fail.
+    pub fn from_raw(raw: u64) -> Self {
+        Self(raw)
+    }
+}
+
 struct Entry {
     id: CollectorId,
     collector: Arc<dyn Collector>,
@@ -174,12 +187,18 @@ impl Registry {
 
     /// Removes a collector.
     pub fn unregister(&self, id: CollectorId) -> Result<()> {
-        let mut inner = self.inner.lock();
-        let pos = inner.entries.iter().position(|e| e.id == id).ok_or(Error::NotRegistered)?;
-        let e = inner.entries.remove(pos);
-        for n in e.names {
-            inner.names.remove(&n);
-        }
+        let collector = {
+            let mut inner = self.inner.lock();
+            let pos = inner.entries.iter().position(|e| e.id == id).ok_or(Error::NotRegistered)?;
+            let e = inner.entries.remove(pos);
+            for n in &e.names {
+                inner.names.remove(n);
+            }
+            e.collector
+        };
+        // Dropped outside the lock: a collector's drop may run foreign code (a C
+        // collector's free function) that calls back into this registry.
+        drop(collector);
         Ok(())
     }
 

@@ -940,3 +940,42 @@ fn created_uses_the_familys_clock() {
     assert_eq!(other.unlabelled().unwrap().created(), 7.5);
     assert_eq!(c.labels(&["b"]).unwrap().created(), T);
 }
+
+// ---------------------------------------------------------------------------------------
+// Constant labels (no prometheus_client counterpart: prometheus-cpp's and Go's)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn const_labels_come_first_in_every_series() {
+    let o = opts("lat", "Latency.").labels(["route"]).const_labels([("zone", "a"), ("app", "shop")]);
+    let h = Family::<Histogram>::new(o, Buckets::new(&[1.0]).unwrap()).unwrap();
+    h.labels(&["/x"]).unwrap().observe(0.5);
+    // Both formats sort label names, as prometheus_client does.
+    let t = text(&h);
+    assert!(t.contains("lat_bucket{app=\"shop\",le=\"1.0\",route=\"/x\",zone=\"a\"} 1.0\n"), "{t}");
+    assert!(t.contains("lat_created{app=\"shop\",route=\"/x\",zone=\"a\"} 1234.5\n"), "{t}");
+    let o = om(&h);
+    assert!(o.contains("lat_count{app=\"shop\",route=\"/x\",zone=\"a\"} 1.0\n"), "{o}");
+    // Lookups take only the variable labels.
+    assert!(matches!(err(h.labels(&["a", "/x"])), Error::LabelCount { .. }));
+
+    // A family with only constant labels has its one child, labelled.
+    let c = Family::<Counter>::new(opts("up", "Up.").const_labels([("host", "h1")]), ()).unwrap();
+    c.unlabelled().unwrap().inc();
+    assert!(text(&c).contains("up_total{host=\"h1\"} 1.0\n"));
+}
+
+#[test]
+fn const_label_names_follow_the_label_rules() {
+    let dup = opts("c", "h").labels(["a"]).const_labels([("a", "1")]);
+    assert_eq!(err(Family::<Counter>::new(dup, ())), Error::DuplicateLabelName { name: "a".into() });
+    let twice = opts("c", "h").const_labels([("a", "1"), ("a", "2")]);
+    assert_eq!(err(Family::<Counter>::new(twice, ())), Error::DuplicateLabelName { name: "a".into() });
+    let le = opts("h", "h").const_labels([("le", "1")]);
+    assert!(matches!(err(Family::<Histogram>::new(le, Buckets::default())), Error::ReservedLabelName { .. }));
+    let bad = opts("c", "h").const_labels([("__x", "1")]);
+    assert!(matches!(err(Family::<Counter>::new(bad, ())), Error::ReservedLabelName { .. }));
+    let own = opts("state", "h").const_labels([("state", "1")]);
+    let states = States::new(["a", "b"]);
+    assert!(matches!(err(Family::<Enum>::new(own, states)), Error::ReservedLabelName { .. }));
+}

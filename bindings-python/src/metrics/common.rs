@@ -64,6 +64,7 @@ pub(crate) fn init<T: Native>(
         subsystem: args.subsystem.to_owned(),
         unit: args.unit.to_owned(),
         label_names: args.labelnames,
+        const_labels: Vec::new(),
         settings: crate::settings::family(),
     };
     let labelled = !opts.label_names.is_empty();

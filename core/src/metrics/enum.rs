@@ -74,7 +74,7 @@ impl MetricCore for Enum {
 
     fn precheck(opts: &Opts, states: &States) -> Result<()> {
         let name = &opts.name;
-        if opts.label_names.iter().any(|l| l == name) {
+        if opts.label_names.iter().chain(opts.const_labels.iter().map(|(k, _)| k)).any(|l| l == name) {
             return Err(Error::ReservedLabelName { name: name.to_owned(), reason: crate::error::Reserved::EnumName });
         }
         if states.states.is_empty() {

@@ -140,6 +140,9 @@ pub struct Opts {
     pub unit: String,
     /// Label names of the family.
     pub label_names: Vec<String>,
+    /// Labels every series of the family carries with the same value (prometheus-cpp's
+    /// and the Go client's constant labels), exposed with them.
+    pub const_labels: Vec<(String, String)>,
     /// Clock, validation scheme and `_created` toggle.
     pub settings: Settings,
 }
@@ -171,6 +174,32 @@ impl Opts {
         S: Into<String>,
     {
         self.label_names = names.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Sets the constant labels: pairs every series of the family carries, not passed on
+    /// lookups. Their names follow the rules of label names and may not repeat or be among
+    /// the variable label names.
+    ///
+    /// ```
+    /// use fastprom::{expose, Counter, EscapingScheme, Family, Opts, Registry};
+    ///
+    /// let opts = Opts::new("jobs", "Jobs run.").labels(["queue"]).const_labels([("region", "eu")]);
+    /// let jobs = Family::<Counter>::new(opts, ())?;
+    /// jobs.labels(&["mail"])?.inc();
+    /// let registry = Registry::new();
+    /// registry.set_created(false);
+    /// registry.register(jobs)?;
+    /// let text = String::from_utf8(expose::encode_text(&registry, EscapingScheme::Underscores)?).unwrap();
+    /// assert!(text.contains("jobs_total{queue=\"mail\",region=\"eu\"} 1.0\n"));
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
+    pub fn const_labels<I, K, V>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.const_labels = pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         self
     }
     /// Sets the clock, validation scheme and `_created` toggle at once.
@@ -295,6 +324,9 @@ struct Inner<M: MetricCore> {
     help: String,
     unit: String,
     label_names: Box<[String]>,
+    /// Constant pairs, every child exposes them along with its variable labels.
+    const_labels: Box<[(String, String)]>,
+    /// The order of all label names (constant, then variable) by name.
     sorted: Box<[u16]>,
     extra: Option<String>,
     config: Arc<M::Config>,
@@ -471,20 +503,23 @@ impl<M: MetricCore> Family<M> {
         M::precheck(&opts, &config)?;
         let scheme = opts.settings.validation_scheme();
         let name = names::build_full_name(M::TYPE.as_str(), &opts.name, &opts.namespace, &opts.subsystem, &opts.unit)?;
-        names::validate_label_names(&opts.label_names, M::RESERVED, scheme)?;
+        // Constant names first, as they are exposed; every rule covers both kinds.
+        let all_names: Vec<String> =
+            opts.const_labels.iter().map(|(k, _)| k.clone()).chain(opts.label_names.iter().cloned()).collect();
+        names::validate_label_names(&all_names, M::RESERVED, scheme)?;
         names::validate_metric_name(&name, scheme)?;
-        if opts.label_names.len() > MAX_LABELS {
-            return Err(Error::TooManyLabels { given: opts.label_names.len(), max: MAX_LABELS });
+        if all_names.len() > MAX_LABELS {
+            return Err(Error::TooManyLabels { given: all_names.len(), max: MAX_LABELS });
         }
         let mut seen = std::collections::HashSet::new();
-        for l in &opts.label_names {
+        for l in &all_names {
             if !seen.insert(l.as_str()) {
                 return Err(Error::DuplicateLabelName { name: l.clone() });
             }
         }
-        let config = M::prepare(&name, &opts.label_names, config)?;
+        let config = M::prepare(&name, &all_names, config)?;
         let extra = M::extra_label(&name);
-        let refs: Vec<&str> = opts.label_names.iter().map(String::as_str).collect();
+        let refs: Vec<&str> = all_names.iter().map(String::as_str).collect();
         let sorted = sort_perm(&refs);
         let config = Arc::new(config);
         let settings = Arc::new(opts.settings);
@@ -501,6 +536,7 @@ impl<M: MetricCore> Family<M> {
                 help: opts.help,
                 unit: opts.unit,
                 label_names: opts.label_names.into_boxed_slice(),
+                const_labels: opts.const_labels.into_boxed_slice(),
                 sorted,
                 extra,
                 config,
@@ -832,6 +868,7 @@ impl<M: MetricCore> Family<M> {
         };
         let one = |child: &Child<M>, v: &mut dyn Visitor| {
             let mut labels: SmallVec<[(&str, &str); 8]> = SmallVec::new();
+            labels.extend(inner.const_labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             decode_pairs(&inner.label_names, child.key(), &mut labels);
             let base = Base {
                 name: &inner.name,
