@@ -7,6 +7,8 @@
 //!   prometheus_client's `start_http_server` does (content negotiation, gzip, the `name[]`
 //!   filter), plus `HEAD` and optional Basic authentication; bounded in connections and
 //!   time, and stopped cleanly by [`Exposer::shutdown`] or by dropping it.
+//! * [`ProcessCollector`]: the process's CPU time, memory, file descriptors and start
+//!   time from `/proc`, as prometheus_client's `ProcessCollector`.
 //! * [`push`] (cargo feature `push`, on by default): sends the core's
 //!   [`PushRequest`](fastprom::push::PushRequest)s to a Pushgateway with a timeout, and
 //!   prometheus_client's [`push_to_gateway`], [`pushadd_to_gateway`] and
@@ -40,11 +42,13 @@
 mod auth;
 mod error;
 pub mod exposer;
+mod process;
 #[cfg(feature = "push")]
 pub mod push;
 
 pub use auth::BasicAuth;
 pub use error::{Error, Result, MAX_ERROR_BODY};
 pub use exposer::{Exposer, ExposerConfig, Source};
+pub use process::ProcessCollector;
 #[cfg(feature = "push")]
 pub use push::{delete_from_gateway, push_to_gateway, pushadd_to_gateway, PushResponse};
