@@ -8,7 +8,7 @@ CARGO_TEST_FLAGS ?=
 # The suites `make test` runs, in this order.
 SUITES := test-rust test-c test-loom test-miri test-wasm test-wasm-js test-vectors test-py test-python
 
-.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-wasm-js test-vectors test-py python test-python bench bench-side fuzz clean
+.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-wasm-js test-vectors test-py python test-python bench bench-side bench-c fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -37,7 +37,7 @@ test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or
 C_OUT := target/c
 C_LIB := target/release
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
-C_TESTS := test_basic test_exposer
+C_TESTS := test_basic test_exposer test_collect
 CXX_C := c++ -std=c++17 -Wall -Wextra -Werror -Iinclude
 test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan, header and fastprom.hpp as C++17
 	cargo build -p fastprom-c --release
@@ -140,6 +140,16 @@ bench: ## Criterion benchmarks side by side with the prometheus and prometheus-c
 
 bench-side: ## fastprom and the peer crates interleaved in one process, medians of ROUNDS rounds (the BENCHMARKS.md tables)
 	cargo bench -p fastprom --bench side_by_side
+
+# prometheus-cpp comes from Debian (prometheus-cpp-dev, 1.0.1 on bookworm), linked shared.
+bench-c: ## fastprom's C API vs prometheus-cpp in one process, interleaved, medians of ROUNDS rounds (default 7)
+	dpkg -s prometheus-cpp-dev >/dev/null 2>&1 || (apt-get update && apt-get install -y prometheus-cpp-dev)
+	cargo build -p fastprom-c --release
+	@mkdir -p $(C_OUT)
+	c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude bindings-c/bench/bench_cpp.cpp $(C_LIB)/libfastprom_c.a \
+		$$(pkg-config --libs prometheus-cpp-core) -lpthread -ldl -lm -o $(C_OUT)/bench_cpp
+	@echo "prometheus-cpp $$(pkg-config --modversion prometheus-cpp-core); load:$$(uptime)"
+	$(C_OUT)/bench_cpp
 
 FUZZ_SECONDS ?= 60
 fuzz: ## Fuzz both parsers with cargo fuzz on nightly (FUZZ_SECONDS per target)

@@ -54,10 +54,47 @@ typedef enum fastprom_status {
   FASTPROM_PANIC,
   // Any other failure of the core.
   FASTPROM_ERROR,
-  // The operating system refused (a port in use, an address that does not resolve, no
-  // thread could be started).
+  // The operating system or the network refused (a port in use, an address that does
+  // not resolve, no thread could be started, a connection refused or broken off).
   FASTPROM_IO,
+  // A remote server did not answer within the timeout.
+  FASTPROM_TIMEOUT,
+  // A remote server answered with an HTTP status outside 2xx (the message holds it and
+  // the start of the server's text).
+  FASTPROM_HTTP_STATUS,
 } fastprom_status;
+
+// The type of a family a collector callback builds.
+typedef enum fastprom_metric_type {
+  // A counter: its value sample is `name_total`.
+  FASTPROM_TYPE_COUNTER,
+  // A gauge.
+  FASTPROM_TYPE_GAUGE,
+  // A histogram: `_bucket` samples with an `le` label, `_count` and `_sum`.
+  FASTPROM_TYPE_HISTOGRAM,
+  // A summary: `_count`, `_sum` and optional `quantile`-labelled samples.
+  FASTPROM_TYPE_SUMMARY,
+  // An info: `name_info` with the pairs as labels, value 1.
+  FASTPROM_TYPE_INFO,
+  // A state set: one sample per state, labelled with the family's name.
+  FASTPROM_TYPE_STATESET,
+  // An untyped family.
+  FASTPROM_TYPE_UNKNOWN,
+} fastprom_metric_type;
+
+// The HTTP method of a push: what it does to the group on the gateway.
+typedef enum fastprom_push_method {
+  // `PUT`: replace every metric of the group (prometheus_client's `push_to_gateway`).
+  FASTPROM_PUSH_PUT,
+  // `POST`: replace only the metrics with the pushed names (`pushadd_to_gateway`).
+  FASTPROM_PUSH_POST,
+  // `DELETE`: delete the group (`delete_from_gateway`).
+  FASTPROM_PUSH_DELETE,
+} fastprom_push_method;
+
+// What a collector callback writes its families into, for one scrape. Passed to the
+// callback and valid only until it returns; used from the scraping thread only.
+typedef struct fastprom_collection fastprom_collection;
 
 // One counter of a family (the child for one set of label values), kept by the caller for
 // fast updates. Made by `fastprom_counter_family_labels`, freed with `fastprom_counter_free`;
@@ -151,6 +188,22 @@ typedef struct fastprom_summary fastprom_summary;
 // registry. Thread-safe.
 typedef struct fastprom_summary_family fastprom_summary_family;
 
+// A collector callback: adds this scrape's families to `collection` with
+// `fastprom_collection_family` and `fastprom_collection_sample`, and returns
+// `FASTPROM_OK`, or any other status to fail the scrape.
+//
+// It is called on the scraping thread (an exposer's, or the one encoding the registry),
+// possibly by several scrapes at once. It may read and update any family and child, in
+// this registry too, and create and register new ones: no fastprom lock is held while it
+// runs. It must not encode the registry it is registered in (that would call it again).
+typedef enum fastprom_status (*fastprom_collect_fn)(void *user_data,
+                                                    struct fastprom_collection *collection);
+
+// Frees a collector's `user_data` when the registry lets the collector go (on
+// `fastprom_registry_unregister` or when the registry is freed, after any scrape still
+// running has ended).
+typedef void (*fastprom_free_fn)(void *user_data);
+
 // The optional parts of a family's name, for the `*_family_new_with` functions. Each field
 // may be NULL (or "") for none; the strings need only live for the call. The full name is
 // `namespace_subsystem_name_unit`; a unit already at the end of the name is not repeated.
@@ -161,11 +214,129 @@ typedef struct fastprom_family_opts {
   const char *subsystem;
   // The unit, appended with `_` (such as `seconds` or `bytes`).
   const char *unit;
+  // Names of constant labels: labels every series of the family carries with the same
+  // value (such as the region), not passed on lookups. `n_const_labels` of them; NULL
+  // when 0. They follow the rules of label names and may not repeat the family's.
+  const char *const *const_label_names;
+  // The constant labels' values, in the order of `const_label_names`.
+  const char *const *const_label_values;
+  // Number of constant labels.
+  size_t n_const_labels;
 } fastprom_family_opts;
+
+// The optional parts of a push. A NULL `fastprom_push_opts *` (or a zeroed struct) means
+// no grouping key beyond the job, no credentials, no compression and a 30 s timeout. The
+// strings need only live for the call.
+typedef struct fastprom_push_opts {
+  // Grouping-key label names (besides `job`), `n_grouping` of them; NULL when 0.
+  const char *const *grouping_names;
+  // The grouping key's values, in the order of `grouping_names`.
+  const char *const *grouping_values;
+  // Number of grouping-key pairs.
+  size_t n_grouping;
+  // HTTP Basic user name, or NULL for no credentials.
+  const char *username;
+  // HTTP Basic password (NULL is the empty password).
+  const char *password;
+  // Longest wait for the whole exchange (connect, send, answer) in milliseconds; 0 for
+  // 30 seconds.
+  uint32_t timeout_ms;
+  // Compress the body with gzip (not for `DELETE`).
+  bool gzip;
+} fastprom_push_opts;
+
+// A push request for callers that send it with their own HTTP client: every field is
+// owned by the request and freed with `fastprom_push_request_free`.
+typedef struct fastprom_push_request {
+  // "PUT", "POST" or "DELETE".
+  const char *method;
+  // The full URL: the gateway, `/metrics/job/<job>` and the escaped grouping key.
+  const char *url;
+  // Header names (`Content-Type`, then `Content-Encoding` when gzipped, then
+  // `Authorization` with credentials), `n_headers` of them.
+  const char *const *header_names;
+  // Header values, in the order of `header_names`.
+  const char *const *header_values;
+  // Number of headers.
+  size_t n_headers;
+  // The body (not NUL-terminated; empty for `DELETE`).
+  const uint8_t *body;
+  // The body's length in bytes.
+  size_t body_len;
+} fastprom_push_request;
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Registers a collector callback in `registry` and writes its id (for
+// `fastprom_registry_unregister`) to `*out_id` (NULL to not keep it). `free_user_data`
+// (NULL for none) is called with `user_data` when the collector is let go, also when this
+// call fails.
+//
+// The callback's families are not known in advance, so they are not checked against the
+// registry's other names.
+//
+// # Safety
+// `registry` is NULL or live; `collect` is NULL or a function as `fastprom_collect_fn`
+// describes; `user_data` stays valid until `free_user_data` runs; `out_id` is NULL or
+// writable.
+enum fastprom_status fastprom_registry_register_collector(const struct fastprom_registry *registry,
+                                                          fastprom_collect_fn collect,
+                                                          void *user_data,
+                                                          fastprom_free_fn free_user_data,
+                                                          uint64_t *out_id);
+
+// Registers prometheus_client's process collector in `registry`: `process_cpu_seconds_total`,
+// `process_open_fds`, `process_max_fds`, `process_virtual_memory_bytes`,
+// `process_resident_memory_bytes` and `process_start_time_seconds`, read from `/proc` at
+// each scrape (nothing on systems without it). `metric_namespace` (NULL or "" for none)
+// goes before `process_`. Writes the collector's id to `*out_id` unless it is NULL.
+//
+// # Safety
+// `registry` is NULL or live; `metric_namespace` is NULL or a NUL-terminated string;
+// `out_id` is NULL or writable.
+enum fastprom_status fastprom_registry_register_process_collector(const struct fastprom_registry *registry,
+                                                                  const char *metric_namespace,
+                                                                  uint64_t *out_id);
+
+// Removes the collector `id` from `registry`; its families are no longer exposed.
+// An id the registry does not hold gives `FASTPROM_ERROR`.
+//
+// # Safety
+// `registry` is NULL or live.
+enum fastprom_status fastprom_registry_unregister(const struct fastprom_registry *registry,
+                                                  uint64_t id);
+
+// Starts a family in `collection`: the samples added next belong to it. `unit` may be NULL
+// or "" for none (it is appended to the name unless already there). A counter's `name`
+// loses a trailing `_total`.
+//
+// # Safety
+// `collection` is the one passed to the running callback; the strings are NULL or
+// NUL-terminated.
+enum fastprom_status fastprom_collection_family(struct fastprom_collection *collection,
+                                                const char *name,
+                                                const char *help,
+                                                enum fastprom_metric_type metric_type,
+                                                const char *unit);
+
+// Adds a sample to the family started last: named after the family plus `suffix` (such
+// as "_total", "_bucket", "_count", "_sum", or "" for the family's own name), with `n`
+// labels (`label_names[i]` = `label_values[i]`; both may be NULL when `n` is 0).
+// `timestamp_ms` is the sample's time in milliseconds since the epoch, or a negative
+// number for none.
+//
+// # Safety
+// `collection` is the one passed to the running callback; `suffix` is NULL or a string;
+// the arrays are NULL or hold `n` strings each.
+enum fastprom_status fastprom_collection_sample(struct fastprom_collection *collection,
+                                                const char *suffix,
+                                                const char *const *label_names,
+                                                const char *const *label_values,
+                                                size_t n,
+                                                double value,
+                                                int64_t timestamp_ms);
 
 // Creates a counter family named `name` (exposed as `name_total`; a trailing `_total` is
 // dropped) with `n_labels` label names, registers it in `registry`, and writes its handle
@@ -758,11 +929,56 @@ enum fastprom_status fastprom_info_set(const struct fastprom_info *info,
                                        const char *const *values,
                                        size_t n);
 
+// Pushes `registry` to the Pushgateway at `gateway` ("host:port", or an `http://` URL)
+// for `job`, and waits for the answer: `FASTPROM_PUSH_PUT` replaces the group,
+// `FASTPROM_PUSH_POST` replaces the pushed names only, `FASTPROM_PUSH_DELETE` deletes the
+// group (`registry` may then be NULL). The request is prometheus_client's, byte for byte.
+//
+// Errors: `FASTPROM_IO` when nothing accepts the connection or it breaks off,
+// `FASTPROM_TIMEOUT` when the exchange is not over in time, `FASTPROM_HTTP_STATUS` when
+// the gateway answers outside 2xx (the message holds the status and the gateway's text),
+// `FASTPROM_INVALID_ARGUMENT` for a bad gateway address or grouping key.
+//
+// # Safety
+// `registry` is NULL or live; `gateway` and `job` are NULL or NUL-terminated; `opts` is
+// NULL or a `fastprom_push_opts` as its docs say.
+enum fastprom_status fastprom_push(enum fastprom_push_method method,
+                                   const struct fastprom_registry *registry,
+                                   const char *gateway,
+                                   const char *job,
+                                   const struct fastprom_push_opts *opts);
+
+// Builds the request `fastprom_push` would send (same arguments, same checks; the
+// timeout is the caller's business) and writes it to `*out`; free it with
+// `fastprom_push_request_free`.
+//
+// # Safety
+// As `fastprom_push`; `out` is NULL or writable.
+enum fastprom_status fastprom_push_request_new(enum fastprom_push_method method,
+                                               const struct fastprom_registry *registry,
+                                               const char *gateway,
+                                               const char *job,
+                                               const struct fastprom_push_opts *opts,
+                                               struct fastprom_push_request **out_request);
+
+// Frees a request from `fastprom_push_request_new`. NULL is accepted and ignored.
+//
+// # Safety
+// `request` is NULL or a request not freed yet.
+void fastprom_push_request_free(struct fastprom_push_request *request);
+
 // Creates an empty registry and writes its handle to `*out`. The caller owns it and frees
 // it with `fastprom_registry_free`.
 enum fastprom_status fastprom_registry_new(struct fastprom_registry **out_registry);
 
-// Frees a registry from `fastprom_registry_new`. NULL is accepted and ignored.
+// Writes to `*out` a new handle to the process's default registry (one registry shared
+// by the whole program, as prometheus_client's `REGISTRY`, so libraries can register
+// their families without being handed a registry). Every call gives a handle to the same
+// registry; free each handle with `fastprom_registry_free`, which never frees the
+// registry itself.
+enum fastprom_status fastprom_registry_default(struct fastprom_registry **out_registry);
+
+// Frees a registry handle from `fastprom_registry_new` or `fastprom_registry_default`. NULL is accepted and ignored.
 //
 // # Safety
 // `registry` is NULL or a registry not freed yet, which no other thread is using.

@@ -137,6 +137,8 @@ struct FamilyOpts {
     std::string_view metric_namespace;
     std::string_view subsystem;
     std::string_view unit;
+    // Labels every series of the family carries, with these values (name, value).
+    std::vector<std::pair<std::string_view, std::string_view>> const_labels;
 };
 
 // A histogram's or summary's running totals.
@@ -411,7 +413,13 @@ private:
         std::string n = detail::to_c(name), h = detail::to_c(help);
         std::string ns = detail::to_c(opts.metric_namespace), sub = detail::to_c(opts.subsystem),
                     unit = detail::to_c(opts.unit);
-        fastprom_family_opts o{ns.c_str(), sub.c_str(), unit.c_str()};
+        std::vector<std::string_view> const_names, const_values;
+        for (const auto &[k, v] : opts.const_labels) {
+            const_names.push_back(k);
+            const_values.push_back(v);
+        }
+        Strings cn(const_names), cv(const_values);
+        fastprom_family_opts o{ns.c_str(), sub.c_str(), unit.c_str(), cn.data(), cv.data(), cn.size()};
         return detail::out<Raw *>(fn, native(), n.c_str(), h.c_str(), label_names.data(),
                                   label_names.size(), extra..., &o);
     }

@@ -3,6 +3,8 @@
 
 use std::ffi::{c_char, CStr};
 
+use smallvec::SmallVec;
+
 use crate::status::{fastprom_status, Failure};
 
 /// Borrows the object behind a handle.
@@ -28,34 +30,47 @@ pub(crate) fn out<T>(p: *mut T, what: &str) -> Result<*mut T, Failure> {
 /// # Safety
 /// `p` is NULL or points to a NUL-terminated string that outlives the call.
 pub(crate) unsafe fn string<'a>(p: *const c_char, what: &str) -> Result<&'a str, Failure> {
+    // SAFETY: as the caller's contract says.
+    unsafe { string_named(p, || what.to_owned()) }
+}
+
+/// [`string`], naming the argument only when it is bad (so the hot paths build no name).
+///
+/// # Safety
+/// As [`string`].
+#[inline]
+unsafe fn string_named<'a>(p: *const c_char, what: impl FnOnce() -> String) -> Result<&'a str, Failure> {
     if p.is_null() {
-        return Err(Failure::null(what));
+        return Err(Failure::null(&what()));
     }
     // SAFETY: non-NULL and NUL-terminated by the caller's contract.
     let s = unsafe { CStr::from_ptr(p) };
-    s.to_str().map_err(|_| Failure::new(fastprom_status::FASTPROM_INVALID_ARGUMENT, format!("{what} is not UTF-8")))
+    s.to_str().map_err(|_| Failure::new(fastprom_status::FASTPROM_INVALID_ARGUMENT, format!("{} is not UTF-8", what())))
 }
+
+/// Borrowed strings; label values fit inline, without an allocation.
+pub(crate) type StrList<'a> = SmallVec<[&'a str; 8]>;
 
 /// Borrows an array of `n` strings; `p` may be NULL only when `n` is 0.
 ///
 /// # Safety
 /// `p` is NULL or points to `n` pointers, each NULL or a NUL-terminated string that
 /// outlives the call.
-pub(crate) unsafe fn strings<'a>(p: *const *const c_char, n: usize, what: &str) -> Result<Vec<&'a str>, Failure> {
+pub(crate) unsafe fn strings<'a>(p: *const *const c_char, n: usize, what: &str) -> Result<StrList<'a>, Failure> {
     if n == 0 {
-        return Ok(Vec::new());
+        return Ok(SmallVec::new());
     }
     if p.is_null() {
         return Err(Failure::null(what));
     }
     // SAFETY: `p` points to `n` pointers by the caller's contract.
     let items = unsafe { std::slice::from_raw_parts(p, n) };
-    items
-        .iter()
-        .enumerate()
+    let mut out = SmallVec::with_capacity(n);
+    for (i, &s) in items.iter().enumerate() {
         // SAFETY: each element is NULL or a string, as above.
-        .map(|(i, &s)| unsafe { string(s, &format!("{what}[{i}]")) })
-        .collect()
+        out.push(unsafe { string_named(s, || format!("{what}[{i}]")) }?);
+    }
+    Ok(out)
 }
 
 /// Borrows an array of `n` doubles; `p` may be NULL only when `n` is 0.

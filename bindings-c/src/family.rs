@@ -22,6 +22,14 @@ pub struct fastprom_family_opts {
     pub subsystem: *const c_char,
     /// The unit, appended with `_` (such as `seconds` or `bytes`).
     pub unit: *const c_char,
+    /// Names of constant labels: labels every series of the family carries with the same
+    /// value (such as the region), not passed on lookups. `n_const_labels` of them; NULL
+    /// when 0. They follow the rules of label names and may not repeat the family's.
+    pub const_label_names: *const *const c_char,
+    /// The constant labels' values, in the order of `const_label_names`.
+    pub const_label_values: *const *const c_char,
+    /// Number of constant labels.
+    pub n_const_labels: usize,
 }
 
 /// Reads an optional string: NULL is the empty string.
@@ -49,6 +57,10 @@ unsafe fn with_opts(mut o: Opts, opts: *const fastprom_family_opts) -> Result<Op
             .namespace(unsafe { optional(opts.metric_namespace, "opts.metric_namespace") }?)
             .subsystem(unsafe { optional(opts.subsystem, "opts.subsystem") }?)
             .unit(unsafe { optional(opts.unit, "opts.unit") }?);
+        let n = opts.n_const_labels;
+        let names = unsafe { strings(opts.const_label_names, n, "opts.const_label_names") }?;
+        let values = unsafe { strings(opts.const_label_values, n, "opts.const_label_values") }?;
+        o = o.const_labels(names.into_iter().zip(values));
     }
     Ok(o)
 }
@@ -109,8 +121,11 @@ pub(crate) unsafe fn with_child<M: MetricCore, R>(
 ) -> Result<R, Failure> {
     // SAFETY: as the caller's contract says.
     let values = unsafe { strings(values, n, "values") }?;
-    let child = child(family, &values)?;
-    f(&child)
+    if values.is_empty() && family.label_names().is_empty() {
+        return f(family.unlabelled()?);
+    }
+    // No handle is made: the child is reached without touching its reference count.
+    family.with_labels(&values, f)?
 }
 
 /// Looks up (or creates) a child and writes a new handle made by `wrap` to `*out_child`.

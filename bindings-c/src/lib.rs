@@ -21,6 +21,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod args;
+pub mod collector;
 pub mod counter;
 pub mod encode;
 pub mod enumset;
@@ -29,10 +30,12 @@ pub mod family;
 pub mod gauge;
 pub mod histogram;
 pub mod info;
+pub mod push;
 pub mod registry;
 pub mod status;
 pub mod summary;
 
+pub use collector::{fastprom_collect_fn, fastprom_collection, fastprom_free_fn, fastprom_metric_type};
 pub use counter::{fastprom_counter, fastprom_counter_family};
 pub use enumset::{fastprom_enum, fastprom_enum_family};
 pub use exposer::fastprom_exposer;
@@ -40,6 +43,7 @@ pub use family::fastprom_family_opts;
 pub use gauge::{fastprom_gauge, fastprom_gauge_family};
 pub use histogram::{fastprom_histogram, fastprom_histogram_family};
 pub use info::{fastprom_info, fastprom_info_family};
+pub use push::{fastprom_push_method, fastprom_push_opts, fastprom_push_request};
 pub use registry::fastprom_registry;
 pub use status::{fastprom_last_error, fastprom_status};
 pub use summary::{fastprom_summary, fastprom_summary_family};

@@ -1,6 +1,6 @@
 //! Registries: the set of families one exposition shows.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use fastprom::Registry;
 
@@ -30,7 +30,27 @@ pub extern "C" fn fastprom_registry_new(out_registry: *mut *mut fastprom_registr
     })
 }
 
-/// Frees a registry from `fastprom_registry_new`. NULL is accepted and ignored.
+/// The process's default registry, made on first use and never freed.
+static DEFAULT: OnceLock<Arc<Registry>> = OnceLock::new();
+
+/// Writes to `*out` a new handle to the process's default registry (one registry shared
+/// by the whole program, as prometheus_client's `REGISTRY`, so libraries can register
+/// their families without being handed a registry). Every call gives a handle to the same
+/// registry; free each handle with `fastprom_registry_free`, which never frees the
+/// registry itself.
+#[no_mangle]
+pub extern "C" fn fastprom_registry_default(out_registry: *mut *mut fastprom_registry) -> fastprom_status {
+    run(|| {
+        let o = out(out_registry, "out")?;
+        let shared = DEFAULT.get_or_init(|| Arc::new(Registry::new()));
+        let r = Box::new(fastprom_registry { inner: Arc::clone(shared) });
+        // SAFETY: `o` is checked and writable.
+        unsafe { put(o, Box::into_raw(r)) };
+        Ok(())
+    })
+}
+
+/// Frees a registry handle from `fastprom_registry_new` or `fastprom_registry_default`. NULL is accepted and ignored.
 ///
 /// # Safety
 /// `registry` is NULL or a registry not freed yet, which no other thread is using.

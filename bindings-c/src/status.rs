@@ -1,7 +1,7 @@
 //! Status codes, the thread-local last-error message, and the guard that runs every
 //! exported function body so that no panic unwinds into C.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -38,13 +38,18 @@ pub enum fastprom_status {
     FASTPROM_PANIC,
     /// Any other failure of the core.
     FASTPROM_ERROR,
-    /// The operating system refused (a port in use, an address that does not resolve, no
-    /// thread could be started).
+    /// The operating system or the network refused (a port in use, an address that does
+    /// not resolve, no thread could be started, a connection refused or broken off).
     FASTPROM_IO,
+    /// A remote server did not answer within the timeout.
+    FASTPROM_TIMEOUT,
+    /// A remote server answered with an HTTP status outside 2xx (the message holds it and
+    /// the start of the server's text).
+    FASTPROM_HTTP_STATUS,
 }
 
 /// A failed call's status and message, set as the thread's last error by [`run`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Failure {
     pub(crate) status: fastprom_status,
     pub(crate) message: String,
@@ -71,7 +76,13 @@ impl From<fastprom_net::Error> for Failure {
     fn from(e: fastprom_net::Error) -> Self {
         let status = match &e {
             fastprom_net::Error::Core(core) => status_of(core),
-            fastprom_net::Error::Bind { .. } | fastprom_net::Error::Start { .. } => fastprom_status::FASTPROM_IO,
+            fastprom_net::Error::Bind { .. }
+            | fastprom_net::Error::Start { .. }
+            | fastprom_net::Error::Connect { .. }
+            | fastprom_net::Error::Transport { .. } => fastprom_status::FASTPROM_IO,
+            fastprom_net::Error::Timeout { .. } => fastprom_status::FASTPROM_TIMEOUT,
+            fastprom_net::Error::Status { .. } => fastprom_status::FASTPROM_HTTP_STATUS,
+            fastprom_net::Error::InvalidUrl { .. } => fastprom_status::FASTPROM_INVALID_ARGUMENT,
             _ => fastprom_status::FASTPROM_ERROR,
         };
         Self::new(status, e.to_string())
@@ -100,21 +111,33 @@ pub(crate) fn status_of(e: &Error) -> fastprom_status {
 }
 
 thread_local! {
-    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    /// The last failure's message, current while `HAS_ERROR` is set.
+    static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+    /// Whether the last call failed: a plain flag (no destructor, so no lazy registration
+    /// to check), so a success (an increment on the hot path) costs one store.
+    static HAS_ERROR: Cell<bool> = const { Cell::new(false) };
 }
 
 fn set_last_error(message: &str) {
     // A message cannot hold NUL bytes in C; a label value might.
     let c = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+    LAST_ERROR.with(|e| *e.borrow_mut() = Some(c));
+    HAS_ERROR.set(true);
+}
+
+#[inline]
+fn clear_last_error() {
+    // The message itself stays allocated until the next failure replaces it.
+    HAS_ERROR.set(false);
 }
 
 /// Runs an exported function's body: a failure or a panic becomes a status and this
 /// thread's last error; success clears the last error.
+#[inline]
 pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> fastprom_status {
     let failure = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => {
-            set_last_error("");
+            clear_last_error();
             return fastprom_status::FASTPROM_OK;
         }
         Ok(Err(f)) => f,
@@ -143,7 +166,13 @@ pub(crate) fn run_free(body: impl FnOnce()) {
 /// fastprom call on the same thread; copy it to keep it longer. Each thread has its own.
 #[no_mangle]
 pub extern "C" fn fastprom_last_error() -> *const c_char {
-    catch_unwind(|| LAST_ERROR.with(|e| e.borrow().as_ptr())).unwrap_or(c"".as_ptr())
+    catch_unwind(|| {
+        if !HAS_ERROR.get() {
+            return c"".as_ptr();
+        }
+        LAST_ERROR.with(|e| e.borrow().as_ref().map_or(c"".as_ptr(), |m| m.as_ptr()))
+    })
+        .unwrap_or(c"".as_ptr())
 }
 
 #[cfg(test)]

@@ -221,16 +221,16 @@ static void test_family_opts(void) {
     fastprom_counter_family *cf = NULL;
     fastprom_gauge_family *gf = NULL;
     CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
-    fastprom_family_opts opts = {"app", "http", "seconds"};
+    fastprom_family_opts opts = {.metric_namespace = "app", .subsystem = "http", .unit = "seconds"};
     CHECK(fastprom_histogram_family_new_with(reg, "latency", "L.", NULL, 0, NULL, 0, &opts, &hf) == FASTPROM_OK);
     CHECK(fastprom_histogram_family_observe(hf, NULL, 0, 0.1) == FASTPROM_OK);
-    fastprom_family_opts none = {NULL, NULL, NULL};
+    fastprom_family_opts none = {0};
     CHECK(fastprom_counter_family_new_with(reg, "jobs_total", "J.", NULL, 0, &none, &cf) == FASTPROM_OK);
-    fastprom_family_opts bad = {NULL, NULL, "\xff"};
+    fastprom_family_opts bad = {.unit = "\xff"};
     fastprom_gauge_family *no = NULL;
     CHECK_FAILS(fastprom_gauge_family_new_with(reg, "g", "G.", NULL, 0, &bad, &no), FASTPROM_INVALID_ARGUMENT,
                 "opts.unit is not UTF-8");
-    fastprom_family_opts unit_only = {NULL, NULL, "bytes"};
+    fastprom_family_opts unit_only = {.unit = "bytes"};
     CHECK(fastprom_gauge_family_new_with(reg, "memory_bytes", "M.", NULL, 0, &unit_only, &gf) == FASTPROM_OK);
     CHECK(no == NULL);
     char *text = NULL;
@@ -299,7 +299,7 @@ static void test_enum(void) {
     const char *job[] = {"job"};
     const char *phase[] = {"phase"};
     const char *job_a[] = {"a"};
-    fastprom_family_opts unit = {NULL, NULL, "seconds"};
+    fastprom_family_opts unit = {.unit = "seconds"};
     CHECK_FAILS(fastprom_enum_family_new(reg, "phase", "P.", job, 1, states, 3, &unit, &ef), FASTPROM_INVALID_NAME,
                 "cannot have a unit");
     CHECK_FAILS(fastprom_enum_family_new(reg, "phase", "P.", phase, 1, states, 3, NULL, &ef), FASTPROM_INVALID_LABEL,
@@ -351,11 +351,11 @@ static void test_info(void) {
     CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
     const char *host[] = {"host"};
     const char *h1[] = {"h1"};
-    fastprom_family_opts unit = {NULL, NULL, "bytes"};
+    fastprom_family_opts unit = {.unit = "bytes"};
     CHECK_FAILS(fastprom_info_family_new(reg, "build", "B.", host, 1, &unit, &inf), FASTPROM_INVALID_NAME,
                 "cannot have a unit");
     CHECK(inf == NULL);
-    fastprom_family_opts ns = {"app", NULL, NULL};
+    fastprom_family_opts ns = {.metric_namespace = "app"};
     CHECK(fastprom_info_family_new(reg, "build", "B.", host, 1, &ns, &inf) == FASTPROM_OK);
     CHECK(fastprom_info_family_labels(inf, h1, 1, &i) == FASTPROM_OK);
     const char *keys[] = {"version", "commit", "version"};
