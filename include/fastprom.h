@@ -190,7 +190,8 @@ typedef struct fastprom_summary_family fastprom_summary_family;
 
 // A collector callback: adds this scrape's families to `collection` with
 // `fastprom_collection_family` and `fastprom_collection_sample`, and returns
-// `FASTPROM_OK`, or any other status to fail the scrape.
+// `FASTPROM_OK`, or any other status to fail the scrape (the encoder then returns
+// `FASTPROM_ERROR`, "collector failed: ..."; see `fastprom_collection_fail`).
 //
 // It is called on the scraping thread (an exposer's, or the one encoding the registry),
 // possibly by several scrapes at once. It may read and update any family and child, in
@@ -337,6 +338,16 @@ enum fastprom_status fastprom_collection_sample(struct fastprom_collection *coll
                                                 size_t n,
                                                 double value,
                                                 int64_t timestamp_ms);
+
+// Fails this scrape with `message` (such as why the bridged system could not be read):
+// the encoder or exposer reports it. The first failure recorded wins; the callback should
+// then return a status other than `FASTPROM_OK`.
+//
+// # Safety
+// `collection` is the one passed to the running callback; `message` is NULL or a
+// NUL-terminated string.
+enum fastprom_status fastprom_collection_fail(struct fastprom_collection *collection,
+                                              const char *message);
 
 // Creates a counter family named `name` (exposed as `name_total`; a trailing `_total` is
 // dropped) with `n_labels` label names, registers it in `registry`, and writes its handle

@@ -26,6 +26,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <initializer_list>
 #include <iterator>
 #include <stdexcept>
@@ -138,7 +140,7 @@ struct FamilyOpts {
     std::string_view subsystem;
     std::string_view unit;
     // Labels every series of the family carries, with these values (name, value).
-    std::vector<std::pair<std::string_view, std::string_view>> const_labels;
+    std::vector<std::pair<std::string_view, std::string_view>> const_labels = {};
 };
 
 // A histogram's or summary's running totals.
@@ -328,11 +330,81 @@ public:
 #undef FASTPROM_HPP_NAMED
 #undef FASTPROM_HPP_BASE
 
+// What a collector callback (Registry::add_collector) fills at each scrape: start a
+// family, then add its samples. Valid only during the callback.
+class Collection {
+public:
+    explicit Collection(fastprom_collection *raw) noexcept : raw_(raw) {}
+    // Starts a family; the samples added next belong to it. A counter's name loses a
+    // trailing "_total"; the unit (if any) is appended unless already there.
+    Collection &family(std::string_view name, std::string_view help, fastprom_metric_type type,
+                       std::string_view unit = {}) {
+        std::string n = detail::to_c(name), h = detail::to_c(help), u = detail::to_c(unit);
+        detail::check(fastprom_collection_family(raw_, n.c_str(), h.c_str(), type,
+                                                 u.empty() ? nullptr : u.c_str()));
+        return *this;
+    }
+    // Adds a sample named after the family plus `suffix` ("_total", "_bucket", "" ...),
+    // with labels names[i]=values[i]; a negative timestamp_ms means none.
+    Collection &sample(std::string_view suffix, const Strings &names, const Strings &values,
+                       double value, std::int64_t timestamp_ms = -1) {
+        detail::same_size(names, values);
+        std::string sfx = detail::to_c(suffix);
+        detail::check(fastprom_collection_sample(raw_, sfx.c_str(), names.data(), values.data(),
+                                                 names.size(), value, timestamp_ms));
+        return *this;
+    }
+
+private:
+    fastprom_collection *raw_;
+};
+
+// Where fastprom_push sends to, and how (see fastprom_push_opts): a grouping key besides
+// the job, HTTP Basic credentials (empty username: none), gzip, and a timeout (0: 30 s).
+struct PushOpts {
+    std::vector<std::pair<std::string_view, std::string_view>> grouping_key;
+    std::string_view username;
+    std::string_view password;
+    std::uint32_t timeout_ms = 0;
+    bool gzip = false;
+};
+
 // A registry: the families one exposition shows. The constructor makes an empty one.
 // Families may be added and expositions encoded from many threads at once.
 class Registry : public detail::Owner<fastprom_registry, fastprom_registry_free> {
 public:
     Registry() : Owner(detail::out<fastprom_registry *>(fastprom_registry_new)) {}
+
+    // A handle to the process's default registry, shared by every caller (as
+    // prometheus_client's REGISTRY); destroying the handle leaves the registry in place.
+    static Registry default_registry() {
+        return Registry(detail::out<fastprom_registry *>(fastprom_registry_default));
+    }
+
+    // A callable filling a Collection at scrape time. It runs on the scraping thread,
+    // possibly for several scrapes at once; it may use any family, of this registry too.
+    // An exception it throws fails that scrape, with its what() in the message.
+    using Collect = std::function<void(Collection &)>;
+
+    // Registers `collect` as a custom collector; returns its id for unregister().
+    std::uint64_t add_collector(Collect collect) {
+        auto *owned = new Collect(std::move(collect));
+        std::uint64_t id = 0;
+        // The C API frees `owned` (through release) on failure too.
+        detail::check(fastprom_registry_register_collector(native(), &Registry::trampoline, owned,
+                                                           &Registry::release, &id));
+        return id;
+    }
+    // Registers the process collector (CPU, memory, fds, start time); returns its id.
+    std::uint64_t add_process_collector(std::string_view metric_namespace = {}) {
+        std::string ns = detail::to_c(metric_namespace);
+        std::uint64_t id = 0;
+        detail::check(fastprom_registry_register_process_collector(
+            native(), ns.empty() ? nullptr : ns.c_str(), &id));
+        return id;
+    }
+    // Removes a collector added by add_collector or add_process_collector.
+    void unregister(std::uint64_t id) { detail::check(fastprom_registry_unregister(native(), id)); }
 
     // Each factory registers a new family and returns the caller's handle to it; a name in
     // use throws FASTPROM_DUPLICATE. On any failure nothing is registered.
@@ -394,6 +466,23 @@ public:
     }
 
 private:
+    explicit Registry(fastprom_registry *raw) noexcept : Owner(raw) {}
+
+    // The C callback: no exception may unwind into the library, so each becomes a status.
+    static fastprom_status trampoline(void *data, fastprom_collection *raw) noexcept {
+        try {
+            Collection c(raw);
+            (*static_cast<Collect *>(data))(c);
+            return FASTPROM_OK;
+        } catch (const std::exception &e) {
+            fastprom_collection_fail(raw, e.what());
+        } catch (...) {
+            fastprom_collection_fail(raw, "a collector threw a non-standard exception");
+        }
+        return FASTPROM_ERROR;
+    }
+    static void release(void *data) noexcept { delete static_cast<Collect *>(data); }
+
     // Free what the C API handed over, even when copying it into a std::string throws.
     struct Buffer {
         char *p;
@@ -449,6 +538,41 @@ public:
         return detail::out<std::uint16_t>(fastprom_exposer_port, native());
     }
 };
+
+namespace detail {
+inline void push(fastprom_push_method method, const fastprom_registry *registry,
+                 std::string_view gateway, std::string_view job, const PushOpts &opts) {
+    std::string g = to_c(gateway), j = to_c(job), user = to_c(opts.username),
+                pass = to_c(opts.password);
+    std::vector<std::string_view> names, values;
+    for (const auto &[k, v] : opts.grouping_key) {
+        names.push_back(k);
+        values.push_back(v);
+    }
+    Strings n(names), v(values);
+    fastprom_push_opts o{n.data(), v.data(), n.size(), user.empty() ? nullptr : user.c_str(),
+                         pass.c_str(), opts.timeout_ms, opts.gzip};
+    check(fastprom_push(method, registry, g.c_str(), j.c_str(), &o));
+}
+}  // namespace detail
+
+// Replaces the group job/grouping key on the Pushgateway at `gateway` with the registry's
+// metrics (PUT), as prometheus_client's push_to_gateway. Throws on any failure, with
+// FASTPROM_IO, FASTPROM_TIMEOUT or FASTPROM_HTTP_STATUS for the network's.
+inline void push_to_gateway(std::string_view gateway, std::string_view job,
+                            const Registry &registry, const PushOpts &opts = {}) {
+    detail::push(FASTPROM_PUSH_PUT, registry.native(), gateway, job, opts);
+}
+// Replaces only the metrics with the pushed names (POST), as pushadd_to_gateway.
+inline void pushadd_to_gateway(std::string_view gateway, std::string_view job,
+                               const Registry &registry, const PushOpts &opts = {}) {
+    detail::push(FASTPROM_PUSH_POST, registry.native(), gateway, job, opts);
+}
+// Deletes the group (DELETE), as delete_from_gateway.
+inline void delete_from_gateway(std::string_view gateway, std::string_view job,
+                                const PushOpts &opts = {}) {
+    detail::push(FASTPROM_PUSH_DELETE, nullptr, gateway, job, opts);
+}
 
 }  // namespace fastprom
 

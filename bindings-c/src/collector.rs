@@ -55,7 +55,8 @@ pub struct fastprom_collection {
 
 /// A collector callback: adds this scrape's families to `collection` with
 /// `fastprom_collection_family` and `fastprom_collection_sample`, and returns
-/// `FASTPROM_OK`, or any other status to fail the scrape.
+/// `FASTPROM_OK`, or any other status to fail the scrape (the encoder then returns
+/// `FASTPROM_ERROR`, "collector failed: ..."; see `fastprom_collection_fail`).
 ///
 /// It is called on the scraping thread (an exposer's, or the one encoding the registry),
 /// possibly by several scrapes at once. It may read and update any family and child, in
@@ -88,10 +89,10 @@ impl Collector for CCollector {
         // SAFETY: the callback and its data as registered; `c` lives across the call.
         let status = unsafe { (self.collect)(self.user_data, &mut c) };
         if let Some(f) = c.failure {
-            return Err(fastprom::Error::InvalidArgument(format!("collector callback: {}", f.message)));
+            return Err(fastprom::Error::Collect(f.message));
         }
         if status != fastprom_status::FASTPROM_OK {
-            return Err(fastprom::Error::InvalidArgument(format!("collector callback returned status {}", status as u32)));
+            return Err(fastprom::Error::Collect(format!("the callback returned status {}", status as u32)));
         }
         Ok(c.families)
     }
@@ -283,6 +284,29 @@ pub unsafe extern "C" fn fastprom_collection_sample(
         let sample_name = format!("{}{suffix}", family.name);
         let labels = names.iter().zip(&values).map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
         family.add_sample(sample_name, labels, value, timestamp, None);
+        Ok(())
+    })
+}
+
+/// Fails this scrape with `message` (such as why the bridged system could not be read):
+/// the encoder or exposer reports it. The first failure recorded wins; the callback should
+/// then return a status other than `FASTPROM_OK`.
+///
+/// # Safety
+/// `collection` is the one passed to the running callback; `message` is NULL or a
+/// NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn fastprom_collection_fail(
+    collection: *mut fastprom_collection,
+    message: *const c_char,
+) -> fastprom_status {
+    run(|| {
+        // SAFETY: as the contract says.
+        let c = unsafe { collection.as_mut() }.ok_or_else(|| Failure::null("collection"))?;
+        let message = unsafe { string(message, "message") }?;
+        if c.failure.is_none() {
+            c.failure = Some(Failure::new(fastprom_status::FASTPROM_ERROR, message.to_owned()));
+        }
         Ok(())
     })
 }

@@ -117,7 +117,7 @@ struct bridge {
     fastprom_gauge *temperature;
     int calls;
     int freed;
-    int fail_with; /* 0: succeed; 1: return an error status; 2: add a bad sample */
+    int fail_with; /* 0: succeed; 1: return an error status; 2: add a bad sample; 3: say why */
 };
 
 static fastprom_status collect_bridge(void *user_data, fastprom_collection *c) {
@@ -147,6 +147,10 @@ static fastprom_status collect_bridge(void *user_data, fastprom_collection *c) {
     fastprom_collection_sample(c, "_count", NULL, NULL, 0, 3, -1);
     fastprom_collection_sample(c, "_sum", NULL, NULL, 0, 4.5, -1);
     if (b->fail_with == 1) return FASTPROM_INVALID_ARGUMENT;
+    if (b->fail_with == 3) {
+        fastprom_collection_fail(c, "mysql at 127.0.0.1:3306 refused the connection");
+        return FASTPROM_ERROR;
+    }
     if (b->fail_with == 2) {
         static const char *const bad[] = {"__reserved"};
         fastprom_status s = fastprom_collection_sample(c, "", bad, db1, 1, 1, -1);
@@ -188,11 +192,14 @@ static void test_collector(void) {
      * bad sample the callback ignored. */
     fastprom_status s;
     b.fail_with = 1;
-    CHECK(text_of(reg, &s) == NULL && s == FASTPROM_INVALID_ARGUMENT);
-    CHECK(strstr(fastprom_last_error(), "collector callback returned status") != NULL);
+    CHECK(text_of(reg, &s) == NULL && s == FASTPROM_ERROR);
+    CHECK(strstr(fastprom_last_error(), "collector failed: the callback returned status 8") != NULL);
     b.fail_with = 2;
-    CHECK(text_of(reg, &s) == NULL && s == FASTPROM_INVALID_ARGUMENT);
+    CHECK(text_of(reg, &s) == NULL && s == FASTPROM_ERROR);
     CHECK(strstr(fastprom_last_error(), "__reserved") != NULL);
+    b.fail_with = 3;
+    CHECK(text_of(reg, &s) == NULL && s == FASTPROM_ERROR);
+    CHECK(strstr(fastprom_last_error(), "collector failed: mysql at 127.0.0.1:3306 refused") != NULL);
     b.fail_with = 0;
 
     /* Unregistering frees the data once; the families go, the others stay. */

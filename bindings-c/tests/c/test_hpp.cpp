@@ -234,6 +234,64 @@ void test_exposer_and_threads() {
     CHECK(moved.port() != 0);
 }
 
+// The default registry, constant labels, collectors (a lambda, one that throws), the process
+// collector, and a push to a port nothing listens on.
+void test_default_registry() {
+    auto a = fastprom::Registry::default_registry();
+    auto hits = a.counter("hpp_default_hits", "Hits.");
+    hits.labels({}).inc();
+    auto b = fastprom::Registry::default_registry();
+    CHECK(has(b.encode_text(), "hpp_default_hits_total 1.0\n"));
+}
+
+void test_collectors_and_push() {
+    fastprom::Registry reg;
+    reg.set_created(false);
+    fastprom::FamilyOpts opts;
+    opts.const_labels = {{"region", "eu"}};
+    auto jobs = reg.counter("jobs", "Jobs.", {"queue"}, opts);
+    jobs.labels({"mail"}).add(2);
+    CHECK(has(reg.encode_text(), "jobs_total{queue=\"mail\",region=\"eu\"} 2.0\n"));
+
+    int scrapes = 0;
+    bool fail = false;
+    std::uint64_t id = reg.add_collector([&](fastprom::Collection &c) {
+        scrapes++;
+        if (fail) throw fastprom::Error(FASTPROM_INVALID_ARGUMENT, "source down");
+        c.family("db_rows", "Rows.", FASTPROM_TYPE_GAUGE).sample("", {"table"}, {"users"}, 42);
+        jobs.labels({"collector"}).inc();
+    });
+    std::string text = reg.encode_text();
+    CHECK(has(text, "db_rows{table=\"users\"} 42.0\n"));
+    CHECK(has(reg.encode_text(), "jobs_total{queue=\"collector\",region=\"eu\"} 1.0\n"));
+    fail = true;
+    CHECK_THROWS(reg.encode_text(), FASTPROM_ERROR, "collector failed: source down");
+    fail = false;
+    CHECK(scrapes == 3);
+    reg.unregister(id);
+    CHECK(!has(reg.encode_text(), "db_rows"));
+    CHECK(scrapes == 3);
+    CHECK_THROWS(reg.unregister(id), FASTPROM_ERROR, "");
+    // A wrong number of label values is refused inside the callback, and fails the scrape.
+    reg.add_collector([](fastprom::Collection &c) {
+        c.family("bad", "B.", FASTPROM_TYPE_GAUGE).sample("", {"a", "b"}, {"1"}, 1);
+    });
+    CHECK_THROWS(reg.encode_text(), FASTPROM_ERROR, "names and values differ in number");
+
+    fastprom::Registry proc;
+    proc.add_process_collector("hpp");
+    CHECK(has(proc.encode_text(), "# TYPE hpp_process_cpu_seconds_total counter\n"));
+
+    // Nothing listens on port 1 of loopback (it is privileged and unused here).
+    fastprom::PushOpts quick;
+    quick.timeout_ms = 2000;
+    quick.grouping_key = {{"instance", "a b"}};
+    CHECK_THROWS(fastprom::push_to_gateway("127.0.0.1:1", "batchA", proc, quick), FASTPROM_IO,
+                 "/metrics/job/batchA/instance@base64/YSBi");
+    CHECK_THROWS(fastprom::delete_from_gateway("", "batchA"), FASTPROM_INVALID_ARGUMENT,
+                 "Pushgateway address must not be empty");
+}
+
 }  // namespace
 
 int main() {
@@ -242,6 +300,8 @@ int main() {
     test_errors();
     test_moves();
     test_exposer_and_threads();
+    test_default_registry();
+    test_collectors_and_push();
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
