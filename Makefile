@@ -39,8 +39,14 @@ C_LIB := target/release
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
 C_TESTS := test_basic test_exposer test_collect
 CXX_C := c++ -std=c++17 -Wall -Wextra -Werror -Iinclude
+# The shared library's SONAME (bindings-c/build.rs): libfastprom.so.0.<minor> before 1.0.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+SONAME := libfastprom.so.$(shell echo $(VERSION) | awk -F. '$$1 == 0 {print "0." $$2; next} {print $$1}')
 test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan, header and fastprom.hpp as C++17
 	cargo build -p fastprom-c --release
+	@# Programs linked with -lfastprom_c look for the SONAME at run time.
+	ln -sf libfastprom_c.so $(C_LIB)/$(SONAME)
+	@test "$$(readelf -d $(C_LIB)/libfastprom_c.so | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')" = "$(SONAME)" || { echo "libfastprom_c.so: SONAME is not $(SONAME)"; exit 1; }
 	cargo test -p fastprom-c
 	@mkdir -p $(C_OUT)
 	@for t in $(C_TESTS); do \
@@ -62,6 +68,7 @@ test-c: ## C library: header == cbindgen output, C tests under valgrind and ASan
 	@rm -rf $(C_OUT)/prefix && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(C_OUT)/prefix
 	cc $(filter-out -Iinclude,$(C_FLAGS)) bindings-c/tests/c/test_basic.c $$(PKG_CONFIG_PATH=$(C_OUT)/prefix/lib/pkgconfig pkg-config --cflags --libs fastprom) -lpthread -o $(C_OUT)/test_installed
 	LD_LIBRARY_PATH=$(C_OUT)/prefix/lib $(C_OUT)/test_installed
+	readelf -d $(C_OUT)/test_installed | grep -q 'NEEDED.*\[$(SONAME)\]' || { echo "test_installed does not load $(SONAME)"; exit 1; }
 	$(filter-out -Iinclude,$(CXX_C)) bindings-c/tests/cmake/main.cpp $$(PKG_CONFIG_PATH=$(C_OUT)/prefix/lib/pkgconfig pkg-config --cflags --libs fastprom) -lpthread -o $(C_OUT)/test_installed_hpp
 	LD_LIBRARY_PATH=$(C_OUT)/prefix/lib $(C_OUT)/test_installed_hpp
 	@if command -v cmake >/dev/null; then \
@@ -82,12 +89,14 @@ install: ## Install the C library (libfastprom.so and .a), fastprom.h, fastprom.
 	cargo build -p fastprom-c --release
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/$(CMAKE_DIR)
 	install -m 644 include/fastprom.h include/fastprom.hpp $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(C_LIB)/libfastprom_c.so $(DESTDIR)$(PREFIX)/lib/libfastprom.so
+	install -m 755 $(C_LIB)/libfastprom_c.so $(DESTDIR)$(PREFIX)/lib/libfastprom.so.$(VERSION)
+	ln -sf libfastprom.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libfastprom.so
 	install -m 644 $(C_LIB)/libfastprom_c.a $(DESTDIR)$(PREFIX)/lib/libfastprom.a
-	@version=$$(sed -n 's/^version = \"\(.*\)\"/\1/p' Cargo.toml | head -1); \
+	@version=$(VERSION); \
 	for f in lib/pkgconfig/fastprom.pc $(CMAKE_DIR)/fastpromConfig.cmake $(CMAKE_DIR)/fastpromConfigVersion.cmake; do \
 	  echo "sed bindings-c/$$(basename $$f).in > $(DESTDIR)$(PREFIX)/$$f"; \
-	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e "s|@VERSION@|$$version|g" bindings-c/$$(basename $$f).in > $(DESTDIR)$(PREFIX)/$$f || exit 1; \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e "s|@VERSION@|$$version|g" -e 's|@SONAME@|$(SONAME)|g' bindings-c/$$(basename $$f).in > $(DESTDIR)$(PREFIX)/$$f || exit 1; \
 	done
 
 test-loom: setup ## Loom models of core::sync (every interleaving of the shard protocol, on the real code)
