@@ -57,20 +57,38 @@ pub(crate) type StrList<'a> = SmallVec<[&'a str; 8]>;
 /// `p` is NULL or points to `n` pointers, each NULL or a NUL-terminated string that
 /// outlives the call.
 pub(crate) unsafe fn strings<'a>(p: *const *const c_char, n: usize, what: &str) -> Result<StrList<'a>, Failure> {
+    let mut out = SmallVec::new();
+    // SAFETY: as the caller's contract says.
+    unsafe { strings_into(p, n, what, &mut out) }?;
+    Ok(out)
+}
+
+/// [`strings`] into the caller's list (the hot paths keep it on their own stack rather
+/// than moving it out of a `Result`).
+///
+/// # Safety
+/// As [`strings`].
+#[inline]
+pub(crate) unsafe fn strings_into<'a>(
+    p: *const *const c_char,
+    n: usize,
+    what: &str,
+    out: &mut StrList<'a>,
+) -> Result<(), Failure> {
     if n == 0 {
-        return Ok(SmallVec::new());
+        return Ok(());
     }
     if p.is_null() {
         return Err(Failure::null(what));
     }
     // SAFETY: `p` points to `n` pointers by the caller's contract.
     let items = unsafe { std::slice::from_raw_parts(p, n) };
-    let mut out = SmallVec::with_capacity(n);
+    out.reserve(n);
     for (i, &s) in items.iter().enumerate() {
         // SAFETY: each element is NULL or a string, as above.
         out.push(unsafe { string_named(s, || format!("{what}[{i}]")) }?);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Borrows an array of `n` doubles; `p` may be NULL only when `n` is 0.

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 
 use fastprom::{Child, Family, MetricCore, Opts};
 
-use crate::args::{handle, out, put, string, strings};
+use crate::args::{handle, out, put, string, strings, strings_into, StrList};
 use crate::registry::fastprom_registry;
 use crate::status::Failure;
 
@@ -119,8 +119,10 @@ pub(crate) unsafe fn with_child<M: MetricCore, R>(
     n: usize,
     f: impl FnOnce(&M) -> Result<R, Failure>,
 ) -> Result<R, Failure> {
+    let mut list = StrList::new();
     // SAFETY: as the caller's contract says.
-    let values = unsafe { strings(values, n, "values") }?;
+    unsafe { strings_into(values, n, "values", &mut list) }?;
+    let values = &list[..];
     if values.is_empty() && family.label_names().is_empty() {
         return f(family.unlabelled()?);
     }
