@@ -5,6 +5,8 @@
 2. A custom collector's sample with ``labels=None`` is exposed without labels.
 3. Bad constructor arguments raise prometheus_client's exceptions, and empty non-str
    name parts (``namespace=None``) are accepted as prometheus_client accepts them.
+4. The ``fd`` parsers stream their input.
+5. Lone surrogates in HELP text and label values parse, as with prometheus_client.
 """
 
 import importlib
@@ -255,3 +257,60 @@ def test_fd_parsers_read_no_further_than_needed(fmt):
     first = next(iter(parser.text_fd_to_metric_families(source())))
     assert first.name == 'a'
     assert len(read) < 10
+
+
+# --- 5. lone surrogates in parsed text ---------------------------------------------------
+
+# Texts prometheus_client reads although they hold lone surrogates (in HELP text, label
+# values and exemplar label values), and texts where it refuses the surrogate in a name.
+SURROGATE_DOCUMENTS = [
+    '# HELP a h\ud800x\n# TYPE a gauge\na{x="v\udc00"} 1\n',
+    '# TYPE a counter\n# HELP a \udfff\na_total{a="\ud800\\n"} 2\n',
+    '# TYPE h histogram\nh_bucket{le="1"} 1 # {t="\udbff"} 0.5\nh_bucket{le="+Inf"} 1\nh_count 1\nh_sum 0.5\n',
+    '# TYPE a gauge\na 1\nb\ud800 2\n',                  # a bad name after a good family
+    'a{x\ud800="1"} 1\n',
+    '{"a\ud800"} 1\n',
+    '# HELP "a\ud800" x\n',
+    'x{y="\U0010f800"} 1\n',                              # a stand-in code point alone
+    'x{y="\U0010f800\ud800"} 1\n',                       # both: refused, as before
+]
+
+
+def _parse_all(parse, text):
+    seen = []
+    try:
+        for family in parse(text):
+            seen.append((family.name, family.documentation, family.type,
+                         [(s.name, s.labels, s.value, s.exemplar and s.exemplar.labels) for s in family.samples]))
+    except Exception as e:
+        seen.append((type(e).__name__, isinstance(e, ValueError)))
+    return seen
+
+
+@pytest.mark.parametrize('fmt', ['text', 'openmetrics'])
+@pytest.mark.parametrize('doc', SURROGATE_DOCUMENTS)
+def test_parsers_read_lone_surrogates(fmt, doc):
+    text = doc + ('# EOF\n' if fmt == 'openmetrics' else '')
+    got = {}
+    for name, lib in LIBS.items():
+        parser = _fd_parser(lib, fmt)
+        got[name] = (_parse_all(parser.text_string_to_metric_families, text),
+                     _parse_all(lambda t: parser.text_fd_to_metric_families(t.splitlines(True)), text))
+    fp, pc = got['fastprom'], got['prometheus_client']
+    if '\U0010f800\ud800' in doc:
+        # The one text fastprom cannot tell apart (docs/compatibility.md): it refuses it
+        # as it refused any surrogate before, where prometheus_client reads it.
+        assert fp == ([('UnicodeEncodeError', True)], [('UnicodeEncodeError', True)])
+        assert pc[0][0][3][0][1] == {'y': '\U0010f800\ud800'}
+        return
+    if 'x\ud800=' in doc or '"x\ud800"=' in doc or doc.startswith('{"a\ud800"}'):
+        # A surrogate in a name (or next to a stand-in): both refuse it with a ValueError
+        # (prometheus_client's type varies with the spot; docs/compatibility.md).
+        for result in fp + pc:
+            assert result[-1][1] is True, (fp, pc)
+        assert fp[0][:-1] == pc[0][:-1]
+    else:
+        assert fp == pc
+    # The families hold the very surrogates of the input.
+    if doc.startswith('# HELP a h'):
+        assert fp[0][0][1] == 'h\ud800x' and fp[0][0][3][0][1] == {'x': 'v\udc00'}

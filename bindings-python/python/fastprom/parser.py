@@ -19,7 +19,7 @@ import re
 import string
 from typing import Dict, Iterable, Iterator, List, Match, Optional, TextIO, Tuple  # noqa: F401
 
-from . import _fastprom, samples as _samples
+from . import _fastprom, _surrogates, samples as _samples
 from .metrics_core import Metric
 from .samples import Sample  # noqa: F401  (a public name here too)
 from .validation import _is_valid_legacy_metric_name, _validate_labelname, _validate_metric_name
@@ -41,8 +41,14 @@ def _text(text) -> str:
     return text if isinstance(text, str) else StringIO.StringIO(text).getvalue()
 
 
-def _replay(parsed) -> Iterable[Metric]:
-    families, error = parsed
+def _parse_string(native, text) -> Iterable[Metric]:
+    """Runs a native whole-text parser, yielding its families and then raising the error
+    that stopped it; lone surrogates go through ``_surrogates``."""
+    text, swapped = _surrogates.shield(_text(text))
+    families, error = native(text)
+    if swapped:
+        yield from _surrogates.replay(families, error)
+        return
     yield from families
     if error is not None:
         raise error
@@ -51,7 +57,7 @@ def _replay(parsed) -> Iterable[Metric]:
 def text_string_to_metric_families(text: str) -> Iterable[Metric]:
     """The metric families in ``text``, a ``str`` in the Prometheus text format (see
     ``text_fd_to_metric_families``)."""
-    yield from _replay(_fastprom.text_string_to_metric_families(_text(text)))
+    yield from _parse_string(_fastprom.text_string_to_metric_families, text)
 
 
 def text_fd_to_metric_families(fd: TextIO) -> Iterable[Metric]:
@@ -64,7 +70,7 @@ def text_fd_to_metric_families(fd: TextIO) -> Iterable[Metric]:
     family ``jobs`` with a ``jobs_total`` sample."""
     # Parsed as the lines are read: each family comes out once its last line is in, so
     # a large file or an endless stream is never held whole.
-    yield from _fastprom.FamilyStream(_lines(fd))
+    yield from _surrogates.stream(_fastprom.FamilyStream, _lines(fd))
 
 
 # --- parse_labels --------------------------------------------------------------------------
