@@ -143,7 +143,8 @@ def main():
         with open(conf_path, "w") as f:
             f.write(conf)
 
-        gw = start("pushgateway", ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{gw_port}"])
+        gw = start("pushgateway", ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{gw_port}",
+                                  "--persistence.file="])
         wait_http(f"http://127.0.0.1:{gw_port}/-/ready", "Pushgateway", gw)
         # The tutorial's app: its own start_http_server, on the port given as argument.
         app = start("app", [args.python, os.path.join(scripts, "prometheus.py"), str(app_port)])

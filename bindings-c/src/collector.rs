@@ -113,7 +113,9 @@ impl Drop for CCollector {
 /// call fails.
 ///
 /// The callback's families are not known in advance, so they are not checked against the
-/// registry's other names.
+/// registry's other names. A scrape reads families and collectors in registration order:
+/// a family registered before this collector is read before the callback runs, so what the
+/// callback changes in it shows from the next scrape on.
 ///
 /// # Safety
 /// `registry` is NULL or live; `collect` is NULL or a function as `fastprom_collect_fn`

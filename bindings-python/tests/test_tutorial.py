@@ -166,7 +166,9 @@ def pushgateway(tmp_path):
         pytest.skip('prometheus-pushgateway is not installed (make test installs it)')
     port = free_port()
     log = open(tmp_path / 'pushgateway.log', 'wb')
-    proc = subprocess.Popen([PUSHGATEWAY, f'--web.listen-address=127.0.0.1:{port}'],
+    # An empty persistence file keeps the gateway in memory (Debian's default file
+    # under /var/lib would carry groups from one run to the next).
+    proc = subprocess.Popen([PUSHGATEWAY, f'--web.listen-address=127.0.0.1:{port}', '--persistence.file='],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}'
     try:

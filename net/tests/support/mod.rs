@@ -245,6 +245,8 @@ pub fn start_pushgateway() -> Daemon {
     let binary = find_binary(&["prometheus-pushgateway", "pushgateway"]);
     let dir = temp_dir("pushgateway");
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-    let args = vec![format!("--web.listen-address={addr}")];
+    // Debian's build persists to /var/lib/prometheus/pushgateway.data unless told
+    // otherwise; an empty file name keeps each test's gateway in memory only.
+    let args = vec![format!("--web.listen-address={addr}"), "--persistence.file=".to_owned()];
     Daemon::start("pushgateway", &binary, &args, dir, addr)
 }
