@@ -1005,10 +1005,12 @@ void fastprom_registry_free(struct fastprom_registry *registry);
 // `registry` is NULL or a live registry.
 enum fastprom_status fastprom_registry_set_created(struct fastprom_registry *registry, bool on);
 
-// The message of the last fallible call made on this thread: what went wrong, or the empty
-// string if that call succeeded (or none was made yet). Never NULL.
+// The message of the last call on this thread that failed (returned a status other than
+// `FASTPROM_OK`): what went wrong. Calls that succeed leave it as it was, as with `errno`,
+// so read it right after the failed call. The empty string if no call has failed on this
+// thread yet. Never NULL.
 //
-// The string is owned by fastprom: do not free it. It stays valid until the next fallible
+// The string is owned by fastprom: do not free it. It stays valid until the next failed
 // fastprom call on the same thread; copy it to keep it longer. Each thread has its own.
 const char *fastprom_last_error(void);
 

@@ -1,7 +1,7 @@
 //! Status codes, the thread-local last-error message, and the guard that runs every
 //! exported function body so that no panic unwinds into C.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -61,6 +61,8 @@ impl Failure {
     }
 
     /// A NULL argument named `what`.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn null(what: &str) -> Self {
         Self::new(fastprom_status::FASTPROM_NULL_ARGUMENT, format!("{what} is NULL"))
     }
@@ -111,47 +113,45 @@ pub(crate) fn status_of(e: &Error) -> fastprom_status {
 }
 
 thread_local! {
-    /// The last failure's message, current while `HAS_ERROR` is set.
+    /// The message of this thread's last failed call.
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
-    /// Whether the last call failed: a plain flag (no destructor, so no lazy registration
-    /// to check), so a success (an increment on the hot path) costs one store.
-    static HAS_ERROR: Cell<bool> = const { Cell::new(false) };
 }
 
 fn set_last_error(message: &str) {
     // A message cannot hold NUL bytes in C; a label value might.
     let c = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = Some(c));
-    HAS_ERROR.set(true);
-}
-
-#[inline]
-fn clear_last_error() {
-    // The message itself stays allocated until the next failure replaces it.
-    HAS_ERROR.set(false);
 }
 
 /// Runs an exported function's body: a failure or a panic becomes a status and this
-/// thread's last error; success clears the last error.
+/// thread's last error. Success touches no thread-local state (as with `errno`), so the
+/// hot calls cost their own work only.
 #[inline]
 pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> fastprom_status {
-    let failure = match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => {
-            clear_last_error();
-            return fastprom_status::FASTPROM_OK;
-        }
-        Ok(Err(f)) => f,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".to_owned());
-            Failure::new(fastprom_status::FASTPROM_PANIC, format!("internal error (panic): {what}"))
-        }
-    };
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => fastprom_status::FASTPROM_OK,
+        Ok(Err(f)) => failed(f),
+        Err(panic) => panicked(panic),
+    }
+}
+
+/// Records a failure (kept out of line, so the success path of the hot calls stays small).
+#[cold]
+#[inline(never)]
+fn failed(failure: Failure) -> fastprom_status {
     set_last_error(&failure.message);
     failure.status
+}
+
+#[cold]
+#[inline(never)]
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> fastprom_status {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    failed(Failure::new(fastprom_status::FASTPROM_PANIC, format!("internal error (panic): {what}")))
 }
 
 /// Runs a `*_free` body: nothing to report, but a panic must still not reach C.
@@ -159,19 +159,16 @@ pub(crate) fn run_free(body: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(body));
 }
 
-/// The message of the last fallible call made on this thread: what went wrong, or the empty
-/// string if that call succeeded (or none was made yet). Never NULL.
+/// The message of the last call on this thread that failed (returned a status other than
+/// `FASTPROM_OK`): what went wrong. Calls that succeed leave it as it was, as with `errno`,
+/// so read it right after the failed call. The empty string if no call has failed on this
+/// thread yet. Never NULL.
 ///
-/// The string is owned by fastprom: do not free it. It stays valid until the next fallible
+/// The string is owned by fastprom: do not free it. It stays valid until the next failed
 /// fastprom call on the same thread; copy it to keep it longer. Each thread has its own.
 #[no_mangle]
 pub extern "C" fn fastprom_last_error() -> *const c_char {
-    catch_unwind(|| {
-        if !HAS_ERROR.get() {
-            return c"".as_ptr();
-        }
-        LAST_ERROR.with(|e| e.borrow().as_ref().map_or(c"".as_ptr(), |m| m.as_ptr()))
-    })
+    catch_unwind(|| LAST_ERROR.with(|e| e.borrow().as_ref().map_or(c"".as_ptr(), |m| m.as_ptr())))
         .unwrap_or(c"".as_ptr())
 }
 
@@ -195,8 +192,9 @@ mod tests {
         assert_eq!(s, fastprom_status::FASTPROM_PANIC);
         let msg = unsafe { std::ffi::CStr::from_ptr(fastprom_last_error()) };
         assert_eq!(msg.to_str().unwrap(), "internal error (panic): boom");
+        // A success leaves the message of the failure before it.
         assert_eq!(run(|| Ok(())), fastprom_status::FASTPROM_OK);
         let msg = unsafe { std::ffi::CStr::from_ptr(fastprom_last_error()) };
-        assert_eq!(msg.to_str().unwrap(), "");
+        assert_eq!(msg.to_str().unwrap(), "internal error (panic): boom");
     }
 }

@@ -40,6 +40,9 @@ static void test_registry_and_null_handles(void) {
     CHECK_FAILS(fastprom_registry_new(NULL), FASTPROM_NULL_ARGUMENT, "out is NULL");
     CHECK_FAILS(fastprom_registry_set_created(NULL, false), FASTPROM_NULL_ARGUMENT, "registry is NULL");
     CHECK_FAILS(fastprom_counter_inc(NULL), FASTPROM_NULL_ARGUMENT, "counter is NULL");
+    /* As with errno, a success leaves the last failure's message in place. */
+    CHECK(fastprom_registry_set_created(reg, true) == FASTPROM_OK);
+    CHECK(strstr(fastprom_last_error(), "counter is NULL") != NULL);
     CHECK_FAILS(fastprom_counter_add(NULL, 1.0), FASTPROM_NULL_ARGUMENT, "counter is NULL");
     CHECK_FAILS(fastprom_gauge_set(NULL, 1.0), FASTPROM_NULL_ARGUMENT, "gauge is NULL");
     CHECK_FAILS(fastprom_histogram_observe(NULL, 1.0), FASTPROM_NULL_ARGUMENT, "histogram is NULL");
