@@ -485,6 +485,19 @@ enum fastprom_status fastprom_registry_encode_openmetrics(const struct fastprom_
                                                           char **out,
                                                           size_t *len);
 
+// Writes the registry's families as JSON data into a new buffer, as
+// `fastprom_registry_encode_text` does (free it with `fastprom_buffer_free`): an array of
+// families, each `{"name", "help", "metric_type", "unit", "samples"}`, each sample
+// `{"name", "labels": [[name, value], ...], "value", "timestamp", "exemplar",
+// "native_histogram"}` (null where absent). JSON has no NaN or infinities: such values
+// are written as null.
+//
+// # Safety
+// As `fastprom_registry_encode_text`.
+enum fastprom_status fastprom_registry_encode_json(const struct fastprom_registry *registry,
+                                                   char **out,
+                                                   size_t *len);
+
 // Encodes the registry in the Prometheus text format 0.0.4 into the caller's buffer `buf`
 // of `cap` bytes, NUL-terminated, in the manner of snprintf. Writes to `*needed` the size
 // the text takes with its NUL (so the text's length is `*needed - 1`). When `cap` is less
@@ -533,7 +546,8 @@ enum fastprom_status fastprom_registry_encode(const struct fastprom_registry *re
 void fastprom_string_free(char *s);
 
 // Frees a buffer from `fastprom_registry_encode_text`,
-// `fastprom_registry_encode_openmetrics` or `fastprom_registry_encode`, given the length
+// `fastprom_registry_encode_openmetrics`, `fastprom_registry_encode_json` or
+// `fastprom_registry_encode`, given the length
 // that call wrote. NULL is accepted and ignored.
 //
 // # Safety

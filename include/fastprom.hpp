@@ -453,6 +453,8 @@ public:
     std::string encode_text() const { return take(fastprom_registry_encode_text); }
     // OpenMetrics 1.0.0, ending in "# EOF".
     std::string encode_openmetrics() const { return take(fastprom_registry_encode_openmetrics); }
+    // The families as JSON data (see fastprom_registry_encode_json).
+    std::string encode_json() const { return take(fastprom_registry_encode_json); }
     // The format an HTTP Accept header asks for (empty: no header), with its Content-Type.
     Exposition encode(std::string_view accept) const {
         std::string a = detail::to_c(accept);

@@ -13,6 +13,7 @@ use crate::status::{fastprom_status, run, Failure};
 enum Format {
     Text,
     OpenMetrics,
+    Json,
 }
 
 fn encode(registry: &fastprom_registry, format: Format) -> Result<Vec<u8>, Failure> {
@@ -20,6 +21,11 @@ fn encode(registry: &fastprom_registry, format: Format) -> Result<Vec<u8>, Failu
     Ok(match format {
         Format::Text => expose::encode_text(r, EscapingScheme::Underscores)?,
         Format::OpenMetrics => expose::encode_openmetrics(r, EscapingScheme::Underscores, "1.0.0")?,
+        Format::Json => {
+            let families = fastprom::Collector::collect(r)?;
+            serde_json::to_vec(&families)
+                .map_err(|e| Failure::new(fastprom_status::FASTPROM_ERROR, format!("cannot write JSON: {e}")))?
+        }
     })
 }
 
@@ -112,6 +118,25 @@ pub unsafe extern "C" fn fastprom_registry_encode_openmetrics(
 ) -> fastprom_status {
     // SAFETY: as above.
     unsafe { owned(registry, Format::OpenMetrics, out, len) }
+}
+
+/// Writes the registry's families as JSON data into a new buffer, as
+/// `fastprom_registry_encode_text` does (free it with `fastprom_buffer_free`): an array of
+/// families, each `{"name", "help", "metric_type", "unit", "samples"}`, each sample
+/// `{"name", "labels": [[name, value], ...], "value", "timestamp", "exemplar",
+/// "native_histogram"}` (null where absent). JSON has no NaN or infinities: such values
+/// are written as null.
+///
+/// # Safety
+/// As `fastprom_registry_encode_text`.
+#[no_mangle]
+pub unsafe extern "C" fn fastprom_registry_encode_json(
+    registry: *const fastprom_registry,
+    out: *mut *mut c_char,
+    len: *mut usize,
+) -> fastprom_status {
+    // SAFETY: as above.
+    unsafe { owned(registry, Format::Json, out, len) }
 }
 
 /// Encodes the registry in the Prometheus text format 0.0.4 into the caller's buffer `buf`
@@ -209,7 +234,8 @@ pub unsafe extern "C" fn fastprom_string_free(s: *mut c_char) {
 }
 
 /// Frees a buffer from `fastprom_registry_encode_text`,
-/// `fastprom_registry_encode_openmetrics` or `fastprom_registry_encode`, given the length
+/// `fastprom_registry_encode_openmetrics`, `fastprom_registry_encode_json` or
+/// `fastprom_registry_encode`, given the length
 /// that call wrote. NULL is accepted and ignored.
 ///
 /// # Safety

@@ -11,7 +11,9 @@ use crate::names::{self, ValidationScheme};
 use smallvec::SmallVec;
 
 /// The OpenMetrics metric types prometheus_client knows.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum MetricType {
     /// A monotonically increasing count (`_total`, `_created`).
     Counter,
@@ -78,6 +80,7 @@ impl MetricType {
 /// A sample timestamp. prometheus_client accepts a float of seconds, a Python int, or a
 /// nanosecond-precise `Timestamp(sec, nsec)`; OpenMetrics output prints each as Python's
 /// `str()` would, so the variants are kept apart.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Timestamp {
     /// Seconds since the epoch as a float.
@@ -159,6 +162,7 @@ impl Timestamp {
 }
 
 /// An exemplar: labels, value and optional timestamp of one observation.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exemplar {
     /// Exemplar labels, at most 128 UTF-8 characters in all.
@@ -184,6 +188,7 @@ impl Exemplar {
 }
 
 /// A span of native-histogram buckets (experimental, as in prometheus_client).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BucketSpan {
     /// Gap to the previous span (or start index for the first).
@@ -193,6 +198,7 @@ pub struct BucketSpan {
 }
 
 /// A native histogram value (experimental, as in prometheus_client; OpenMetrics 2.0 only).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NativeHistogram {
     /// Total count of observations.
@@ -222,6 +228,7 @@ pub struct NativeHistogram {
 }
 
 /// One sample of a family, owned.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// Full sample name (`family` + suffix such as `_total`).
@@ -256,6 +263,7 @@ pub(crate) fn dict_insert(labels: &mut Vec<(String, String)>, k: String, v: Stri
 }
 
 /// A metric family with its samples, as prometheus_client's `Metric`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricFamily {
     /// Family name (for counters without `_total`; includes the unit suffix).

@@ -94,6 +94,16 @@ static void test_const_labels(void) {
     char *text = text_of(reg, NULL);
     CHECK(text && strstr(text, "jobs_total{app=\"shop\",queue=\"mail\",region=\"eu-1\"} 3.0\n"));
     free(text);
+    /* The same families as JSON data. */
+    char *json = NULL;
+    size_t json_len = 0;
+    CHECK(fastprom_registry_encode_json(reg, &json, &json_len) == FASTPROM_OK);
+    CHECK(json && json[0] == '[' && json[json_len - 1] == ']' && json[json_len] == '\0');
+    CHECK(json && strstr(json, "\"name\":\"jobs\",\"help\":\"Jobs.\",\"metric_type\":\"counter\""));
+    CHECK(json && strstr(json, "\"name\":\"jobs_total\",\"labels\":[[\"region\",\"eu-1\"],[\"app\",\"shop\"],"
+                               "[\"queue\",\"mail\"]],\"value\":3.0"));
+    fastprom_buffer_free(json, json_len);
+    CHECK_FAILS(fastprom_registry_encode_json(NULL, &json, &json_len), FASTPROM_NULL_ARGUMENT, "registry is NULL");
 
     /* A constant name that repeats a variable one, or is reserved, registers nothing. */
     fastprom_gauge_family *g = NULL;

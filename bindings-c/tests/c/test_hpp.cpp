@@ -252,6 +252,7 @@ void test_collectors_and_push() {
     auto jobs = reg.counter("jobs", "Jobs.", {"queue"}, opts);
     jobs.labels({"mail"}).add(2);
     CHECK(has(reg.encode_text(), "jobs_total{queue=\"mail\",region=\"eu\"} 2.0\n"));
+    CHECK(has(reg.encode_json(), "\"labels\":[[\"region\",\"eu\"],[\"queue\",\"mail\"]],\"value\":2.0"));
 
     int scrapes = 0;
     bool fail = false;
