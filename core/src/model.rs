@@ -671,6 +671,65 @@ impl Visitor for WithoutCreated<'_> {
     }
 }
 
+/// Passes everything on to the inner visitor with extra labels on every sample (the
+/// Go client's `WrapRegistererWith`, prom-client's `setDefaultLabels`): a sample that
+/// already has a label of the same name keeps its own value. The extra labels come first,
+/// then the sample's.
+///
+/// ```
+/// use fastprom::model::{FamilyCollector, WithLabels};
+/// use fastprom::{Collector, Counter};
+///
+/// let c = Counter::new("jobs", "Jobs.")?;
+/// c.inc();
+/// let defaults = vec![("region".to_owned(), "eu".to_owned())];
+/// let mut families = FamilyCollector::default();
+/// c.visit(&mut WithLabels::new(&mut families, &defaults))?;
+/// assert_eq!(families.families[0].samples[0].labels, defaults);
+/// # Ok::<(), fastprom::Error>(())
+/// ```
+pub struct WithLabels<'a> {
+    inner: &'a mut dyn Visitor,
+    labels: &'a [(String, String)],
+}
+
+impl<'a> WithLabels<'a> {
+    /// Wraps `inner`, adding `labels` to each sample.
+    pub fn new(inner: &'a mut dyn Visitor, labels: &'a [(String, String)]) -> Self {
+        Self { inner, labels }
+    }
+}
+
+impl Visitor for WithLabels<'_> {
+    fn family(&mut self, header: &FamilyHeader<'_>) -> Result<()> {
+        self.inner.family(header)
+    }
+    fn sample(&mut self, s: &SampleRef<'_>) -> Result<()> {
+        if self.labels.is_empty() {
+            return self.inner.sample(s);
+        }
+        let mut all: smallvec::SmallVec<[(&str, &str); 8]> = smallvec::SmallVec::new();
+        for (k, v) in self.labels {
+            let own = s.labels.iter().any(|(n, _)| n == k) || s.extra.is_some_and(|(n, _)| n == k);
+            if !own {
+                all.push((k.as_str(), v.as_str()));
+            }
+        }
+        all.extend_from_slice(s.labels);
+        let mut out = *s;
+        out.labels = &all;
+        // The label positions changed; the encoders sort again.
+        out.sorted = None;
+        self.inner.sample(&out)
+    }
+    fn end_family(&mut self) -> Result<()> {
+        self.inner.end_family()
+    }
+    fn created(&self) -> bool {
+        self.inner.created()
+    }
+}
+
 /// A [`Visitor`] that builds owned [`MetricFamily`] values.
 #[derive(Debug, Default)]
 pub struct FamilyCollector {

@@ -979,3 +979,32 @@ fn const_label_names_follow_the_label_rules() {
     let states = States::new(["a", "b"]);
     assert!(matches!(err(Family::<Enum>::new(own, states)), Error::ReservedLabelName { .. }));
 }
+
+/// A collector exposing another one with extra labels on every sample.
+struct Labelled<'a>(&'a dyn Collector, Vec<(String, String)>);
+
+impl Collector for Labelled<'_> {
+    fn collect(&self) -> fastprom::Result<Vec<fastprom::MetricFamily>> {
+        let mut c = fastprom::model::FamilyCollector::default();
+        self.visit(&mut c)?;
+        Ok(c.families)
+    }
+    fn visit(&self, v: &mut dyn fastprom::Visitor) -> fastprom::Result<()> {
+        self.0.visit(&mut fastprom::model::WithLabels::new(v, &self.1))
+    }
+}
+
+#[test]
+fn with_labels_adds_labels_a_sample_does_not_have() {
+    let registry = Registry::new();
+    registry.set_created(false);
+    let h = Family::<Histogram>::new(opts("lat", "L.").labels(["app"]), Buckets::new(&[1.0]).unwrap()).unwrap();
+    h.labels(&["own"]).unwrap().observe(0.5);
+    registry.register(h).unwrap();
+    let defaults = vec![("app".to_owned(), "default".to_owned()), ("zone".to_owned(), "z1".to_owned())];
+    let t = text(&Labelled(&registry, defaults));
+    assert!(t.contains("lat_bucket{app=\"own\",le=\"1.0\",zone=\"z1\"} 1.0\n"), "{t}");
+    assert!(t.contains("lat_sum{app=\"own\",zone=\"z1\"} 0.5\n"), "{t}");
+    // No defaults: the same bytes as without the wrapper.
+    assert_eq!(text(&Labelled(&registry, Vec::new())), text(&registry));
+}
