@@ -20,6 +20,9 @@ fn code(e: &Error) -> &'static str {
         Error::DuplicateTimeseries { .. } => "ERR_DUPLICATE_TIMESERIES",
         Error::InvalidBuckets { .. } => "ERR_INVALID_BUCKETS",
         Error::InvalidArgument(_) => "ERR_INVALID_ARGUMENT",
+        Error::UnknownState { .. } => "ERR_UNKNOWN_STATE",
+        Error::NoStates { .. } => "ERR_NO_STATES",
+        Error::InfoOverlap { .. } => "ERR_INFO_OVERLAP",
         _ => "ERR_FASTPROM",
     }
 }

@@ -1,8 +1,12 @@
-//! Counter, gauge and histogram families behind one class, and their children. The JS
-//! wrapper picks the methods each prom-client class has; the core checks every name,
-//! label count and value.
+//! Counter, gauge, histogram, summary, info and enum families behind one class, and their
+//! children. The JS wrapper picks the methods each prom-client class has; the core checks
+//! every name, label count and value.
 
-use fastprom::{Buckets, Child, CollectorId, Counter, Error, Family, Gauge, Histogram, Opts, Registry};
+use fastprom::metrics::InfoConfig;
+use fastprom::{
+    Buckets, Child, CollectorId, Counter, Enum, Error, Family, Gauge, Histogram, Info, Objective, Opts, Registry,
+    States, Summary, SummaryConfig,
+};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{js, JsResult};
@@ -13,6 +17,9 @@ enum Kind {
     Counter(Family<Counter>),
     Gauge(Family<Gauge>),
     Histogram(Family<Histogram>),
+    Summary(Family<Summary>),
+    Info(Family<Info>),
+    Enum(Family<Enum>),
 }
 
 /// One child of a family, kept by the caller (`labels(...)`).
@@ -20,6 +27,38 @@ enum ChildKind {
     Counter(Child<Counter>),
     Gauge(Child<Gauge>),
     Histogram(Child<Histogram>),
+    Summary(Child<Summary>),
+    Info(Child<Info>),
+    Enum(Child<Enum>),
+}
+
+/// Runs `$body` with `$f` bound to the family, whatever its type; `$wrap` rebuilds the
+/// result's kind where the body yields a child.
+macro_rules! each_family {
+    ($kind:expr, $f:ident => $body:expr) => {
+        match $kind {
+            Kind::Counter($f) => $body,
+            Kind::Gauge($f) => $body,
+            Kind::Histogram($f) => $body,
+            Kind::Summary($f) => $body,
+            Kind::Info($f) => $body,
+            Kind::Enum($f) => $body,
+        }
+    };
+}
+
+/// As [`each_family`], wrapping a child result in the matching [`ChildKind`].
+macro_rules! each_child_of {
+    ($kind:expr, $f:ident => $body:expr) => {
+        match $kind {
+            Kind::Counter($f) => ChildKind::Counter($body),
+            Kind::Gauge($f) => ChildKind::Gauge($body),
+            Kind::Histogram($f) => ChildKind::Histogram($body),
+            Kind::Summary($f) => ChildKind::Summary($body),
+            Kind::Info($f) => ChildKind::Info($body),
+            Kind::Enum($f) => ChildKind::Enum($body),
+        }
+    };
 }
 
 /// A metric family: a counter, gauge or histogram with its label names.
@@ -46,11 +85,7 @@ fn unsupported(what: &str) -> Error {
 impl Metric {
     /// Registers the family in `registry`.
     pub(crate) fn register_in(&self, registry: &Registry) -> fastprom::Result<CollectorId> {
-        match &self.kind {
-            Kind::Counter(f) => registry.register(f.clone()),
-            Kind::Gauge(f) => registry.register(f.clone()),
-            Kind::Histogram(f) => registry.register(f.clone()),
-        }
+        each_family!(&self.kind, f => registry.register(f.clone()))
     }
 
     fn resolve(&self, names: &[String], values: &[String]) -> fastprom::Result<ChildKind> {
@@ -59,11 +94,7 @@ impl Metric {
         }
         let pairs: Vec<(&str, &str)> =
             names.iter().map(String::as_str).zip(values.iter().map(String::as_str)).collect();
-        Ok(match &self.kind {
-            Kind::Counter(f) => ChildKind::Counter(f.labels_by_name(&pairs)?),
-            Kind::Gauge(f) => ChildKind::Gauge(f.labels_by_name(&pairs)?),
-            Kind::Histogram(f) => ChildKind::Histogram(f.labels_by_name(&pairs)?),
-        })
+        Ok(each_child_of!(&self.kind, f => f.labels_by_name(&pairs)?))
     }
 
     fn child(&self, values: &[String]) -> fastprom::Result<ChildKind> {
@@ -74,11 +105,7 @@ impl Metric {
                 f.labels(values)
             }
         }
-        Ok(match &self.kind {
-            Kind::Counter(f) => ChildKind::Counter(pick(f, values)?),
-            Kind::Gauge(f) => ChildKind::Gauge(pick(f, values)?),
-            Kind::Histogram(f) => ChildKind::Histogram(pick(f, values)?),
-        })
+        Ok(each_child_of!(&self.kind, f => pick(f, values)?))
     }
 }
 
@@ -109,6 +136,43 @@ impl Metric {
         Ok(Self { kind: Kind::Histogram(js(Family::new(opts(name, help, label_names), buckets))?) })
     }
 
+    /// A summary family: a count and a sum, and with `percentiles` (each in [0, 1]) those
+    /// quantiles over a sliding window of `max_age_seconds` (default 600) kept in
+    /// `age_buckets` rotating parts (default 5), as prom-client's `maxAgeSeconds` and
+    /// `ageBuckets`.
+    pub fn summary(
+        name: String,
+        help: String,
+        label_names: Vec<String>,
+        percentiles: Option<Vec<f64>>,
+        max_age_seconds: Option<f64>,
+        age_buckets: Option<u32>,
+    ) -> JsResult<Metric> {
+        let config = match percentiles {
+            Some(ps) if !ps.is_empty() => {
+                // prom-client's quantiles are exact; a 0.1% rank error keeps them close.
+                let objectives: Vec<Objective> = ps.iter().map(|&q| Objective { quantile: q, error: 0.001 }).collect();
+                js(SummaryConfig::quantiles(
+                    &objectives,
+                    max_age_seconds.unwrap_or(600.0),
+                    age_buckets.unwrap_or(5) as usize,
+                ))?
+            }
+            _ => SummaryConfig::default(),
+        };
+        Ok(Self { kind: Kind::Summary(js(Family::new(opts(name, help, label_names), config))?) })
+    }
+
+    /// An info family: each child is a set of key/value pairs exposed as `name_info`.
+    pub fn info(name: String, help: String, label_names: Vec<String>) -> JsResult<Metric> {
+        Ok(Self { kind: Kind::Info(js(Family::new(opts(name, help, label_names), InfoConfig::default()))?) })
+    }
+
+    /// An enum (state set) family: each child is in one of `states` (the first at first).
+    pub fn enumeration(name: String, help: String, label_names: Vec<String>, states: Vec<String>) -> JsResult<Metric> {
+        Ok(Self { kind: Kind::Enum(js(Family::new(opts(name, help, label_names), States::new(states)))?) })
+    }
+
     /// The child for label `values`: given by name when `names` is not empty (fails with
     /// `ERR_LABEL_NAMES` unless they are exactly the family's label names), otherwise in
     /// label-name order (`ERR_LABEL_COUNT` on a wrong count); created when missing.
@@ -131,9 +195,26 @@ impl Metric {
         js(self.resolve(&names, &values).and_then(|c| c.set(value)))
     }
 
-    /// Records `value` in the histogram child for the labels.
+    /// Records `value` in the histogram or summary child for the labels.
     pub fn observe(&self, names: Vec<String>, values: Vec<String>, value: f64) -> JsResult<()> {
         js(self.resolve(&names, &values).and_then(|c| c.observe(value)))
+    }
+
+    /// Sets the info child for the labels to the pairs `keys[i]` = `vals[i]`.
+    #[wasm_bindgen(js_name = setInfo)]
+    pub fn set_info(
+        &self,
+        names: Vec<String>,
+        values: Vec<String>,
+        keys: Vec<String>,
+        vals: Vec<String>,
+    ) -> JsResult<()> {
+        js(self.resolve(&names, &values).and_then(|c| c.set_info(keys, vals)))
+    }
+
+    /// Puts the enum child for the labels in `state`.
+    pub fn state(&self, names: Vec<String>, values: Vec<String>, state: String) -> JsResult<()> {
+        js(self.resolve(&names, &values).and_then(|c| c.state(&state)))
     }
 
     /// Removes the child for `values` (label-name order), returning 1 when it existed, 0
@@ -142,13 +223,10 @@ impl Metric {
     pub fn remove(&self, names: Vec<String>, values: Vec<String>) -> JsResult<u32> {
         let pairs: Vec<(&str, &str)> =
             names.iter().map(String::as_str).zip(values.iter().map(String::as_str)).collect();
-        let n = match (&self.kind, names.is_empty()) {
-            (Kind::Counter(f), true) => f.remove(&values).map(usize::from),
-            (Kind::Gauge(f), true) => f.remove(&values).map(usize::from),
-            (Kind::Histogram(f), true) => f.remove(&values).map(usize::from),
-            (Kind::Counter(f), false) => f.remove_by_labels(&pairs),
-            (Kind::Gauge(f), false) => f.remove_by_labels(&pairs),
-            (Kind::Histogram(f), false) => f.remove_by_labels(&pairs),
+        let n = if names.is_empty() {
+            each_family!(&self.kind, f => f.remove(&values).map(usize::from))
+        } else {
+            each_family!(&self.kind, f => f.remove_by_labels(&pairs))
         };
         js(n).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
     }
@@ -164,8 +242,11 @@ impl Metric {
                 Ok(c) => c.set(0.0),
                 Err(_) => f.clear(),
             },
-            // A histogram's child has no reset: drop it; an unlabelled one comes back empty.
+            // These children have no reset: drop them; an unlabelled one comes back fresh.
             Kind::Histogram(f) => f.clear(),
+            Kind::Summary(f) => f.clear(),
+            Kind::Info(f) => f.clear(),
+            Kind::Enum(f) => f.clear(),
         }
     }
 }
@@ -178,7 +259,7 @@ impl ChildKind {
                 g.inc_by(amount);
                 Ok(())
             }
-            Self::Histogram(_) => Err(unsupported("inc")),
+            _ => Err(unsupported("inc")),
         }
     }
 
@@ -208,7 +289,25 @@ impl ChildKind {
                 h.observe(value);
                 Ok(())
             }
+            Self::Summary(s) => {
+                s.observe(value);
+                Ok(())
+            }
             _ => Err(unsupported("observe")),
+        }
+    }
+
+    fn set_info(&self, keys: Vec<String>, vals: Vec<String>) -> fastprom::Result<()> {
+        match self {
+            Self::Info(i) => i.set(keys.into_iter().zip(vals).collect()),
+            _ => Err(unsupported("set")),
+        }
+    }
+
+    fn state(&self, state: &str) -> fastprom::Result<()> {
+        match self {
+            Self::Enum(e) => e.state(state),
+            _ => Err(unsupported("state")),
         }
     }
 }
@@ -230,17 +329,40 @@ impl MetricChild {
         js(self.kind.set(value))
     }
 
-    /// Records one observation in a histogram.
+    /// Records one observation in a histogram or summary.
     pub fn observe(&self, value: f64) -> JsResult<()> {
         js(self.kind.observe(value))
     }
 
-    /// The current value (counter or gauge), or the histogram's sum.
+    /// Sets an info to the pairs `keys[i]` = `vals[i]`.
+    #[wasm_bindgen(js_name = setInfo)]
+    pub fn set_info(&self, keys: Vec<String>, vals: Vec<String>) -> JsResult<()> {
+        js(self.kind.set_info(keys, vals))
+    }
+
+    /// Puts an enum in `state`.
+    pub fn state(&self, state: String) -> JsResult<()> {
+        js(self.kind.state(&state))
+    }
+
+    /// The current value (counter or gauge), the histogram's or summary's sum, 1 for an
+    /// info or an enum (see [`state_name`](Self::state_name)).
     pub fn get(&self) -> f64 {
         match &self.kind {
             ChildKind::Counter(c) => c.get(),
             ChildKind::Gauge(g) => g.get(),
             ChildKind::Histogram(h) => h.sum(),
+            ChildKind::Summary(s) => s.sum(),
+            ChildKind::Info(_) | ChildKind::Enum(_) => 1.0,
+        }
+    }
+
+    /// An enum's current state (`undefined` for other types).
+    #[wasm_bindgen(js_name = stateName)]
+    pub fn state_name(&self) -> Option<String> {
+        match &self.kind {
+            ChildKind::Enum(e) => Some(e.get().to_owned()),
+            _ => None,
         }
     }
 }

@@ -3,7 +3,8 @@
 use std::cell::RefCell;
 
 use fastprom::expose::negotiate::{CONTENT_TYPE_OPENMETRICS_1_0_0, CONTENT_TYPE_PLAIN_0_0_4};
-use fastprom::{expose, CollectorId, EscapingScheme, Registry};
+use fastprom::model::{FamilyCollector, WithLabels};
+use fastprom::{expose, Collector, CollectorId, EscapingScheme, MetricFamily, Registry, Visitor};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{js, JsResult};
@@ -14,6 +15,26 @@ use crate::metrics::Metric;
 pub struct RawRegistry {
     inner: Registry,
     ids: RefCell<Vec<CollectorId>>,
+    /// Labels added to every series at exposition (prom-client's `setDefaultLabels`).
+    defaults: RefCell<Vec<(String, String)>>,
+}
+
+/// The registry as exposed: its families with the default labels added.
+struct Exposed<'a> {
+    registry: &'a Registry,
+    defaults: &'a [(String, String)],
+}
+
+impl Collector for Exposed<'_> {
+    fn collect(&self) -> fastprom::Result<Vec<MetricFamily>> {
+        let mut c = FamilyCollector::default();
+        self.visit(&mut c)?;
+        Ok(c.families)
+    }
+
+    fn visit(&self, v: &mut dyn Visitor) -> fastprom::Result<()> {
+        self.registry.visit(&mut WithLabels::new(v, self.defaults))
+    }
 }
 
 impl Default for RawRegistry {
@@ -29,7 +50,7 @@ impl RawRegistry {
     pub fn new() -> Self {
         let inner = Registry::new();
         inner.set_created(false);
-        Self { inner, ids: RefCell::new(Vec::new()) }
+        Self { inner, ids: RefCell::new(Vec::new()), defaults: RefCell::new(Vec::new()) }
     }
 
     /// Registers a metric; fails with `ERR_DUPLICATE_TIMESERIES` when its series clash
@@ -47,18 +68,53 @@ impl RawRegistry {
         }
     }
 
+    /// Sets the labels added to every series from now on (replacing any set before); a
+    /// series' own label of the same name wins. Names are checked as label names.
+    #[wasm_bindgen(js_name = setDefaultLabels)]
+    pub fn set_default_labels(&self, names: Vec<String>, values: Vec<String>) -> JsResult<()> {
+        let mut seen = std::collections::HashSet::new();
+        for n in &names {
+            js(fastprom::names::validate_label_name(n, fastprom::ValidationScheme::Legacy))?;
+            if n.starts_with("__") {
+                return Err(crate::error::to_js(fastprom::Error::ReservedLabelName {
+                    name: n.clone(),
+                    reason: fastprom::error::Reserved::Prefix,
+                }));
+            }
+            if !seen.insert(n.as_str()) {
+                return Err(crate::error::to_js(fastprom::Error::DuplicateLabelName { name: n.clone() }));
+            }
+        }
+        *self.defaults.borrow_mut() = names.into_iter().zip(values).collect();
+        Ok(())
+    }
+
+    fn exposed<R>(&self, f: impl FnOnce(&Exposed<'_>) -> R) -> R {
+        let defaults = self.defaults.borrow();
+        f(&Exposed { registry: &self.inner, defaults: &defaults })
+    }
+
     /// The exposition in the Prometheus text format 0.0.4.
     #[wasm_bindgen(js_name = metricsText)]
     pub fn metrics_text(&self) -> JsResult<String> {
-        let bytes = js(expose::encode_text(&self.inner, EscapingScheme::Underscores))?;
+        let bytes = js(self.exposed(|e| expose::encode_text(e, EscapingScheme::Underscores)))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// The exposition in OpenMetrics 1.0.0 (ending in `# EOF`).
     #[wasm_bindgen(js_name = metricsOpenMetrics)]
     pub fn metrics_openmetrics(&self) -> JsResult<String> {
-        let bytes = js(expose::encode_openmetrics(&self.inner, EscapingScheme::Underscores, "1.0.0"))?;
+        let bytes = js(self.exposed(|e| expose::encode_openmetrics(e, EscapingScheme::Underscores, "1.0.0")))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The families as data (the core's serde model): an array of
+    /// `{ name, help, metric_type, unit, samples: [{ name, labels: [[k, v], ...], value, ... }] }`,
+    /// default labels included. The JS wrapper turns it into prom-client's
+    /// `getMetricsAsJSON()` shape.
+    pub fn families(&self) -> JsResult<JsValue> {
+        let families = js(self.exposed(|e| e.collect()))?;
+        serde_wasm_bindgen::to_value(&families).map_err(|e| js_sys::Error::new(&e.to_string()).into())
     }
 
     /// The `Content-Type` of [`metrics_text`](Self::metrics_text).
