@@ -1,6 +1,7 @@
 """fastprom.metrics against prometheus_client 0.26.0: the same calls give the same
 ``collect()`` samples, the same private attributes and the same exceptions."""
 
+import collections.abc
 import math
 import threading
 import time
@@ -230,7 +231,12 @@ def test_metrics_dict_follows_children():
     assert c._metrics == {}
     x = c.labels('x')
     assert c._metrics == {('x',): x}
-    assert isinstance(c._metrics, dict)
+    # A live view of the children in the core, read as prometheus_client's dict is.
+    assert isinstance(c._metrics, collections.abc.MutableMapping)
+    assert list(c._metrics) == [('x',)] and len(c._metrics) == 1 and ('x',) in c._metrics
+    assert dict(c._metrics) == {('x',): x} and c._metrics.copy() == {('x',): x}
+    with pytest.raises(TypeError):
+        c._metrics[('w',)] = x
     c.labels('y').inc()
     del c._metrics[('y',)]
     assert c.collect()[0].samples[0].labels == {'a': 'x'}
@@ -667,3 +673,38 @@ def test_no_deadlock_between_scrapes_updates_and_gauge_functions():
     import sys
     out = subprocess.run([sys.executable, '-c', STRESS, '2'], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == 'True', out.stderr
+
+
+def test_children_live_in_one_place_and_are_freed():
+    # A child object and its core child refer to each other through native memory,
+    # which Python's collector cannot see: every way a child leaves must let it go.
+    import gc
+    import weakref
+
+    c = fastprom.Counter('c', 'C.', ['a'], registry=None)
+    refs = {v: weakref.ref(c.labels(v)) for v in 'abcdef'}
+    c.remove('a')
+    del c._metrics[('b',)]
+    c._metrics.pop(('c',))
+    gc.collect()
+    assert [v for v, r in refs.items() if r() is None] == ['a', 'b', 'c']
+    c.remove_by_labels({'a': 'd'})
+    gc.collect()
+    assert refs['d']() is None and refs['e']() is not None
+    c.clear()
+    gc.collect()
+    assert all(r() is None for r in refs.values())
+    # The parent going away takes its children with it.
+    g = fastprom.Gauge('g', 'G.', ['a'], registry=None)
+    kids = [weakref.ref(g.labels(str(i))) for i in range(100)]
+    parent = weakref.ref(g)
+    del g
+    gc.collect()
+    assert parent() is None and all(k() is None for k in kids)
+    # A child kept by the caller outlives its parent and keeps counting.
+    h = fastprom.Histogram('h', 'H.', ['a'], registry=None)
+    kept = h.labels('x')
+    del h
+    gc.collect()
+    kept.observe(1.0)
+    assert kept._sum.get() == 1.0

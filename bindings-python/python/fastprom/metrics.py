@@ -26,7 +26,7 @@ from typing import (  # noqa: F401  (the names prometheus_client.metrics has)
     Type, TypeVar, Union,
 )
 import warnings
-import weakref
+from collections.abc import MutableMapping
 
 from . import _fastprom
 from . import registry as _registry_module
@@ -159,51 +159,62 @@ def _concatenated_name(metric_type, name, namespace, subsystem, unit):
 
 # --- children of a labelled metric ----------------------------------------------------------
 
-class _ChildDict(dict):
-    """The ``_metrics`` dict of a labelled native metric, from label-value tuples to child
-    objects. Taking an entry out (``del``, ``pop``, ``popitem``, ``clear``) also deletes
-    the series in the core, so it disappears from the exposition as it would with
-    prometheus_client."""
+class _ChildView(MutableMapping):
+    """``_metrics`` of a labelled native metric: a live view of its children, from
+    label-value tuples to child objects, in creation order. The children themselves live
+    in the metric's native family (with their objects), so there is nothing to keep in
+    step. Taking an entry out (``del``, ``pop``, ``popitem``, ``clear``) deletes the
+    series, as deleting from prometheus_client's dict does; entries are only added by
+    ``labels()``."""
 
-    __slots__ = ('_parent',)
+    __slots__ = ('_owner',)
 
-    def __init__(self, parent):
-        super().__init__()
-        self._parent = weakref.ref(parent)
+    def __init__(self, owner):
+        self._owner = owner
 
-    def _drop_series(self, key):
-        owner = self._parent()
-        if owner is not None and isinstance(key, tuple):
-            owner._fp_forget(key)
-
-    def __delitem__(self, key):
-        dict.__delitem__(self, key)
-        self._drop_series(key)
-
-    def pop(self, key, *default):
-        if key not in self:
-            return dict.pop(self, key, *default)
-        child = dict.pop(self, key)
-        self._drop_series(key)
+    def __getitem__(self, key):
+        child = self._owner._fp_get(key) if isinstance(key, tuple) else None
+        if child is None:
+            raise KeyError(key)
         return child
 
-    def popitem(self):
-        pair = dict.popitem(self)
-        self._drop_series(pair[0])
-        return pair
+    def __contains__(self, key):
+        return isinstance(key, tuple) and self._owner._fp_get(key) is not None
+
+    def __setitem__(self, key, value):
+        raise TypeError("fastprom: children are added by labels(), not by setting _metrics items")
+
+    def __delitem__(self, key):
+        if not (isinstance(key, tuple) and self._owner._fp_forget(key)):
+            raise KeyError(key)
+
+    def __iter__(self):
+        return iter([key for key, _ in self._owner._fp_items()])
+
+    def __len__(self):
+        return self._owner._fp_count()
+
+    def items(self):
+        return self._owner._fp_items()
+
+    def values(self):
+        return [child for _, child in self._owner._fp_items()]
 
     def clear(self):
-        dict.clear(self)
-        owner = self._parent()
-        if owner is not None:
-            owner._fp_forget_all()
+        self._owner._fp_forget_all()
 
     def copy(self):
-        # A snapshot: changes to it must not reach the core.
-        return dict(self)
+        # A snapshot, detached from the metric.
+        return dict(self._owner._fp_items())
+
+    def __eq__(self, other):
+        return dict(self.items()) == other if isinstance(other, dict) else MutableMapping.__eq__(self, other)
+
+    def __repr__(self):
+        return repr(dict(self.items()))
 
     def __reduce__(self):
-        return dict, (dict(self),)
+        return dict, (dict(self.items()),)
 
 
 # The classes built on a native base (assigned at the end of the module), and the methods
@@ -271,6 +282,30 @@ class MetricWrapperBase(Collector):
 
     def _get_metric(self):
         return Metric(self._name, self._documentation, self._type, self._unit)
+
+    @property
+    def _metrics(self):
+        """A parent's children, from label-value tuples to child objects (a live view for
+        native metrics, a plain dict otherwise)."""
+        if self._fp_native:
+            if self._labelnames and not self._labelvalues:
+                return _ChildView(self)
+        else:
+            try:
+                return self.__dict__['_metrics']
+            except KeyError:
+                pass
+        raise AttributeError("'%s' object has no attribute '_metrics'" % type(self).__name__)
+
+    @_metrics.setter
+    def _metrics(self, value):
+        if not self._fp_native:
+            self.__dict__['_metrics'] = value
+            return
+        # prometheus_client's clear() assigns a fresh dict: every child goes.
+        if not (isinstance(value, dict) and not value):
+            raise TypeError('fastprom: _metrics can only be replaced by an empty dict (use remove() or clear())')
+        self._fp_forget_all()
 
     def describe(self) -> Iterable[Metric]:
         return [self._get_metric()]
@@ -724,6 +759,5 @@ _fastprom.configure(
     metric=Metric,
     sample=Sample,
     exemplar=Exemplar,
-    child_dict=_ChildDict,
     native_ok=_native_ok,
 )

@@ -6,13 +6,13 @@
 use fastprom::metrics::{Base, MetricCore};
 use fastprom::model::{FamilyCollector, FamilyHeader, MetricFamily, Visitor};
 use fastprom::{Child, Family, Opts};
-use parking_lot::Mutex;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyList, PyTuple};
 
-use super::{node, set_pending, LabelMap, Native, Node, Parent};
-use crate::{clock, config, convert, errors};
+use super::slot::HasObject;
+use super::{node, set_pending, Native, Node, Parent};
+use crate::{clock, convert, errors};
 
 /// Streams one child on its own, without its family's labels, its samples named
 /// `name` + suffix: what prometheus_client's `_child_samples()` gives.
@@ -79,12 +79,8 @@ pub(crate) fn init<T: Native>(
         Node { family, child: Some(child), parent: None }
     } else {
         let count = family.label_names().len();
-        let dict = config::get(py, "child_dict")?.call1((slf,))?.cast_into::<PyDict>()?.unbind();
-        Node {
-            family,
-            child: None,
-            parent: Some(Parent { count, map: Mutex::new(LabelMap::default()), dict: Mutex::new(dict) }),
-        }
+        let release = Box::new(family.clone());
+        Node { family, child: None, parent: Some(Parent { count, release }) }
     };
     let name = node.family.name().to_owned();
     this.cell().set(node).map_err(|_| PyRuntimeError::new_err("metric initialised twice"))?;
@@ -99,118 +95,92 @@ fn parent<T: Native>(this: &T) -> PyResult<(&Node<T::M>, &Parent)> {
     }
 }
 
-/// `key` with every `str` subclass instance replaced by a plain `str` copy, so hashing and
-/// comparing it under the native map's lock runs no Python code (a subclass's `__hash__`
-/// or `__eq__` could call back into `labels()` or release the GIL while the lock is held).
-fn plain_key<'py>(key: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyTuple>> {
-    if key.iter().all(|v| v.is_exact_instance_of::<PyString>()) {
-        return Ok(key.clone());
-    }
-    let py = key.py();
-    let items = key
-        .iter()
-        .map(|v| match v.cast::<PyString>() {
-            Ok(s) if !v.is_exact_instance_of::<PyString>() => Ok(PyString::new(py, s.to_str()?).into_any()),
-            _ => Ok(v),
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    PyTuple::new(py, items)
-}
-
-fn key_strs(key: &Bound<'_, PyTuple>) -> PyResult<Vec<String>> {
-    key.iter().map(|v| v.extract::<String>()).collect()
+/// The label values of `key` (a tuple), or `None` when one is not a `str` (such a key
+/// names no child).
+fn key_strs(key: &Bound<'_, PyTuple>) -> Option<Vec<String>> {
+    key.iter().map(|v| v.extract::<String>().ok()).collect()
 }
 
 /// The child object for a tuple of label values, if created.
 pub(crate) fn get<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult<Option<Py<PyAny>>> {
-    let (_, p) = parent(this)?;
-    let key = plain_key(key)?;
-    Ok(p.map.lock().get(&key))
+    let (n, _) = parent(this)?;
+    let Some(values) = key_strs(key) else { return Ok(None) };
+    Ok(n.family.with_existing(&values, |m| m.object(key.py())).flatten())
 }
 
 /// Creates the core child for `key` and parks it for the child object about to be built.
 pub(crate) fn prepare<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult<()> {
     let py = key.py();
     let (n, _) = parent(this)?;
-    let values = key_strs(key)?;
+    let values: Vec<String> = key.extract()?;
     let now = if T::CREATED { clock::read(py)? } else { 0.0 };
     let child = errors::check(clock::with_now(now, || n.family.labels(&values)))?;
     set_pending(Node { family: n.family.clone(), child: Some(child), parent: None });
     Ok(())
 }
 
-/// Records the child object built for `key` (in the native map and in `_metrics`).
+/// Puts the child object built for `key` into its core child.
 pub(crate) fn attach<T: Native>(this: &T, key: &Bound<'_, PyTuple>, child: &Bound<'_, PyAny>) -> PyResult<()> {
     super::clear_pending();
-    let (_, p) = parent(this)?;
-    let dict = p.dict.lock().clone_ref(key.py());
-    let plain = plain_key(key)?;
-    let old = p.map.lock().insert(&plain, child.clone().unbind())?;
+    let (n, _) = parent(this)?;
+    let values: Vec<String> = key.extract()?;
+    let core = n.family.get(&values).ok_or_else(|| PyRuntimeError::new_err("fastprom: the child went away"))?;
+    let old = core.attach(child.clone().unbind());
     drop(old);
-    dict.bind(key.py()).set_item(key, child)
+    Ok(())
 }
 
 /// Undoes [`prepare`] when building the child object failed.
 pub(crate) fn abort<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult<()> {
     super::clear_pending();
     let (n, _) = parent(this)?;
-    errors::check(n.family.remove(&key_strs(key)?))?;
+    if let Some(values) = key_strs(key) {
+        errors::check(n.family.remove(&values))?;
+    }
     Ok(())
 }
 
-/// Removes the child for `key` from the family and the native map (not from `_metrics`);
-/// returns whether it was there.
+/// Removes the child for `key`; returns whether it was there.
 pub(crate) fn forget<T: Native>(this: &T, key: &Bound<'_, PyTuple>) -> PyResult<bool> {
     let (n, p) = parent(this)?;
-    let plain = plain_key(key)?;
-    let old = p.map.lock().remove(&plain)?;
-    let values = match key_strs(key) {
-        Ok(v) => v,
-        Err(_) => return Ok(false),
-    };
+    let Some(values) = key_strs(key) else { return Ok(false) };
     if values.len() != p.count {
         return Ok(false);
     }
-    let removed = errors::check(n.family.remove(&values))?;
-    drop(old);
-    Ok(removed)
+    let Some(core) = n.family.get(&values) else { return Ok(false) };
+    let object = core.take();
+    errors::check(n.family.remove(&values))?;
+    // Dropped last: it may run Python code.
+    drop(object);
+    Ok(true)
 }
 
-/// Removes every child from the family and the native map (not from `_metrics`).
+/// Removes every child.
 pub(crate) fn forget_all<T: Native>(this: &T) -> PyResult<()> {
     let (n, p) = parent(this)?;
-    let old = p.map.lock().take_all();
+    let objects = p.release.take_objects();
     n.family.clear();
-    drop(old);
+    drop(objects);
     Ok(())
 }
 
-/// `_metrics`.
-pub(crate) fn metrics_dict<T: Native>(slf: &Bound<'_, T>) -> PyResult<Py<PyDict>> {
-    match slf.get().cell().get().and_then(|n| n.parent.as_ref()) {
-        Some(p) => Ok(p.dict.lock().clone_ref(slf.py())),
-        None => Err(super::no_attribute(slf.as_any(), "_metrics")),
+/// The children as `(label-value tuple, child object)` pairs, in creation order.
+pub(crate) fn items<T: Native>(this: &T, py: Python<'_>) -> PyResult<Py<PyList>> {
+    let (n, _) = parent(this)?;
+    let list = PyList::empty(py);
+    for c in n.family.children() {
+        if let Some(object) = c.object(py) {
+            let key = PyTuple::new(py, c.label_values())?;
+            list.append((key, object))?;
+        }
     }
+    Ok(list.unbind())
 }
 
-/// `self._metrics = {}`: every child goes, as prometheus_client's `clear()` does.
-pub(crate) fn set_metrics_dict<T: Native>(slf: &Bound<'_, T>, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-    let py = slf.py();
-    let (_, p) = parent(slf.get())?;
-    let empty = match value {
-        Some(v) => v.cast::<PyDict>().map(|d| d.is_empty()).unwrap_or(false),
-        None => false,
-    };
-    if !empty {
-        return Err(PyTypeError::new_err(
-            "fastprom: _metrics can only be replaced by an empty dict (use remove() or clear())",
-        ));
-    }
-    forget_all(slf.get())?;
-    let fresh = config::get(py, "child_dict")?.call1((slf,))?.cast_into::<PyDict>()?.unbind();
-    let old = std::mem::replace(&mut *p.dict.lock(), fresh);
-    drop(old);
-    Ok(())
+/// The number of children.
+pub(crate) fn count<T: Native>(this: &T, py: Python<'_>) -> PyResult<usize> {
+    let (n, _) = parent(this)?;
+    Ok(n.family.children().iter().filter(|c| c.object(py).is_some()).count())
 }
 
 /// Collects natively, with the GIL released: a gauge function takes the GIL while the
@@ -319,25 +289,24 @@ macro_rules! native_methods {
                 $crate::metrics::common::abort(self, key)
             }
 
-            /// Removes the child for `key` from the family and the native map.
+            /// Removes the child for `key`; returns whether it was there.
             fn _fp_forget(&self, key: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
                 $crate::metrics::common::forget(self, key)
             }
 
-            /// Removes every child from the family and the native map.
+            /// Removes every child.
             fn _fp_forget_all(&self) -> PyResult<()> {
                 $crate::metrics::common::forget_all(self)
             }
 
-            /// The parent's dict of children, keyed by label-value tuples.
-            #[getter(_metrics)]
-            fn get_metrics(slf: &Bound<'_, Self>) -> PyResult<Py<pyo3::types::PyDict>> {
-                $crate::metrics::common::metrics_dict(slf)
+            /// The children as `(label-value tuple, child object)` pairs.
+            fn _fp_items(&self, py: Python<'_>) -> PyResult<Py<pyo3::types::PyList>> {
+                $crate::metrics::common::items(self, py)
             }
 
-            #[setter(_metrics)]
-            fn set_metrics(slf: &Bound<'_, Self>, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-                $crate::metrics::common::set_metrics_dict(slf, value)
+            /// The number of children.
+            fn _fp_count(&self, py: Python<'_>) -> PyResult<usize> {
+                $crate::metrics::common::count(self, py)
             }
 
             /// `[Metric]` with this metric's samples, built natively.

@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use fastprom::{Counter, Error, Family};
+use fastprom::{Error, Family};
+
+use super::slot::Counter;
 use pyo3::prelude::*;
 
 use super::common::native_methods;

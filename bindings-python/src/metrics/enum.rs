@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use fastprom::{Enum, Family, States};
+use fastprom::{Family, States};
+
+use super::slot::Enum;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 

@@ -3,7 +3,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use fastprom::{Error, Family, Gauge};
+use fastprom::{Error, Family};
+
+use super::slot::Gauge;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 

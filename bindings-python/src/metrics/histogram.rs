@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use fastprom::{Buckets, Family, Histogram};
+use fastprom::{Buckets, Family};
+
+use super::slot::Histogram;
 use pyo3::prelude::*;
 
 use super::common::native_methods;

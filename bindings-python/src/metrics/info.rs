@@ -3,7 +3,9 @@
 use std::sync::OnceLock;
 
 use fastprom::metrics::InfoConfig;
-use fastprom::{Family, Info};
+use fastprom::Family;
+
+use super::slot::Info;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

@@ -16,6 +16,7 @@ mod gauge;
 mod histogram;
 mod info;
 mod labels;
+pub(crate) mod slot;
 mod summary;
 mod value;
 
@@ -26,7 +27,6 @@ use std::sync::OnceLock;
 use fastprom::metrics::MetricCore;
 use fastprom::model::Visitor;
 use fastprom::{Child, Family};
-use parking_lot::Mutex;
 use pyo3::exceptions::{PyAttributeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -40,7 +40,6 @@ pub(crate) use enum_::EnumBase;
 pub(crate) use gauge::GaugeBase;
 pub(crate) use histogram::HistogramBase;
 pub(crate) use info::InfoBase;
-pub(crate) use labels::LabelMap;
 pub(crate) use summary::SummaryBase;
 
 /// What a native base holds once initialised.
@@ -53,20 +52,38 @@ pub(crate) struct Node<M: MetricCore> {
     pub(crate) parent: Option<Parent>,
 }
 
-/// The children of a labelled parent, as seen from Python.
+/// What a labelled parent adds: its children live in its core family, each holding its
+/// Python object (see [`slot`]); `_metrics` is a view of them (`fastprom.metrics`).
 pub(crate) struct Parent {
     /// Number of label names.
     pub(crate) count: usize,
-    /// Label values to child objects (see [`labels`]).
-    pub(crate) map: Mutex<LabelMap>,
-    /// `_metrics`: label-value tuples to child objects, kept in step with `map`.
-    pub(crate) dict: Mutex<Py<PyDict>>,
+    /// Lets the children's Python objects go when the parent does (see [`Release`]).
+    pub(crate) release: Box<dyn Release>,
+}
+
+/// Takes every child's Python object out of a family, breaking the cycles between
+/// children and their objects (see [`slot`]).
+pub(crate) trait Release: Send + Sync {
+    /// Takes the objects out; the caller drops them.
+    fn take_objects(&self) -> Vec<Py<PyAny>>;
+}
+
+impl<M: MetricCore + slot::HasObject> Release for Family<M> {
+    fn take_objects(&self) -> Vec<Py<PyAny>> {
+        self.children().iter().filter_map(|c| c.take()).collect()
+    }
+}
+
+impl Drop for Parent {
+    fn drop(&mut self) {
+        drop(self.release.take_objects());
+    }
 }
 
 /// A native metric base class.
 pub(crate) trait Native: PyClass<Frozen = True> + Sync + Send + 'static {
-    /// The core metric type.
-    type M: MetricCore;
+    /// The core metric type, with its slot for the Python object.
+    type M: MetricCore + slot::HasObject;
     /// prometheus_client's `_type`.
     const KIND: &'static str;
     /// Whether a new child reads the clock (`_created`), as prometheus_client's do.
@@ -84,17 +101,17 @@ pub(crate) trait Native: PyClass<Frozen = True> + Sync + Send + 'static {
 /// A family of any type, for the encoders.
 pub(crate) enum AnyFamily {
     /// Counters.
-    Counter(Family<fastprom::Counter>),
+    Counter(Family<slot::Counter>),
     /// Gauges.
-    Gauge(Family<fastprom::Gauge>),
+    Gauge(Family<slot::Gauge>),
     /// Histograms.
-    Histogram(Family<fastprom::Histogram>),
+    Histogram(Family<slot::Histogram>),
     /// Summaries.
-    Summary(Family<fastprom::Summary>),
+    Summary(Family<slot::Summary>),
     /// Info metrics.
-    Info(Family<fastprom::Info>),
+    Info(Family<slot::Info>),
     /// Enums.
-    Enum(Family<fastprom::Enum>),
+    Enum(Family<slot::Enum>),
 }
 
 impl AnyFamily {

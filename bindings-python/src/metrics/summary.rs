@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use fastprom::{Family, Summary, SummaryConfig};
+use fastprom::{Family, SummaryConfig};
+
+use super::slot::Summary;
 use pyo3::prelude::*;
 
 use super::common::native_methods;

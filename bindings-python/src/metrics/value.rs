@@ -2,7 +2,9 @@
 //! (its `values.MutexValue`), as views of a native child.
 
 use fastprom::model::{FamilyHeader, SampleRef, Visitor};
-use fastprom::{Child, Counter, Family, Gauge, Histogram, Summary};
+use fastprom::{Child, Family};
+
+use super::slot::{Counter, Gauge, Histogram, Summary};
 use pyo3::exceptions::PyNotImplementedError;
 use pyo3::prelude::*;
 

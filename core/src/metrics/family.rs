@@ -639,6 +639,32 @@ impl<M: MetricCore> Family<M> {
         Ok(f(&child))
     }
 
+    /// Runs `f` on the child for `values` if it exists, without creating it or touching
+    /// its reference count (the lookup of [`Family::with_labels`]); `None` when there is no
+    /// such child, the number of values is wrong, or the family has no labels.
+    #[inline]
+    pub fn with_existing<S: AsRef<str>, R>(&self, values: &[S], f: impl FnOnce(&M) -> R) -> Option<R> {
+        if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
+            return None;
+        }
+        let h = hash_values(&self.inner.hasher, values);
+        let found = self
+            .shard_of(h)
+            .find_and_pin(self.inner.pin(), |t| t.find(h, |c| key_eq(c.key(), values)).map(|c| &**c as *const M));
+        let Some((metric, pin)) = found else {
+            // Not found, or the pin was not to be had (this thread already pins, or a
+            // writer is busy): look again under the shard's lock.
+            return self.get(values).map(|c| f(&c));
+        };
+        // SAFETY: as in `with_labels`: the pin keeps the child allocated until it drops.
+        let r = f(unsafe { &*metric });
+        drop(pin);
+        if self.inner.parked.load(std::sync::atomic::Ordering::Relaxed) {
+            self.retire(Vec::new());
+        }
+        Some(r)
+    }
+
     /// [`Family::with_labels`] for a closure that can fail itself (`inc_by`,
     /// `inc_with_exemplar`, ...): one `Result` carries both the lookup's and the
     /// closure's error.
@@ -686,6 +712,27 @@ impl<M: MetricCore> Family<M> {
             return Ok(c);
         }
         Ok(self.insert(h, &encode_key(values)))
+    }
+
+    /// The child for `values` if it exists; `None` otherwise (nothing is created, and a
+    /// wrong number of values or an unlabelled family finds nothing).
+    ///
+    /// ```
+    /// use fastprom::{Counter, Family, Opts};
+    ///
+    /// let hits = Family::<Counter>::new(Opts::new("hits", "Hits.").labels(["path"]), ())?;
+    /// assert!(hits.get(&["/"]).is_none());
+    /// hits.labels(&["/"])?.inc();
+    /// assert_eq!(hits.get(&["/"]).map(|c| c.get()), Some(1.0));
+    /// assert!(hits.get(&["/", "extra"]).is_none());
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
+    pub fn get<S: AsRef<str>>(&self, values: &[S]) -> Option<Child<M>> {
+        if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
+            return None;
+        }
+        let h = hash_values(&self.inner.hasher, values);
+        self.shard_of(h).read_with(|t| t.find(h, |c| key_eq(c.key(), values)).cloned())
     }
 
     /// The child for label values given by name (`labels(**kwargs)`).
