@@ -642,6 +642,20 @@ impl<M: MetricCore> Family<M> {
     /// Runs `f` on the child for `values` if it exists, without creating it or touching
     /// its reference count (the lookup of [`Family::with_labels`]); `None` when there is no
     /// such child, the number of values is wrong, or the family has no labels.
+    ///
+    /// ```
+    /// use fastprom::{Counter, Family, Opts};
+    ///
+    /// let hits = Family::<Counter>::new(Opts::new("hits", "Hits.").labels(["path"]), ())?;
+    /// assert_eq!(hits.with_existing(&["/"], |c| c.inc()), None);
+    /// assert!(hits.is_empty());
+    /// hits.labels(&["/"])?;
+    /// assert_eq!(hits.with_existing(&["/"], |c| { c.inc(); c.get() }), Some(1.0));
+    /// // A lookup nested inside another still finds the child.
+    /// let nested = hits.with_existing(&["/"], |_| hits.with_existing(&["/"], |c| c.get()));
+    /// assert_eq!(nested, Some(Some(1.0)));
+    /// # Ok::<(), fastprom::Error>(())
+    /// ```
     #[inline]
     pub fn with_existing<S: AsRef<str>, R>(&self, values: &[S], f: impl FnOnce(&M) -> R) -> Option<R> {
         if values.len() != self.inner.label_names.len() || self.inner.single.is_some() {
