@@ -12,6 +12,7 @@
 //! * [`expose`]: negotiation, gzip, Pushgateway requests;
 //! * [`parse`]: the text and OpenMetrics parsers, building prometheus_client's objects
 //!   (with [`parse_errors`], prometheus_client's exceptions);
+//! * [`names`]: the core's name rules and escaping, for `fastprom.validation`;
 //! * [`clock`]: the core's clock, routed to Python's `time.time`;
 //! * [`errors`]: core errors to Python exceptions.
 
@@ -23,6 +24,7 @@ mod convert;
 mod errors;
 mod expose;
 mod metrics;
+mod names;
 mod parse;
 mod parse_errors;
 mod registry;
@@ -39,6 +41,7 @@ fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(config::configure, m)?)?;
     expose::register(m)?;
     metrics::register(m)?;
+    names::register(m)?;
     parse::register(m)?;
     registry::register(m)?;
     Ok(())

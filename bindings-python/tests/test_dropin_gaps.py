@@ -314,3 +314,39 @@ def test_parsers_read_lone_surrogates(fmt, doc):
     # The families hold the very surrogates of the input.
     if doc.startswith('# HELP a h'):
         assert fp[0][0][1] == 'h\ud800x' and fp[0][0][3][0][1] == {'x': 'v\udc00'}
+
+
+# --- 6. name checks and escaping through the core -------------------------------------
+
+NAMES = ['', 'a', 'a\n', 'a\n\n', 'a-b', 'a:b', '__x', '__x\ny', ':a', '1a', 'é', 'a.b', 'x\ud800', '\n',
+         None, 5, b'ab']
+
+
+def _outcome(f, *args):
+    try:
+        return ('ok', f(*args))
+    except Exception as e:
+        return (type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize('legacy', [False, True])
+def test_validation_functions_match_prometheus_client(legacy):
+    results = {}
+    for name, lib in LIBS.items():
+        v = importlib.import_module(lib.__name__ + '.validation')
+        om = _om(lib)
+        (v.enable_legacy_validation if legacy else v.disable_legacy_validation)()
+        try:
+            rows = []
+            for n in NAMES:
+                rows.append((n,
+                             _outcome(v._validate_metric_name, n), _outcome(v._validate_labelname, n),
+                             _outcome(v._is_valid_legacy_metric_name, n), _outcome(v._is_valid_legacy_labelname, n)))
+                for escaping in ('allow-utf-8', 'underscores', 'dots', 'values', 'other'):
+                    rows.append((n, escaping, _outcome(om.escape_metric_name, n, escaping),
+                                 _outcome(om.escape_label_name, n, escaping)))
+            results[name] = rows
+        finally:
+            v.disable_legacy_validation()
+    for fp_row, pc_row in zip(results['fastprom'], results['prometheus_client']):
+        assert fp_row == pc_row

@@ -76,6 +76,21 @@ def set_legacy_validation(on: bool) -> None:
 
 def legacy_validation() -> bool: ...
 
+def validate_metric_name(name: str, legacy: bool) -> None:
+    """``ValueError`` unless ``name`` can name a metric (the legacy character set when
+    ``legacy``)."""
+
+def validate_label_name(name: str, legacy: bool) -> None:
+    """``ValueError`` unless ``name`` can name a label (``__`` names are reserved)."""
+
+def is_valid_legacy_metric_name(name: str) -> bool: ...
+
+def is_valid_legacy_label_name(name: str) -> bool: ...
+
+def escape_metric_name(s: str, escaping: str) -> str: ...
+
+def escape_label_name(s: str, escaping: str) -> str: ...
+
 def set_clock(callable: Optional[Callable[[], float]] = None) -> None:
     """Installs the wall clock the core reads (``_created``, exemplar timestamps,
     ``set_to_current_time``): called at each read. ``None``: look up and call

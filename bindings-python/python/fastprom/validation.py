@@ -8,8 +8,8 @@ every metric created afterwards.
 
 The checks for metrics created through ``fastprom.metrics`` run in the core. The ones
 here serve the Python paths (custom-collector families, the parsers, exemplars) and are
-kept because other code imports them from this module. The extension does not export
-the core's name checks yet, so they are restated in Python with the same messages.
+kept because other code imports them from this module; for ``str`` names they call the
+core's rules (``_fastprom.validate_metric_name`` and friends).
 """
 
 import os
@@ -67,8 +67,21 @@ def _check_utf8(name: str) -> None:
     name.encode('utf-8')
 
 
+# The checks below ask the core for a ``str`` (its rules, with prometheus_client's
+# messages). Other types take the same steps as prometheus_client (an empty or falsy name,
+# then the regular expression or ``encode``), so they fail with its exception types.
+
 def _validate_metric_name(name: str) -> None:
     """``ValueError`` unless ``name`` can name a metric under the scheme in force."""
+    if type(name) is str:
+        try:
+            _fastprom.validate_metric_name(name, _legacy_validation)
+            return
+        except UnicodeEncodeError:
+            if not _legacy_validation:
+                raise
+        # Under the legacy scheme the character set refuses a lone surrogate first.
+        raise ValueError("invalid metric name " + name)
     if not name:
         raise ValueError("metric name cannot be empty")
     if _legacy_validation and not _fits(METRIC_NAME_RE, name):
@@ -79,6 +92,11 @@ def _validate_metric_name(name: str) -> None:
 def _is_valid_legacy_metric_name(name: str) -> bool:
     """Whether ``name`` is a metric name even under the legacy scheme (the encoders
     quote the other ones)."""
+    if type(name) is str:
+        try:
+            return _fastprom.is_valid_legacy_metric_name(name)
+        except UnicodeEncodeError:
+            return False
     return len(name) > 0 and _fits(METRIC_NAME_RE, name)
 
 
@@ -99,6 +117,14 @@ def _validate_metric_label_name_token(tok: str) -> None:
 def _validate_labelname(l):
     """``ValueError`` unless ``l`` can name a label under the scheme in force; names
     starting with ``__`` are reserved under both."""
+    if type(l) is str:
+        try:
+            _fastprom.validate_label_name(l, _legacy_validation)
+            return
+        except UnicodeEncodeError:
+            if not _legacy_validation:
+                raise
+        raise ValueError('Invalid label metric name: ' + l)
     if not get_legacy_validation():
         _check_utf8(l)
     elif not _fits(METRIC_LABEL_NAME_RE, l):
@@ -109,6 +135,11 @@ def _validate_labelname(l):
 
 def _is_valid_legacy_labelname(l: str) -> bool:
     """Whether ``l`` is an unreserved label name even under the legacy scheme."""
+    if type(l) is str:
+        try:
+            return _fastprom.is_valid_legacy_label_name(l)
+        except UnicodeEncodeError:
+            return False
     return (len(l) > 0 and _fits(METRIC_LABEL_NAME_RE, l)
             and not _fits(RESERVED_METRIC_LABEL_NAME_RE, l))
 

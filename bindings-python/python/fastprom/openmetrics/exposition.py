@@ -1,8 +1,9 @@
 """OpenMetrics text exposition (``prometheus_client.openmetrics.exposition``).
 
 ``generate_latest`` is one call into the native encoder. The name-escaping helpers
-(``escape_metric_name``, ``escape_label_name``) are small pure functions kept in Python
-for callers that use them directly; the native encoder applies the same rules.
+(``escape_metric_name``, ``escape_label_name``) call the core's escapers too; only names
+holding lone surrogates, which the core cannot take, are escaped here character by
+character (``_escape``), as prometheus_client does.
 """
 
 from io import StringIO
@@ -59,11 +60,12 @@ def _compose_exemplar_string(metric, sample, exemplar):
 
 def _escape_name(s: str, escaping: str, is_legacy: Callable[[str], bool],
                  rune: Callable[[str, int], bool]) -> str:
-    if not s:
+    if len(s) == 0:
         return s
     if escaping == ALLOWUTF8:
+        legacy = is_legacy(s)
         escaped = _escape(s, escaping, rune)
-        return escaped if is_legacy(s) else f'"{escaped}"'
+        return escaped if legacy else f'"{escaped}"'
     if escaping in (UNDERSCORES, VALUES):
         return s if is_legacy(s) else _escape(s, escaping, rune)
     if escaping == DOTS:
@@ -74,12 +76,22 @@ def _escape_name(s: str, escaping: str, is_legacy: Callable[[str], bool],
 def escape_metric_name(s: str, escaping: str = UNDERSCORES) -> str:
     """Escapes a metric name for ``escaping``; under ``allow-utf-8`` a name outside the
     legacy character set is quoted instead."""
+    if type(s) is str and type(escaping) is str:
+        try:
+            return _fastprom.escape_metric_name(s, escaping)
+        except UnicodeEncodeError:
+            pass  # lone surrogates: escaped character by character below
     return _escape_name(s, escaping, _is_valid_legacy_metric_name, _is_legacy_metric_rune)
 
 
 def escape_label_name(s: str, escaping: str = UNDERSCORES) -> str:
     """Escapes a label name for ``escaping``; under ``allow-utf-8`` a name outside the
     legacy character set is quoted instead."""
+    if type(s) is str and type(escaping) is str:
+        try:
+            return _fastprom.escape_label_name(s, escaping)
+        except UnicodeEncodeError:
+            pass  # lone surrogates: escaped character by character below
     return _escape_name(s, escaping, _is_valid_legacy_labelname, _is_legacy_labelname_rune)
 
 
