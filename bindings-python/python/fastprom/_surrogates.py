@@ -31,7 +31,8 @@ _FROM_STAND_IN = {cp + _SHIFT: cp for cp in range(0xD800, 0xE000)}
 
 def shield(text: str) -> Tuple[str, bool]:
     """``text`` ready for the native parser, and whether anything was swapped."""
-    if not _SURROGATE.search(text) or _STAND_IN.search(text):
+    # ASCII text (the usual case) is checked at C speed.
+    if text.isascii() or not _SURROGATE.search(text) or _STAND_IN.search(text):
         return text, False
     return text.translate(_TO_STAND_IN), True
 
@@ -127,6 +128,8 @@ class ShieldedLines:
 
     def __next__(self) -> str:
         line = next(self._lines)
+        if line.isascii():
+            return line
         if _STAND_IN.search(line):
             self._genuine = True
             if self.swapped:
