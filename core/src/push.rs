@@ -4,6 +4,7 @@
 //! sends them with whatever HTTP client it has.
 
 use std::borrow::Cow;
+#[cfg(feature = "gzip")]
 use std::io::Write;
 
 use base64::engine::general_purpose::URL_SAFE;
@@ -376,10 +377,17 @@ fn parse_gateway(gateway: &str) -> ParsedGateway {
 }
 
 /// `gzip.compress(data)` at Python's level 9, through flate2's pure-Rust backend.
+#[cfg(feature = "gzip")]
 fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(data).and_then(|()| encoder.try_finish()).map_err(|e| Error::Compression(e.to_string()))?;
     encoder.finish().map_err(|e| Error::Compression(e.to_string()))
+}
+
+/// Without the `gzip` feature a compressed push cannot be built.
+#[cfg(not(feature = "gzip"))]
+fn gzip(_: &[u8]) -> Result<Vec<u8>> {
+    Err(Error::Compression("fastprom was built without its gzip feature".to_owned()))
 }
 
 #[cfg(test)]

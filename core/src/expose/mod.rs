@@ -5,6 +5,7 @@ pub mod negotiate;
 pub mod openmetrics;
 pub mod text;
 
+#[cfg(feature = "gzip")]
 use std::io::Write;
 
 use smallvec::SmallVec;
@@ -39,7 +40,8 @@ pub fn encode(source: &dyn Collector, how: &Negotiated) -> Result<Vec<u8>> {
     }
 }
 
-/// gzip-compresses an exposition (for `Content-Encoding: gzip`).
+/// gzip-compresses an exposition (for `Content-Encoding: gzip`). Cargo feature `gzip`.
+#[cfg(feature = "gzip")]
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 4 + 64), flate2::Compression::default());
     // Writing to a Vec cannot fail.
