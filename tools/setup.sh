@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool prometheus-node-exporter:prometheus-node-exporter valgrind:valgrind cmake:cmake; do
+# binaryen's wasm-opt shrinks the JS package's .wasm; chromium is the browser its tests use.
+for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool prometheus-node-exporter:prometheus-node-exporter valgrind:valgrind cmake:cmake binaryen:wasm-opt chromium:chromium; do
   pkg=${pkg_bin%%:*}; bin=${pkg_bin##*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
@@ -34,6 +35,18 @@ if ! cargo +nightly miri --version >/dev/null 2>&1; then
   else
     rustup toolchain install nightly --profile minimal --component miri,rust-src
   fi
+fi
+
+# The runtimes bindings-wasm/tests runs the JS package in (deno, workerd, playwright-core
+# for Debian's chromium), at the versions its package-lock.json pins; installed again only
+# when that file changes.
+js_tests=bindings-wasm/tests
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: npm not found: $js_tests/node_modules not installed (make test-wasm-js needs it)"
+elif ! cmp -s "$js_tests/package-lock.json" "$js_tests/node_modules/.fastprom-package-lock.json"; then
+  echo "setup: installing the JS test runtimes (npm ci in $js_tests)"
+  (cd "$js_tests" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$js_tests/package-lock.json" "$js_tests/node_modules/.fastprom-package-lock.json"
 fi
 
 if [ ! -x .venv/bin/python ]; then

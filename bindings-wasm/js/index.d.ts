@@ -1,5 +1,6 @@
-// Types of fastprom's JS package (js/index.js): prom-client 15's names and options where
-// fastprom has the feature. Errors thrown are real `Error`s with a `code` (FastpromError).
+// Types of fastprom's JS package (js/api.js), the same for every entry (node.js, web.js,
+// workerd.js): prom-client 15's names and options where fastprom has the feature. Errors
+// thrown are real `Error`s with a `code` (FastpromError).
 
 /** Label values by label name. */
 export type LabelValues<T extends string = string> = Partial<Record<T, string | number>>;
@@ -143,6 +144,16 @@ export interface PushgatewayOptions {
   auth?: { username: string; password: string };
   /** Reject pushes without a jobName (default true). */
   requireJobName?: boolean;
+  /**
+   * Given to `fetch`. `'no-cors'` lets a page push to a gateway on another origin that
+   * sends no CORS headers (the Pushgateway sends none): `pushAdd` only (`push` and
+   * `delete` reject with ERR_INVALID_ARGUMENT), and the page cannot learn whether the
+   * gateway took the push: it resolves with an opaque response (status 0) either way and
+   * rejects only when the gateway cannot be reached. Headers but `Content-Type` are dropped.
+   */
+  mode?: RequestMode;
+  /** Given to `fetch`: lets a push sent while the page is being closed finish. */
+  keepalive?: boolean;
 }
 
 /** Pushes a registry to a Pushgateway; a failure rejects with a PushError. */
@@ -163,3 +174,15 @@ export namespace Pushgateway {
     groupings?: Record<string, string>;
   }
 }
+
+/** Every export in one object, as prom-client's CommonJS `module.exports`. */
+declare const fastprom: {
+  Registry: typeof Registry;
+  register: typeof register;
+  contentType: typeof contentType;
+  Counter: typeof Counter;
+  Gauge: typeof Gauge;
+  Histogram: typeof Histogram;
+  Pushgateway: typeof Pushgateway;
+};
+export default fastprom;

@@ -1,8 +1,7 @@
-'use strict';
 // Bad input throws a real Error with a `code` and a clear message, and changes nothing.
-const test = require('node:test');
-const assert = require('node:assert/strict');
-const { Registry, Counter, Gauge, Histogram } = require('../pkg/index.js');
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry, Counter, Gauge, Histogram } from '../pkg/node.js';
 
 test('an invalid metric name throws ERR_INVALID_NAME and registers nothing', async () => {
   const reg = new Registry();

@@ -1,11 +1,8 @@
-'use strict';
-// The metric API against the built package: what prom-client-style calls put in the
-// exposition, byte for byte.
-const test = require('node:test');
-const assert = require('node:assert/strict');
-const prom = require('../pkg/index.js');
-
-const { Registry, Counter, Gauge, Histogram } = prom;
+// The metric API against the built package (its Node entry): what prom-client-style calls
+// put in the exposition, byte for byte.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import prom, { Registry, Counter, Gauge, Histogram } from '../pkg/node.js';
 
 test('counter with labels: inc(labels, value), inc(value), children', async () => {
   const reg = new Registry();

@@ -1,57 +1,24 @@
-'use strict';
 // Pushes to a real Pushgateway (the Debian package), started on a free loopback port and
 // stopped by PID; what arrived is read back through its /api/v1/metrics.
-const test = require('node:test');
-const assert = require('node:assert/strict');
-const { spawn, execFileSync } = require('node:child_process');
-const net = require('node:net');
-const { Registry, Counter, Gauge, Pushgateway } = require('../pkg/index.js');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function findGateway() {
-  for (const name of ['pushgateway', 'prometheus-pushgateway']) {
-    try {
-      return execFileSync('sh', ['-c', `command -v ${name}`]).toString().trim();
-    } catch {}
-  }
-  throw new Error('no pushgateway binary on PATH (Debian package prometheus-pushgateway)');
-}
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Registry, Counter, Gauge, Pushgateway } from '../pkg/node.js';
+import { freePort, startGateway } from './support.js';
 
 let gateway;
 let url;
 
 test.before(async () => {
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  gateway = spawn(findGateway(), [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the pushgateway did not become ready');
+  gateway = await startGateway();
+  url = gateway.url;
 });
 
-test.after(() => {
-  if (gateway && gateway.exitCode === null) process.kill(gateway.pid, 'SIGTERM');
-});
+test.after(() => gateway && gateway.stop());
 
 /** The gateway's groups, as its API lists them. */
-async function groups() {
-  const resp = await fetch(`${url}/api/v1/metrics`);
-  assert.equal(resp.status, 200);
-  return (await resp.json()).data;
+function groups() {
+  return gateway.groups();
 }
 
 test('push (PUT) with a grouping value holding "/" arrives intact', async () => {
@@ -144,4 +111,26 @@ test('a gateway that never answers rejects after the timeout', async () => {
 
 test('a missing jobName rejects before any request', async () => {
   await assert.rejects(new Pushgateway(url, {}, new Registry()).push({}), { code: 'ERR_INVALID_ARGUMENT' });
+});
+
+test("mode 'no-cors' sends pushAdd only: push and delete reject before any request", async () => {
+  const reg = new Registry();
+  new Counter({ name: 'page_clicks', help: 'h', registers: [reg] }).inc(3);
+  const seen = [];
+  const recording = (u, init) => {
+    seen.push([init.method, init.mode, init.keepalive]);
+    return fetch(u, init);
+  };
+  const gw = new Pushgateway(url, { fetch: recording, mode: 'no-cors', keepalive: true }, reg);
+  for (const call of [() => gw.push({ jobName: 'page' }), () => gw.delete({ jobName: 'page' })]) {
+    await assert.rejects(call(), (e) => e.code === 'ERR_INVALID_ARGUMENT' && /no-cors/.test(e.message));
+  }
+  assert.deepEqual(seen, []);
+  // Node's fetch has no CORS: the answer is an ordinary one here; a browser's is opaque
+  // (browser.test.js).
+  const { resp } = await gw.pushAdd({ jobName: 'page' });
+  assert.equal(resp.status, 200);
+  assert.deepEqual(seen, [['POST', 'no-cors', true]]);
+  const group = (await groups()).find((g) => g.labels.job === 'page');
+  assert.equal(group.page_clicks_total.metrics[0].value, '3');
 });

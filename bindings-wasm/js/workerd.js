@@ -1,0 +1,11 @@
+// fastprom's entry for Cloudflare's workerd (Workers, wrangler, workerd configs): importing
+// a .wasm there gives a compiled WebAssembly.Module, instantiated synchronously.
+import wasm from './fastprom_wasm_bg.wasm';
+import * as raw from './fastprom_wasm.js';
+import { makeApi } from './api.js';
+
+raw.initSync({ module: wasm });
+const api = makeApi(raw);
+
+export const { Registry, register, contentType, Counter, Gauge, Histogram, Pushgateway } = api;
+export default api;

@@ -1,0 +1,31 @@
+# workerd config for worker.js: after bindings-wasm/build.sh, from the repository root,
+#
+#   PUSHGATEWAY_URL=http://127.0.0.1:9091 workerd serve examples/wasm/worker.capnp
+#
+# It listens on 127.0.0.1:8787 (`--socket-addr http=127.0.0.1:PORT` moves it).
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # A Worker's fetch() goes out through the service named "internet", which by default
+    # reaches public addresses only. "local" adds this machine's (127.0.0.0/8, ::1) for a
+    # Pushgateway on loopback; "private" would add the LAN's too.
+    (name = "internet", network = (allow = ["public", "local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "main")],
+);
+
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    # The fastprom package, its entry under the name worker.js imports, its other files
+    # under the names the entry imports them by.
+    (name = "fastprom", esModule = embed "../../bindings-wasm/pkg/workerd.js"),
+    (name = "api.js", esModule = embed "../../bindings-wasm/pkg/api.js"),
+    (name = "fastprom_wasm.js", esModule = embed "../../bindings-wasm/pkg/fastprom_wasm.js"),
+    (name = "fastprom_wasm_bg.wasm", wasm = embed "../../bindings-wasm/pkg/fastprom_wasm_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [(name = "PUSHGATEWAY_URL", fromEnvironment = "PUSHGATEWAY_URL")],
+);
