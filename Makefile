@@ -6,9 +6,9 @@ DURATION ?= 0
 # Extra cargo flags for test-rust (before its `--`), e.g. CARGO_TEST_FLAGS=-p fastprom.
 CARGO_TEST_FLAGS ?=
 # The suites `make test` runs, in this order.
-SUITES := test-rust test-c test-loom test-miri test-wasm test-wasm-js test-vectors test-py test-python
+SUITES := test-rust test-c test-loom test-miri test-wasm test-wasm-js test-vectors test-py test-python test-wheels
 
-.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-wasm-js test-vectors test-py python test-python bench bench-side bench-c fuzz clean
+.PHONY: help setup demo dist test test-rust test-c install test-loom test-miri test-wasm test-wasm-js test-vectors test-py python test-python test-wheels bench bench-side bench-c fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -111,7 +111,7 @@ test-wasm: setup ## The core builds for wasm32-unknown-unknown
 	cargo build -p fastprom --target wasm32-unknown-unknown
 
 .PHONY: test-wasm-js
-test-wasm-js: setup ## Build the JS package (bindings-wasm/pkg) and run its node --test suite, real Pushgateway included
+test-wasm-js: setup ## Build the JS package (bindings-wasm/pkg), run its node --test suite: Node, Deno, workerd, Chromium, real Pushgateway
 	bindings-wasm/build.sh
 	node --test bindings-wasm/tests/
 
@@ -134,13 +134,86 @@ python: setup ## Build the Python package (fastprom, with its Rust extension) in
 test-python: python ## pytest: the Python binding against prometheus_client 0.26, servers, push, frameworks, tutorial, wheel
 	$(PY) -m pytest -q bindings-python/tests
 
+# Wheels: one per CPython (the extension is not abi3, see bindings-python/Cargo.toml),
+# manylinux2014 x86_64, linked by Zig (the `ziglang` package in .venv) against glibc 2.17.
 WHEELS := target/wheels
-dist: setup ## Build an sdist and a manylinux2014 x86_64 wheel (maturin --zig) into target/wheels
-	rm -f $(WHEELS)/fastprom-*
-	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/maturin build --release --zig --compatibility manylinux2014 \
-		-m bindings-python/Cargo.toml -i $(PY) --out $(WHEELS)
+DIST_VERSIONS := 3.9 3.10 3.11 3.12 3.13
+# Their own cargo target dir: each interpreter switch rebuilds the pyo3 layer, which must not
+# throw away the build `make python` keeps in target/.
+DIST_TARGET := target/dist
+# $(call build_wheels,INTERPRETERS,OUT): shell code building one wheel per interpreter into OUT
+# with one maturin run. maturin packs every file it finds under python/fastprom, bytecode caches
+# included (it reads no .gitignore above bindings-python/), so the caches that running the tests
+# from the source tree leaves there are removed first. Cargo locks its target dir, but maturin
+# then moves the library out of it: a lock keeps two builds there (dist, test-wheels) apart.
+build_wheels = find bindings-python/python -name __pycache__ -type d -prune -exec rm -rf {} + && \
+	rm -f $(2)/fastprom-*.whl && mkdir -p $(DIST_TARGET) && \
+	echo "CARGO_TARGET_DIR=$(DIST_TARGET) maturin build --release --zig --compatibility manylinux2014 -m bindings-python/Cargo.toml$$(printf ' -i %s' $(1)) --out $(2)" && \
+	CARGO_TARGET_DIR=$(DIST_TARGET) PATH=$(CURDIR)/.venv/bin:$$PATH flock $(DIST_TARGET)/.fastprom-build.lock \
+	  .venv/bin/maturin build --release --zig --compatibility manylinux2014 -m bindings-python/Cargo.toml \
+	  $$(printf ' -i %s' $(1)) --out $(2)
+# $(call find_python,3.X): the newest $PYENV_ROOT/versions/3.X*/bin/python3.X, else python3.X on
+# PATH; only one that runs and is CPython 3.X with the GIL (pyenv's shim of a version that is
+# not selected does not run). Empty when there is none.
+find_python = $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1)*/bin/python$(1) 2>/dev/null | sort -rV) \
+	$$(command -v python$(1)); do \
+	  "$$p" -c 'import sys, sysconfig; sys.exit(not (sys.implementation.name == "cpython" and \
+	    "%d.%d" % sys.version_info[:2] == "$(1)" and not sysconfig.get_config_var("Py_GIL_DISABLED")))' 2>/dev/null \
+	  && { echo "$$p"; break; }; \
+	done)
+# The interpreters `make dist` builds for, oldest first; `make dist DIST_PYTHONS="..."` overrides.
+DIST_PYTHONS ?= $(foreach v,$(DIST_VERSIONS),$(call find_python,$(v)))
+# $(call need_pythons,INTERPRETERS,VERSIONS): shell code that fails, naming each missing
+# version, unless INTERPRETERS hold a CPython of every one of VERSIONS.
+need_pythons = have=$$(for p in $(1); do "$$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; done); \
+	missing=$$(for v in $(2); do grep -qxF "$$v" <<<"$$have" || echo -n " $$v"; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make $@: no CPython$$missing: found none at $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.X*/bin/python3.X nor python3.X on PATH (have: $$(echo $(1)))" >&2; \
+	  exit 1; \
+	fi
+dist: setup ## Build an sdist and manylinux2014 x86_64 wheels for CPython 3.9 to 3.13 (maturin --zig) into target/wheels
+	@pythons="$(DIST_PYTHONS)"; $(call need_pythons,$$pythons,$(DIST_VERSIONS)); \
+	rm -f $(WHEELS)/fastprom-*; \
+	$(call build_wheels,$$pythons,$(WHEELS))
 	.venv/bin/maturin sdist -m bindings-python/Cargo.toml --out $(WHEELS)
 	@ls -1 $(WHEELS)/fastprom-*
+
+# test-wheels: the wheels of the oldest and the newest CPython, built like dist's (same
+# target dir) into target/dist/wheels. Each is smoke-tested in a venv holding only it, and
+# the whole pytest suite runs on the newest in a venv with the test dependencies and that
+# wheel (not an editable build). The venvs stay under target/wheel-venvs and are made
+# afresh only when their interpreter or requirements change; the wheel is reinstalled.
+WHEEL_TEST_VERSIONS := $(firstword $(DIST_VERSIONS)) $(lastword $(DIST_VERSIONS))
+WHEEL_VENVS := target/wheel-venvs
+# $(call wheel_venv,DIR,PYTHON,REQUIREMENTS): shell code that keeps the venv DIR if PYTHON (same
+# path and version) made it with REQUIREMENTS (a pip -r file, or none) installed, else makes it.
+wheel_venv = stamp="$$("$(2)" -c 'import sys; print(sys.executable, sys.version)') $(if $(3),$$(sha256sum <$(3)))"; \
+	if [ "$$(cat $(1)/.fastprom-stamp 2>/dev/null)" != "$$stamp" ]; then \
+	  echo "test-wheels: making the venv $(1)"; \
+	  rm -rf $(1) && "$(2)" -m venv $(1) && \
+	  $(if $(3),$(1)/bin/pip install -q --disable-pip-version-check -r $(3) &&) \
+	  echo "$$stamp" >$(1)/.fastprom-stamp || exit 1; \
+	fi
+test-wheels: setup ## Wheels for CPython 3.9 and 3.13: a smoke test in a bare venv each, the pytest suite on 3.13's
+	@pythons="$(foreach v,$(WHEEL_TEST_VERSIONS),$(call find_python,$(v)))"; \
+	$(call need_pythons,$$pythons,$(WHEEL_TEST_VERSIONS)); \
+	$(call build_wheels,$$pythons,$(DIST_TARGET)/wheels) || exit 1; \
+	for py in $$pythons; do \
+	  v=$$("$$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])'); tag=cp$${v/./}; \
+	  wheel=$$(ls $(DIST_TARGET)/wheels/fastprom-*-$$tag-$$tag-*.whl) || exit 1; \
+	  venv=$(WHEEL_VENVS)/$$v; \
+	  $(call wheel_venv,$$venv,$$py,); \
+	  echo "== CPython $$v: $$wheel in $$venv (nothing else installed)"; \
+	  $$venv/bin/pip install -q --disable-pip-version-check --no-index --force-reinstall --no-deps "$$wheel" && \
+	  (cd $$venv && bin/python -I $(CURDIR)/bindings-python/tests/smoke_wheel.py) || exit 1; \
+	  newest=$$py; newest_v=$$v; newest_wheel=$$wheel; \
+	done; \
+	venv=$(WHEEL_VENVS)/$$newest_v-tests; \
+	$(call wheel_venv,$$venv,$$newest,tools/requirements-dev.txt); \
+	echo "== CPython $$newest_v: pytest bindings-python/tests on $$newest_wheel in $$venv"; \
+	$$venv/bin/pip install -q --disable-pip-version-check --no-index --force-reinstall --no-deps "$$newest_wheel" && \
+	$$venv/bin/python -I -c 'import sys, fastprom; assert fastprom.__file__.startswith(sys.prefix), fastprom.__file__' && \
+	$$venv/bin/pytest -q bindings-python/tests --ignore=bindings-python/tests/test_packaging.py
 
 bench: ## Criterion benchmarks side by side with the prometheus and prometheus-client crates
 	CRITERION_HOME=$(CURDIR)/target/criterion cargo bench -p fastprom --bench metrics --bench parse
