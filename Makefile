@@ -233,6 +233,12 @@ bench-c: ## fastprom's C API vs prometheus-cpp in one process, interleaved, medi
 	@echo "prometheus-cpp $$(pkg-config --modversion prometheus-cpp-core); load:$$(uptime)"
 	$(C_OUT)/bench_cpp
 
+.PHONY: bench-wasm
+bench-wasm: setup ## The JS package vs prom-client 15.1.3 in one Node process, interleaved, medians of ROUNDS rounds (default 7)
+	bindings-wasm/build.sh
+	node --expose-gc bindings-wasm/bench/bench.mjs
+	@uptime
+
 FUZZ_SECONDS ?= 60
 fuzz: ## Fuzz both parsers with cargo fuzz on nightly (FUZZ_SECONDS per target)
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

@@ -19,6 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 # 150 KiB: what a page or a Worker downloads, compressed as servers send it.
 MAX_GZIP=153600
+# Knobs for weighing speed against size (the defaults are what the package ships):
+# WASM_OPT_FLAGS, wasm-opt's flags ("-O3"; "-Oz -g" keeps function names for a profiler),
+# and WASM_CARGO_FLAGS, added to cargo build (e.g. --config 'profile.wasm-release.package.fastprom.opt-level="s"').
+WASM_OPT_FLAGS=${WASM_OPT_FLAGS:--Oz}
 
 want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$here/Cargo.toml")
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
@@ -29,18 +33,20 @@ fi
 command -v wasm-opt >/dev/null || { echo "build.sh: wasm-opt not found (Debian package binaryen; make setup installs it)" >&2; exit 1; }
 
 cd "$root"
-cargo build -p fastprom-wasm --profile wasm-release --target wasm32-unknown-unknown
+# shellcheck disable=SC2086 # the flags are words
+cargo build -p fastprom-wasm --profile wasm-release --target wasm32-unknown-unknown ${WASM_CARGO_FLAGS:-}
 target=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 input="$target/wasm32-unknown-unknown/wasm-release/fastprom_wasm.wasm"
 
 # The optimised .wasm and its glue, kept under target/ with what they were made from
 # (cargo's .wasm, the tools' versions and this script).
 gen="$target/fastprom-wasm-web"
-stamp="$(cat "$input" "$here/build.sh" | sha256sum | cut -d' ' -f1) wasm-bindgen $want; $(wasm-opt --version)"
+stamp="$(cat "$input" "$here/build.sh" | sha256sum | cut -d' ' -f1) wasm-bindgen $want; $(wasm-opt --version) $WASM_OPT_FLAGS"
 if [ "$(cat "$gen/.stamp" 2>/dev/null || true)" != "$stamp" ]; then
     rm -rf "$gen"
     mkdir -p "$gen/opt"
-    wasm-opt -Oz "$input" -o "$gen/opt/fastprom_wasm.wasm"
+    # shellcheck disable=SC2086 # the flags are words
+    wasm-opt $WASM_OPT_FLAGS "$input" -o "$gen/opt/fastprom_wasm.wasm"
     wasm-bindgen --target web --out-dir "$gen" "$gen/opt/fastprom_wasm.wasm"
     echo "$stamp" >"$gen/.stamp"
 fi

@@ -7,5 +7,22 @@ import { makeApi } from './api.js';
 await init({ module_or_path: new URL('./fastprom_wasm_bg.wasm', import.meta.url) });
 const api = makeApi(raw);
 
-export const { Registry, register, contentType, Counter, Gauge, Histogram, Pushgateway } = api;
+export const {
+  Registry,
+  register,
+  contentType,
+  prometheusContentType,
+  openMetricsContentType,
+  validateMetricName,
+  Counter,
+  Gauge,
+  Histogram,
+  Summary,
+  Info,
+  Enum,
+  Pushgateway,
+  linearBuckets,
+  exponentialBuckets,
+  setClock,
+} = api;
 export default api;

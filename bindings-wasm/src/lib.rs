@@ -4,6 +4,7 @@
 //! this crate only translates values in and values and errors out.
 
 mod error;
+mod json;
 mod metrics;
 mod push;
 mod registry;

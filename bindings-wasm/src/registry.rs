@@ -37,6 +37,12 @@ impl Collector for Exposed<'_> {
     }
 }
 
+/// The encoders' output as a `String`: it is UTF-8 (built from `str`s), so this only checks,
+/// without the copy `from_utf8_lossy(..).into_owned()` makes.
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 impl Default for RawRegistry {
     fn default() -> Self {
         Self::new()
@@ -53,12 +59,24 @@ impl RawRegistry {
         Self { inner, ids: RefCell::new(Vec::new()), defaults: RefCell::new(Vec::new()) }
     }
 
-    /// Registers a metric; fails with `ERR_DUPLICATE_TIMESERIES` when its series clash
-    /// with a registered one.
-    pub fn register(&self, metric: &Metric) -> JsResult<()> {
+    /// Registers a metric and returns its registration id (for [`unregister`](Self::unregister));
+    /// fails with `ERR_DUPLICATE_TIMESERIES` when its series clash with a registered one.
+    pub fn register(&self, metric: &Metric) -> JsResult<f64> {
         let id = js(metric.register_in(&self.inner))?;
         self.ids.borrow_mut().push(id);
-        Ok(())
+        // Ids count up from 1: far below 2^53, so exact as a JS number.
+        Ok(id.into_raw() as f64)
+    }
+
+    /// Unregisters the metric [`register`](Self::register) gave `id` for; an unknown id
+    /// does nothing.
+    pub fn unregister(&self, id: f64) {
+        let id = CollectorId::from_raw(id as u64);
+        let mut ids = self.ids.borrow_mut();
+        if let Some(pos) = ids.iter().position(|i| *i == id) {
+            ids.remove(pos);
+            let _ = self.inner.unregister(id);
+        }
     }
 
     /// Unregisters every metric.
@@ -98,23 +116,24 @@ impl RawRegistry {
     #[wasm_bindgen(js_name = metricsText)]
     pub fn metrics_text(&self) -> JsResult<String> {
         let bytes = js(self.exposed(|e| expose::encode_text(e, EscapingScheme::Underscores)))?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        Ok(utf8(bytes))
     }
 
     /// The exposition in OpenMetrics 1.0.0 (ending in `# EOF`).
     #[wasm_bindgen(js_name = metricsOpenMetrics)]
     pub fn metrics_openmetrics(&self) -> JsResult<String> {
         let bytes = js(self.exposed(|e| expose::encode_openmetrics(e, EscapingScheme::Underscores, "1.0.0")))?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        Ok(utf8(bytes))
     }
 
-    /// The families as data (the core's serde model): an array of
-    /// `{ name, help, metric_type, unit, samples: [{ name, labels: [[k, v], ...], value, ... }] }`,
-    /// default labels included. The JS wrapper turns it into prom-client's
-    /// `getMetricsAsJSON()` shape.
+    /// The families as data: an array of
+    /// `{ name, help, metric_type, unit, samples: [{ name, labels: [[k, v], ...], value }] }`
+    /// (see [`json::families`](crate::json::families); NaN and infinite values come as the
+    /// strings `"NaN"`, `"Infinity"`, `"-Infinity"`), default labels included. The JS
+    /// wrapper turns it into prom-client's `getMetricsAsJSON()` shape.
     pub fn families(&self) -> JsResult<JsValue> {
         let families = js(self.exposed(|e| e.collect()))?;
-        serde_wasm_bindgen::to_value(&families).map_err(|e| js_sys::Error::new(&e.to_string()).into())
+        js_sys::JSON::parse(&crate::json::families(&families))
     }
 
     /// The `Content-Type` of [`metrics_text`](Self::metrics_text).

@@ -134,3 +134,29 @@ test("mode 'no-cors' sends pushAdd only: push and delete reject before any reque
   const group = (await groups()).find((g) => g.labels.job === 'page');
   assert.equal(group.page_clicks_total.metrics[0].value, '3');
 });
+
+test('flush pushes in the background through ctx.waitUntil, at most once per interval', async () => {
+  const registry = new Registry();
+  const c = new Counter({ name: 'flushed', help: 'Flushed.', registers: [registry] });
+  c.inc(2);
+  const gateway = new Pushgateway(url, { timeout: 5000 }, registry);
+  const waited = [];
+  const ctx = { waitUntil: (p) => waited.push(p) };
+  assert.equal(gateway.flush(ctx, { jobName: 'flush', groupings: { isolate: 'a' } }, { minIntervalMs: 60000 }), true);
+  assert.equal(gateway.flush(ctx, { jobName: 'flush', groupings: { isolate: 'a' } }, { minIntervalMs: 60000 }), false);
+  assert.equal(waited.length, 1);
+  await Promise.all(waited);
+  const groups = (await (await fetch(`${url}/api/v1/metrics`)).json()).data;
+  const group = groups.find((g) => g.labels.job === 'flush' && g.labels.isolate === 'a');
+  assert.ok(group, JSON.stringify(groups));
+  assert.equal(group.flushed_total.metrics[0].value, '2');
+  // A gateway that is down: the error goes to onError, the promise given to waitUntil resolves.
+  const down = new Pushgateway('http://127.0.0.1:1', { timeout: 2000 }, registry);
+  const errors = [];
+  waited.length = 0;
+  down.flush(ctx, { jobName: 'flush' }, { onError: (e) => errors.push(e.code) });
+  await Promise.all(waited);
+  assert.deepEqual(errors, ['ERR_PUSH_FAILED']);
+  assert.throws(() => gateway.flush(undefined, { jobName: 'flush' }), { code: 'ERR_INVALID_ARGUMENT' });
+  assert.throws(() => gateway.flush(ctx, { jobName: 'flush' }, { method: 'delete' }), { code: 'ERR_INVALID_ARGUMENT' });
+});

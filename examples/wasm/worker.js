@@ -20,12 +20,11 @@ const requests = new Counter({
 // grouping key) and no isolate replaces another's values at the gateway. The id is drawn
 // on the first request: Workers allow no random values while the script starts.
 let isolate;
-let lastPush = -Infinity;
+let gateway;
 
-function push(env) {
-  lastPush = Date.now();
-  const gateway = new Pushgateway(env.PUSHGATEWAY_URL, { timeout: 5000 }, registry);
-  return gateway.pushAdd({ jobName: 'worker', groupings: { isolate } });
+function gatewayOf(env) {
+  gateway ??= new Pushgateway(env.PUSHGATEWAY_URL, { timeout: 5000 }, registry);
+  return gateway;
 }
 
 export default {
@@ -40,14 +39,15 @@ export default {
     if (pathname === '/push' && request.method === 'POST') {
       if (!env.PUSHGATEWAY_URL) return Response.json({ isolate, error: 'PUSHGATEWAY_URL is not set' }, { status: 503 });
       try {
-        const { resp } = await push(env);
+        const { resp } = await gatewayOf(env).pushAdd({ jobName: 'worker', groupings: { isolate } });
         return Response.json({ isolate, status: resp.status });
       } catch (err) {
         return Response.json({ isolate, error: err.code, message: err.message }, { status: 502 });
       }
     }
-    if (env.PUSHGATEWAY_URL && Date.now() - lastPush >= PUSH_EVERY_MS) {
-      ctx.waitUntil(push(env).catch((err) => console.error(`push failed: ${err.message}`)));
+    if (env.PUSHGATEWAY_URL) {
+      // After the answer, at most once every PUSH_EVERY_MS (the request never waits).
+      gatewayOf(env).flush(ctx, { jobName: 'worker', groupings: { isolate } }, { minIntervalMs: PUSH_EVERY_MS });
     }
     return new Response(`counted by isolate ${isolate}\n`);
   },
