@@ -14,7 +14,7 @@ const FIELDS: &[&str] = &[
     "metric",
     "sample",
     "exemplar",
-    "child_dict",
+    "decorate",
     "native_ok",
     "registry",
     "restricted",
@@ -33,8 +33,8 @@ static NATIVE_OK: RwLock<Option<HashMap<usize, TypeVerdict>>> = RwLock::new(None
 type TypeVerdict = (Py<PyType>, bool);
 
 /// Hands the package's classes to the native side. Keywords: `metric` (`Metric`),
-/// `sample` (`Sample`), `exemplar` (`Exemplar`), `child_dict` (the `_metrics` dict type,
-/// called with the parent metric), `native_ok` (called with a metric class: whether its
+/// `sample` (`Sample`), `exemplar` (`Exemplar`), `decorate` (called with a timing context manager and
+/// a function: the decorated function), `native_ok` (called with a metric class: whether its
 /// samples are the native ones, i.e. it overrides none of the sample hooks), `registry`
 /// and `restricted` (`CollectorRegistry` / `RestrictedRegistry`, walked natively through
 /// their `_fp_snapshot()`), `timestamp`, `native_histogram` and `bucket_span` (the parsers'

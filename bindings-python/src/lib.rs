@@ -13,6 +13,8 @@
 //! * [`parse`]: the text and OpenMetrics parsers, building prometheus_client's objects
 //!   (with [`parse_errors`], prometheus_client's exceptions);
 //! * [`names`]: the core's name rules and escaping, for `fastprom.validation`;
+//! * [`timing`]: the context managers and decorated-call runners of `time()`,
+//!   `count_exceptions()` and `track_inprogress()`;
 //! * [`clock`]: the core's clock, routed to Python's `time.time`;
 //! * [`errors`]: core errors to Python exceptions.
 
@@ -29,6 +31,7 @@ mod parse;
 mod parse_errors;
 mod registry;
 mod settings;
+mod timing;
 
 /// The extension module.
 #[pymodule]
@@ -42,6 +45,7 @@ fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     expose::register(m)?;
     metrics::register(m)?;
     names::register(m)?;
+    timing::register(m)?;
     parse::register(m)?;
     registry::register(m)?;
     Ok(())

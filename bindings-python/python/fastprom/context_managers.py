@@ -5,93 +5,61 @@ Each works both as ``with metric.time():`` and as ``@metric.time()``; as a decor
 keeps the decorated function's signature (see :mod:`fastprom.decorator`).
 """
 
-from timeit import default_timer
-from types import TracebackType
+import inspect
+from timeit import default_timer  # noqa: F401  (a name prometheus_client's module has)
+from types import TracebackType  # noqa: F401
 from typing import (
     Any, Callable, Literal, Optional, Tuple, Type, TYPE_CHECKING, TypeVar, Union,
 )
 
-from .decorator import decorate
+from . import _fastprom
+from .decorator import decorate, FunctionMaker
 
 if TYPE_CHECKING:
     from . import Counter
     F = TypeVar("F", bound=Callable[..., Any])
 
 
+# The classes are native (``fastprom._fastprom``); their decorating ``__call__`` comes
+# back here, to _decorate, for the signature-preserving wrapper.
+ExceptionCounter = _fastprom.ExceptionCounter
+InprogressTracker = _fastprom.InprogressTracker
+Timer = _fastprom.Timer
 
-class _Decorating:
-    """``__call__`` for a context manager: run the function inside ``self._for_call()``."""
-
-    def _for_call(self):
-        return self
-
-    def __call__(self, f: "F") -> "F":
-        def wrapped(func, *args, **kwargs):
-            with self._for_call():
-                return func(*args, **kwargs)
-
-        return decorate(f, wrapped)
+_NATIVE = (ExceptionCounter, InprogressTracker, Timer)
+_HOOKS = ('__enter__', '__exit__', '_for_call', '_new_timer')
 
 
-class ExceptionCounter(_Decorating):
-    """Increments ``counter`` when the block raises an instance of ``exception``
-    (a class or a tuple of classes); never swallows the exception."""
+def _decorate(manager, f):
+    """``manager(f)``: a function with ``f``'s signature that runs each call inside
+    ``manager._for_call()``.
 
-    def __init__(self, counter: "Counter",
-                 exception: Union[Type[BaseException], Tuple[Type[BaseException], ...]]) -> None:
-        self._counter = counter
-        self._exception = exception
+    Through the native caller (``_fp_caller``) when ``manager``'s class keeps the native
+    ``__enter__``, ``__exit__`` and ``_for_call``; through those methods otherwise. An
+    ``async def`` function gets an ``async def`` wrapper that runs the awaited call in the
+    context, so the time, the exception or the call in progress is the coroutine's, not its
+    creation's (prometheus_client measures the creation)."""
+    if inspect.iscoroutinefunction(f):
+        async def awaited(func, *args, **kwargs):
+            with manager._for_call():
+                return await func(*args, **kwargs)
 
-    def __enter__(self) -> None:
-        pass
+        wrapper = FunctionMaker(f).make('async def %(name)s(%(signature)s):\n'
+                                        '    return await _call_(_func_, %(shortsignature)s)',
+                                        {'_call_': awaited, '_func_': f}, __wrapped__=f)
+        if hasattr(f, '__qualname__'):
+            wrapper.__qualname__ = f.__qualname__
+        return wrapper
+    cls = type(manager)
+    base = next(b for b in cls.__mro__ if b in _NATIVE)
+    if all(getattr(cls, name, None) is getattr(base, name, None) for name in _HOOKS):
+        return decorate(f, manager._fp_caller())
 
-    def __exit__(self, typ: Optional[Type[BaseException]], value: Optional[BaseException],
-                 traceback: Optional[TracebackType]) -> Literal[False]:
-        if isinstance(value, self._exception):
-            self._counter.inc()
-        return False
+    def wrapped(func, *args, **kwargs):
+        with manager._for_call():
+            return func(*args, **kwargs)
 
-
-class InprogressTracker(_Decorating):
-    """Increments ``gauge`` on entry and decrements it on exit."""
-
-    def __init__(self, gauge):
-        self._gauge = gauge
-
-    def __enter__(self):
-        self._gauge.inc()
-
-    def __exit__(self, typ, value, traceback):
-        self._gauge.dec()
+    return decorate(f, wrapped)
 
 
-class Timer(_Decorating):
-    """Times the block with ``timeit.default_timer`` and passes the duration (never
-    negative) to ``getattr(metric, callback_name)``; ``duration`` holds the last one.
-
-    ``labels(...)`` inside the block re-targets the timer to a labelled child. As a
-    decorator, every call uses a fresh Timer, so it is thread-safe and re-entrant.
-    """
-
-    def __init__(self, metric, callback_name):
-        self._metric = metric
-        self._callback_name = callback_name
-        self.duration = None
-
-    def _new_timer(self):
-        return self.__class__(self._metric, self._callback_name)
-
-    def _for_call(self):
-        return self._new_timer()
-
-    def __enter__(self):
-        self._start = default_timer()
-        return self
-
-    def __exit__(self, typ, value, traceback):
-        self.duration = max(default_timer() - self._start, 0)
-        getattr(self._metric, self._callback_name)(self.duration)
-
-    def labels(self, *args, **kw):
-        """Switches the timed metric to ``metric.labels(*args, **kw)``."""
-        self._metric = self._metric.labels(*args, **kw)
+_fastprom.configure(decorate=_decorate)

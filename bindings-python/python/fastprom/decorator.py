@@ -30,7 +30,7 @@ def getargspec(f):
     return ArgSpec(spec.args, spec.varargs, spec.varkw, spec.defaults)
 
 
-_DEF_RE = re.compile(r'\s*def\s*([_\w][_\w\d]*)\s*\(')
+_DEF_RE = re.compile(r'\s*(?:async\s+)?def\s*([_\w][_\w\d]*)\s*\(')
 _RESERVED = ('_func_', '_call_')
 
 

@@ -31,7 +31,7 @@ from collections.abc import MutableMapping
 from . import _fastprom
 from . import registry as _registry_module
 from . import values  # noqa: F401  (imported as a module, so tests can patch its contents)
-from .context_managers import ExceptionCounter, InprogressTracker, Timer
+from .context_managers import ExceptionCounter, InprogressTracker, Timer  # noqa: F401  (names prometheus_client.metrics has)
 from .metrics_core import Metric
 from .registry import Collector, CollectorRegistry, REGISTRY
 from .samples import Exemplar, Sample
@@ -550,13 +550,6 @@ class Counter(_fastprom.CounterBase, MetricWrapperBase):
     _type = 'counter'
     _fp_native = True
 
-    def count_exceptions(self, exception: _ExceptionTypes = Exception) -> ExceptionCounter:
-        """A decorator and context manager adding one each time an exception of type
-        ``exception`` (a class or tuple of classes) leaves the code it wraps. The
-        exception still propagates."""
-        self._raise_if_not_observable()
-        return ExceptionCounter(self, exception)
-
 
 class Gauge(_fastprom.GaugeBase, MetricWrapperBase):
     """A value that can go up and down, such as queue length or memory in use.
@@ -593,17 +586,6 @@ class Gauge(_fastprom.GaugeBase, MetricWrapperBase):
         self._is_most_recent = multiprocess_mode in self._MOST_RECENT_MODES
         self._fp_set_most_recent(self._is_most_recent)
 
-    def track_inprogress(self) -> InprogressTracker:
-        """A decorator and context manager that adds one on entry and takes it away on
-        exit, so the gauge counts the calls currently running."""
-        self._raise_if_not_observable()
-        return InprogressTracker(self)
-
-    def time(self) -> Timer:
-        """A decorator and context manager that sets the gauge to the duration, in
-        seconds, of each run of the code it wraps."""
-        return Timer(self, 'set')
-
 
 class Summary(_fastprom.SummaryBase, MetricWrapperBase):
     """The count and the sum of observed values, e.g. request sizes or latencies; the
@@ -626,11 +608,6 @@ class Summary(_fastprom.SummaryBase, MetricWrapperBase):
     _type = 'summary'
     _reserved_labelnames = ['quantile']
     _fp_native = True
-
-    def time(self) -> Timer:
-        """A decorator and context manager that observes the duration, in seconds, of
-        each run of the code it wraps."""
-        return Timer(self, 'observe')
 
 
 class Histogram(_fastprom.HistogramBase, MetricWrapperBase):
@@ -678,11 +655,6 @@ class Histogram(_fastprom.HistogramBase, MetricWrapperBase):
 
     def _fp_config(self):
         return self._upper_bounds
-
-    def time(self) -> Timer:
-        """A decorator and context manager that observes the duration, in seconds, of
-        each run of the code it wraps."""
-        return Timer(self, 'observe')
 
 
 class Info(_fastprom.InfoBase, MetricWrapperBase):

@@ -73,6 +73,23 @@ fn negative_or_odd(a: &Bound<'_, PyAny>) -> PyResult<f64> {
 }
 
 native_methods!(CounterBase, {
+    /// A decorator and context manager adding one each time an exception of type
+    /// `exception` (a class or tuple of classes) leaves the code it wraps. The exception
+    /// still propagates.
+    #[pyo3(signature = (exception=None), text_signature = "($self, exception=Exception)")]
+    fn count_exceptions(
+        slf: &Bound<'_, Self>,
+        exception: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<crate::timing::ExceptionCounter>> {
+        observable(slf.get())?;
+        let py = slf.py();
+        let exception = match exception {
+            Some(e) => e.unbind(),
+            None => py.get_type::<pyo3::exceptions::PyException>().into_any().unbind(),
+        };
+        Py::new(py, crate::timing::ExceptionCounter::create(slf.clone().into_any().unbind(), exception))
+    }
+
     /// Resets the counter to zero and `_created` to now.
     fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
         match slf.get().cell.get().and_then(|n| n.child.as_ref()) {

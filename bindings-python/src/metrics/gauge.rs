@@ -117,6 +117,21 @@ fast_method!(gauge_dec, GaugeBase, DEC, 1, dec);
 fast_method!(gauge_set, GaugeBase, SET, 1, set);
 
 native_methods!(GaugeBase, {
+    /// A decorator and context manager that sets the gauge to the duration, in seconds, of each run
+    /// of the code it wraps.
+    fn time(slf: &Bound<'_, Self>) -> PyResult<Py<crate::timing::Timer>> {
+        let py = slf.py();
+        let name = pyo3::intern!(py, "set").clone().unbind();
+        Py::new(py, crate::timing::Timer::create(slf.clone().into_any().unbind(), name))
+    }
+
+    /// A decorator and context manager that adds one on entry and takes it away on exit,
+    /// so the gauge counts the calls currently running.
+    fn track_inprogress(slf: &Bound<'_, Self>) -> PyResult<Py<crate::timing::InprogressTracker>> {
+        super::observable(slf.get())?;
+        Py::new(slf.py(), crate::timing::InprogressTracker::create(slf.clone().into_any().unbind()))
+    }
+
     /// Sets whether `inc` / `dec` refuse (the `mostrecent` multiprocess modes).
     fn _fp_set_most_recent(&self, on: bool) {
         self.most_recent.store(on, Ordering::Relaxed);

@@ -61,6 +61,14 @@ const OBSERVE: Signature = Signature { qualname: "Histogram.observe", names: &["
 fast_method!(histogram_observe, HistogramBase, OBSERVE, 2, observe);
 
 native_methods!(HistogramBase, {
+    /// A decorator and context manager that observes the duration, in seconds, of each run
+    /// of the code it wraps.
+    fn time(slf: &Bound<'_, Self>) -> PyResult<Py<crate::timing::Timer>> {
+        let py = slf.py();
+        let name = pyo3::intern!(py, "observe").clone().unbind();
+        Py::new(py, crate::timing::Timer::create(slf.clone().into_any().unbind(), name))
+    }
+
     /// The sum cell.
     #[getter]
     fn _sum(slf: &Bound<'_, Self>) -> PyResult<Value> {

@@ -53,6 +53,14 @@ const OBSERVE: Signature = Signature { qualname: "Summary.observe", names: &["am
 fast_method!(summary_observe, SummaryBase, OBSERVE, 1, observe);
 
 native_methods!(SummaryBase, {
+    /// A decorator and context manager that observes the duration, in seconds, of each run
+    /// of the code it wraps.
+    fn time(slf: &Bound<'_, Self>) -> PyResult<Py<crate::timing::Timer>> {
+        let py = slf.py();
+        let name = pyo3::intern!(py, "observe").clone().unbind();
+        Py::new(py, crate::timing::Timer::create(slf.clone().into_any().unbind(), name))
+    }
+
     /// The count cell.
     #[getter]
     fn _count(slf: &Bound<'_, Self>) -> PyResult<Value> {
