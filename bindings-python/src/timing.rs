@@ -31,11 +31,11 @@ fn now() -> f64 {
 /// Calls `metric.<name>(value)`, keeping any exception already raised (the wrapped code's)
 /// as the one that propagates.
 fn report(py: Python<'_>, metric: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: Option<f64>) -> PyResult<()> {
-    let pending = PyErr::take(py);
-    let r = match value {
-        Some(v) => metric.call_method1(name, (PyFloat::new(py, v),)).map(drop),
-        None => metric.call_method0(name).map(drop),
-    };
+    // Only an exception the wrapped code raised is pending here (a `with` block passes its
+    // exception to `__exit__` instead); checking first keeps the usual path free of it.
+    // SAFETY: the GIL is held.
+    let pending = if unsafe { ffi::PyErr_Occurred() }.is_null() { None } else { PyErr::take(py) };
+    let r = call_method(py, metric, name, value);
     match pending {
         // The wrapped code's exception wins, as it does out of a `finally` that succeeds;
         // an error reporting it replaces it, as Python's `__exit__` would.
@@ -46,6 +46,20 @@ fn report(py: Python<'_>, metric: &Bound<'_, PyAny>, name: &Bound<'_, PyString>,
         }
         None => r,
     }
+}
+
+/// `metric.<name>(value)` (or `metric.<name>()`) by vectorcall, with no argument tuple:
+/// the metric's own method, native or overridden, as a Python call would find it.
+#[inline]
+fn call_method(py: Python<'_>, metric: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: Option<f64>) -> PyResult<()> {
+    let arg = value.map(|v| PyFloat::new(py, v));
+    let mut argv: [*mut ffi::PyObject; 2] = [metric.as_ptr(), arg.as_ref().map_or(std::ptr::null_mut(), |a| a.as_ptr())];
+    let n = if arg.is_some() { 2 } else { 1 };
+    // SAFETY: `argv` holds `self` and `n - 1` live arguments; the GIL is held; the result
+    // is a new reference or NULL with an error set.
+    let out = unsafe { ffi::PyObject_VectorcallMethod(name.as_ptr(), argv.as_mut_ptr(), n, std::ptr::null_mut()) };
+    // SAFETY: as above.
+    unsafe { Bound::from_owned_ptr_or_err(py, out) }.map(drop)
 }
 
 /// Times a block (`with metric.time():`) or each call of a decorated function
@@ -192,7 +206,7 @@ impl ExceptionCounter {
         _traceback: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
         if !value.is_none() && value.is_instance(self.exception.bind(py))? {
-            self.counter.bind(py).call_method0(pyo3::intern!(py, "inc"))?;
+            call_method(py, self.counter.bind(py), pyo3::intern!(py, "inc"), None)?;
         }
         Ok(false)
     }
@@ -245,7 +259,7 @@ impl InprogressTracker {
     }
 
     fn __enter__(&self, py: Python<'_>) -> PyResult<()> {
-        self.gauge.bind(py).call_method0(pyo3::intern!(py, "inc")).map(drop)
+        call_method(py, self.gauge.bind(py), pyo3::intern!(py, "inc"), None)
     }
 
     fn __exit__(
@@ -255,7 +269,7 @@ impl InprogressTracker {
         _value: &Bound<'_, PyAny>,
         _traceback: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        self.gauge.bind(py).call_method0(pyo3::intern!(py, "dec")).map(drop)
+        call_method(py, self.gauge.bind(py), pyo3::intern!(py, "dec"), None)
     }
 
     /// The context one decorated call runs in: this one.
@@ -378,7 +392,7 @@ unsafe extern "C" fn call(
                 finish(py, result, counted)
             }
             Kind::TrackInprogress => {
-                metric.call_method0(pyo3::intern!(py, "inc"))?;
+                call_method(py, metric, pyo3::intern!(py, "inc"), None)?;
                 let result = run();
                 finish(py, result, report(py, metric, pyo3::intern!(py, "dec"), None))
             }
