@@ -1,33 +1,13 @@
 /* The C API end to end: registries, the three family types, kept children, bad input,
  * threads, and both encoders. Prints "N passed, M failed"; exits non-zero on failure. */
 #include "fastprom.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int passed, failed;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "%s:%d: failed: %s (last error: %s)\n", __FILE__,   \
-                    __LINE__, #cond, fastprom_last_error());                     \
-        }                                                                        \
-    } while (0)
-
-/* The status is `want` and the last error contains `text`. */
-#define CHECK_FAILS(call, want, text)                                            \
-    do {                                                                         \
-        fastprom_status s_ = (call);                                             \
-        CHECK(s_ == (want));                                                     \
-        CHECK(strstr(fastprom_last_error(), (text)) != NULL);                    \
-    } while (0)
 
 static const char *const METHOD_CODE[] = {"method", "code"};
 static const char *const GET_200[] = {"GET", "200"};

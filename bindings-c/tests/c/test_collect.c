@@ -4,6 +4,7 @@
  * or refuse. Prints "N passed, M failed"; exits non-zero on failure. */
 #define _POSIX_C_SOURCE 200809L
 #include "fastprom.h"
+#include "check.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,26 +14,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "%s:%d: failed: %s (last error: %s)\n", __FILE__,   \
-                    __LINE__, #cond, fastprom_last_error());                     \
-        }                                                                        \
-    } while (0)
-
-#define CHECK_FAILS(call, want, text)                                            \
-    do {                                                                         \
-        fastprom_status s_ = (call);                                             \
-        CHECK(s_ == (want));                                                     \
-        CHECK(strstr(fastprom_last_error(), (text)) != NULL);                    \
-    } while (0)
 
 /* The registry's text exposition, copied into a NUL-terminated string the caller frees
  * with free(), or NULL with the status in *status. */

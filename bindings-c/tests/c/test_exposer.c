@@ -2,6 +2,7 @@
  * Prints "N passed, M failed"; exits non-zero on failure. */
 #define _POSIX_C_SOURCE 200809L
 #include "fastprom.h"
+#include "check.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,19 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (cond) {                                                                                   \
-            passed++;                                                                                 \
-        } else {                                                                                      \
-            failed++;                                                                                 \
-            fprintf(stderr, "%s:%d: failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond,       \
-                    fastprom_last_error());                                                           \
-        }                                                                                             \
-    } while (0)
 
 /* Sends `request` to 127.0.0.1:port and reads the whole answer into buf; -1 if no connection. */
 static int http(uint16_t port, const char *request, char *buf, size_t cap) {
