@@ -199,7 +199,10 @@ fn id_to_u64(id: CollectorId) -> u64 {
 
 /// Records a failure of a `fastprom_collection_*` call in the collection, so the scrape
 /// fails even if the callback ignores the status.
-fn collecting(collection: *mut fastprom_collection, body: impl FnOnce(&mut fastprom_collection) -> Result<(), Failure>) -> fastprom_status {
+fn collecting(
+    collection: *mut fastprom_collection,
+    body: impl FnOnce(&mut fastprom_collection) -> Result<(), Failure>,
+) -> fastprom_status {
     run(|| {
         // SAFETY: NULL or the live collection passed to the running callback.
         let c = unsafe { collection.as_mut() }.ok_or_else(|| Failure::null("collection"))?;

@@ -51,9 +51,15 @@ fn report(py: Python<'_>, metric: &Bound<'_, PyAny>, name: &Bound<'_, PyString>,
 /// `metric.<name>(value)` (or `metric.<name>()`) by vectorcall, with no argument tuple:
 /// the metric's own method, native or overridden, as a Python call would find it.
 #[inline]
-fn call_method(py: Python<'_>, metric: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: Option<f64>) -> PyResult<()> {
+fn call_method(
+    py: Python<'_>,
+    metric: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: Option<f64>,
+) -> PyResult<()> {
     let arg = value.map(|v| PyFloat::new(py, v));
-    let mut argv: [*mut ffi::PyObject; 2] = [metric.as_ptr(), arg.as_ref().map_or(std::ptr::null_mut(), |a| a.as_ptr())];
+    let mut argv: [*mut ffi::PyObject; 2] =
+        [metric.as_ptr(), arg.as_ref().map_or(std::ptr::null_mut(), |a| a.as_ptr())];
     let n = if arg.is_some() { 2 } else { 1 };
     // SAFETY: `argv` holds `self` and `n - 1` live arguments; the GIL is held; the result
     // is a new reference or NULL with an error set.

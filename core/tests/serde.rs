@@ -11,8 +11,9 @@ fn families() -> Vec<MetricFamily> {
     let jobs = Family::<Counter>::new(Opts::new("jobs", "Jobs run.").labels(["queue"]), ()).unwrap();
     jobs.labels(&["mail"]).unwrap().inc_by(3.0).unwrap();
     registry.register(jobs).unwrap();
-    let lat = Family::<Histogram>::new(Opts::new("lat", "Latency.").unit("seconds"), fastprom::Buckets::new(&[0.5]).unwrap())
-        .unwrap();
+    let lat =
+        Family::<Histogram>::new(Opts::new("lat", "Latency.").unit("seconds"), fastprom::Buckets::new(&[0.5]).unwrap())
+            .unwrap();
     lat.unlabelled().unwrap().observe(0.25);
     registry.register(lat).unwrap();
     registry.collect().unwrap()

@@ -61,7 +61,9 @@ unsafe extern "C" fn labels_fastcall<T: Native>(
                 return None;
             }
             // SAFETY: CPython returns `size` bytes of valid UTF-8 at `p`.
-            values.push(unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.cast::<u8>(), size as usize)) });
+            values.push(unsafe {
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.cast::<u8>(), size as usize))
+            });
         }
         let child = node.family.with_existing(&values, |m| m.object(py)).flatten()?;
         Some(child.into_ptr())
