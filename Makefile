@@ -239,6 +239,11 @@ bench-wasm: setup ## The JS package vs prom-client 15.1.3 in one Node process, i
 	node --expose-gc bindings-wasm/bench/bench.mjs
 	@uptime
 
+.PHONY: bench-mp
+bench-mp: python ## Multiprocess mode vs prometheus_client 0.26: scrape, updates, compaction; medians of ROUNDS rounds (default 5), QUICK=1 for a smoke run
+	$(PY) bindings-python/bench/multiprocess.py $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(QUICK),--quick)
+	@uptime
+
 FUZZ_SECONDS ?= 60
 fuzz: ## Fuzz both parsers with cargo fuzz on nightly (FUZZ_SECONDS per target)
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

@@ -26,6 +26,7 @@ mod convert;
 mod errors;
 mod expose;
 mod metrics;
+mod multiprocess;
 mod names;
 mod parse;
 mod parse_errors;
@@ -48,5 +49,6 @@ fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     timing::register(m)?;
     parse::register(m)?;
     registry::register(m)?;
+    multiprocess::register(m)?;
     Ok(())
 }

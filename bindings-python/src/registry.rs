@@ -155,6 +155,12 @@ fn walk<S: Sink>(obj: &Bound<'_, PyAny>, sink: &mut S, pending: &mut Vec<AnyFami
         return Ok(());
     }
     flush(py, sink, pending)?;
+    if let Ok(source) = obj.cast::<crate::multiprocess::MpSource>() {
+        for f in source.get().families(py)? {
+            errors::check(f.visit(sink))?;
+        }
+        return Ok(());
+    }
     for m in obj.call_method0("collect")?.try_iter()? {
         convert::visit_metric(&m?, sink)?;
     }

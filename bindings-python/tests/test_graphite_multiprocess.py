@@ -1,5 +1,5 @@
-"""bridge.graphite against prometheus_client's over a real TCP socket, and the
-placeholder multiprocess module."""
+"""bridge.graphite against prometheus_client's over a real TCP socket, and the entry
+points of the multiprocess module (test_multiprocess.py covers the mode itself)."""
 
 import os
 import socket
@@ -152,11 +152,13 @@ def test_multiprocess_collector_without_directory_matches(monkeypatch):
     assert errors[0] == errors[1]
 
 
-def test_multiprocess_collector_is_not_implemented(tmp_path):
-    with pytest.raises(NotImplementedError, match='multiprocess'):
-        multiprocess.MultiProcessCollector(fastprom.CollectorRegistry(), path=str(tmp_path))
-    with pytest.raises(NotImplementedError):
-        multiprocess.MultiProcessCollector.merge([])
+def test_multiprocess_collector_on_an_empty_directory(tmp_path):
+    for mod, lib in ((multiprocess, fastprom), (prometheus_client.multiprocess, prometheus_client)):
+        registry = lib.CollectorRegistry()
+        mod.MultiProcessCollector(registry, path=str(tmp_path))
+        assert list(registry.collect()) == []
+        assert lib.generate_latest(registry) == b''
+        assert list(mod.MultiProcessCollector.merge([])) == []
 
 
 def test_mark_process_dead(tmp_path):

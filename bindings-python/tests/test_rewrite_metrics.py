@@ -342,11 +342,22 @@ def test_close_all_multiprocess_files_runs_and_empties():
         assert ran == [1] and lib.values._multi_process_cleanups == []
 
 
-def test_multiprocess_value_is_refused():
-    cls = fastprom.values.MultiProcessValue()
-    assert cls.__name__ == 'MmapedValue' and cls._multiprocess is True
-    with pytest.raises(NotImplementedError):
-        cls('counter', 'c', 'c_total', (), (), 'h')
+def test_multiprocess_value_cells_share_one_file(tmp_path, monkeypatch):
+    # A cell class used directly (not through a metric) writes to the same files, in the
+    # same bytes, as prometheus_client's.
+    monkeypatch.setenv('PROMETHEUS_MULTIPROC_DIR', str(tmp_path))
+    for lib, ident in ((fastprom, 1), (prometheus_client, 2)):
+        cls = lib.values.MultiProcessValue(lambda ident=ident: ident)
+        assert cls.__name__ == 'MmapedValue' and cls._multiprocess is True
+        cell = cls('counter', 'c', 'c_total', ('a',), ('x',), 'h')
+        cell.inc(2)
+        cell.inc(0.5)
+        gauge = cls('gauge', 'g', 'g', (), (), 'h', multiprocess_mode='max')
+        gauge.set(7, timestamp=None)
+        assert (cell.get(), gauge.get(), cell.get_exemplar()) == (2.5, 7, None)
+        cls.close_all_files()
+    assert (tmp_path / 'counter_1.db').read_bytes() == (tmp_path / 'counter_2.db').read_bytes()
+    assert (tmp_path / 'gauge_max_1.db').read_bytes() == (tmp_path / 'gauge_max_2.db').read_bytes()
 
 
 # --- decorator ------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ pub mod expose;
 pub mod floatfmt;
 pub mod metrics;
 pub mod model;
+#[cfg(feature = "multiprocess")]
+pub mod multiprocess;
 pub mod names;
 pub mod parse;
 pub mod push;

@@ -4,7 +4,7 @@ Everything here is used by fastprom's own modules; applications use ``fastprom``
 ``prometheus_client`` through the alias) instead.
 """
 
-from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple
 
 # --- encoding -----------------------------------------------------------------------------
 
@@ -164,9 +164,13 @@ class _NativeBase:
         unit: str,
         labelvalues: Sequence[str],
         config: Any = None,
+        mp: Optional["MultiprocessContext"] = None,
+        mp_mode: str = "",
     ) -> str:
         """Builds the core family (checking every name with prometheus_client's messages)
-        unless the object was born a child; returns the full name."""
+        unless the object was born a child; returns the full name. With ``mp``, an
+        observable metric's child also keeps its values in that context's files (``mp_mode``:
+        a gauge's multiprocess mode)."""
     def _fp_get(self, key: Tuple[str, ...]) -> Any: ...
     def _fp_prepare(self, key: Tuple[str, ...]) -> None:
         """Creates the core child for ``key`` and parks it: the next native base constructed
@@ -224,3 +228,56 @@ class EnumBase(_NativeBase):
     def state(self, state: str) -> None: ...
     @property
     def _value(self) -> int: ...
+
+# --- multi-process mode ------------------------------------------------------------------
+
+class MultiprocessContext:
+    """One ``values.MultiProcessValue(process_identifier)``: this process's files and the
+    values in them. ``process_identifier=None`` means the pid, followed across forks."""
+
+    def __init__(self, process_identifier: Optional[Callable[[], Any]] = None) -> None: ...
+    def cell(self, typ: str, metric_name: str, name: str, labelnames: Sequence[str],
+             labelvalues: Sequence[str], help_text: str, multiprocess_mode: str = "") -> "MpCell":
+        """A standalone value (``MmapedValue(...)`` called directly)."""
+    def close(self) -> None:
+        """Closes the files; values made so far stop being written to them."""
+    def _open_files(self) -> List[str]: ...
+
+class MpCell:
+    def inc(self, amount: float) -> None: ...
+    def set(self, value: float, timestamp: Optional[float] = None) -> None: ...
+    def get(self) -> float: ...
+
+class MmapedDict:
+    """``mmap_dict.MmapedDict``: a mapped file of named floats with timestamps."""
+
+    _fname: Any
+    _capacity: int
+    _used: int
+    _positions: Dict[str, int]
+    def __init__(self, filename: Any, read_mode: bool = False) -> None: ...
+    @staticmethod
+    def read_all_values_from_file(filename: Any) -> Iterable[Tuple[str, float, float, int]]: ...
+    def _read_all_values(self) -> Iterable[Tuple[str, float, float, int]]: ...
+    def read_all_values(self) -> Iterable[Tuple[str, float, float]]: ...
+    def read_value(self, key: str) -> Tuple[float, float]: ...
+    def write_value(self, key: str, value: float, timestamp: float) -> None: ...
+    def close(self) -> None: ...
+
+class MultiprocessSource:
+    """A ``MultiProcessCollector``'s directory, read by scrapes (the encoders use it
+    directly)."""
+
+    def __init__(self, path: Any) -> None: ...
+    def scrape(self) -> List[Tuple[str, str, str, List[Tuple[str, Dict[str, str], float]]]]: ...
+    @property
+    def skipped(self) -> int: ...
+
+def mmap_key(metric_name: str, name: str, labelnames: Sequence[str], labelvalues: Sequence[str],
+             help_text: str) -> str: ...
+def _mp_read_entries(data: bytes, used: int = 0) -> List[Tuple[str, float, float, int]]: ...
+def _mp_collect(path: Any) -> Tuple[List[Any], List[Tuple[str, str]]]: ...
+def _mp_merge(files: Sequence[Any], accumulate: bool = True) -> Tuple[List[Any], List[Tuple[str, str]]]: ...
+def _mp_compact(path: Any, pids: Optional[Sequence[str]] = None) -> Tuple[List[str], List[str], List[Tuple[str, str]]]:
+    """Folds dead processes' counter, histogram and summary files; returns
+    ``(folded, written, skipped)``."""

@@ -341,7 +341,8 @@ class MetricWrapperBase(Collector):
             self._labelnames = tuple(labelnames)
             try:
                 self._name = self._fp_init(name, documentation, self._labelnames, namespace,
-                                           subsystem, unit, self._labelvalues, self._fp_config())
+                                           subsystem, unit, self._labelvalues, self._fp_config(),
+                                           *self._fp_multiprocess())
                 refused = False
             except TypeError:
                 refused = True
@@ -382,7 +383,18 @@ class MetricWrapperBase(Collector):
         _validate_labelnames(self, self._labelnames)
         parts = [part if part else '' for part in (namespace, subsystem, unit)]
         return self._fp_init(name, documentation, self._labelnames, *parts,
-                             self._labelvalues, self._fp_config())
+                             self._labelvalues, self._fp_config(), *self._fp_multiprocess())
+
+    def _fp_multiprocess(self):
+        """``(context, gauge mode)`` when ``values.ValueClass`` is a fastprom
+        ``MultiProcessValue`` class, so the metric's values go to this process's files;
+        ``(None, '')`` otherwise. Read when each metric or child is created, as
+        prometheus_client reads ``values.ValueClass`` in ``_metric_init``."""
+        context = getattr(values.ValueClass, '_fp_context', None)
+        if context is None:
+            return None, ''
+        values._fp_migrate_env()
+        return context, getattr(self, '_multiprocess_mode', '')
 
     def _label_key(self, labelvalues, labelkwargs):
         """The tuple of ``str`` label values that ``labels()`` was called with."""
@@ -562,8 +574,9 @@ class Gauge(_fastprom.GaugeBase, MetricWrapperBase):
         q.set_function(lambda: len(pending))  # read when collected
 
     ``track_inprogress()`` adds one while a block or function runs; ``time()`` sets the
-    gauge to how long it took. ``multiprocess_mode`` is checked and recorded, but values
-    are kept per process (fastprom has no multiprocess mode yet).
+    gauge to how long it took. ``multiprocess_mode`` says how a ``MultiProcessCollector``
+    combines the values of several processes (``all``, ``sum``, ``max``, ...; the ``live``
+    forms leave out processes marked dead).
     """
     __slots__ = _SLOTS + ('_multiprocess_mode', '_is_most_recent')
     _type = 'gauge'

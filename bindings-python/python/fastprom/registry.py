@@ -262,6 +262,12 @@ def _fp_read_natively(cls) -> bool:
     return False
 
 
+def _fp_reads_directory(obj) -> bool:
+    """Whether a collector with a ``_fp_source`` collects only what that source reads;
+    fastprom.multiprocess puts the real test here."""
+    return False
+
+
 # Classes found to be read without collect(): checked once, then a set lookup per
 # collector at each scrape. Only those are remembered (a finite set of real classes);
 # other collectors are few and checked each time.
@@ -302,6 +308,10 @@ def _fp_scrape_source(obj):
     kind = type(obj)
     if kind in _fp_native_types:
         return obj
+    source = getattr(obj, '_fp_source', None)
+    if source is not None and _fp_reads_directory(obj):
+        # A MultiProcessCollector: the encoders merge its directory themselves.
+        return source
     if issubclass(kind, CollectorRegistry):
         walked = kind.collect is CollectorRegistry.collect
     elif issubclass(kind, RestrictedRegistry):

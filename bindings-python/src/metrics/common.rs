@@ -50,10 +50,12 @@ pub(crate) fn init<T: Native>(
     slf: &Bound<'_, T>,
     args: InitArgs<'_>,
     config: Option<&Bound<'_, PyAny>>,
+    mp: Option<(&crate::multiprocess::PyContext, &str)>,
 ) -> PyResult<String> {
     let py = slf.py();
     let this = slf.get();
     if let Some(n) = this.cell().get() {
+        bind_mp::<T>(py, n, mp)?;
         return Ok(n.family.name().to_owned());
     }
     let cfg = T::make_config(py, config)?;
@@ -82,9 +84,25 @@ pub(crate) fn init<T: Native>(
         let release = Box::new(family.clone());
         Node { family, child: None, parent: Some(Parent { count, release }) }
     };
+    bind_mp::<T>(py, &node, mp)?;
     let name = node.family.name().to_owned();
     this.cell().set(node).map_err(|_| PyRuntimeError::new_err("metric initialised twice"))?;
     Ok(name)
+}
+
+/// In multi-process mode, gives an observable metric's child its entries in this process's
+/// files (prometheus_client creates its file values in `_metric_init`, at the same point).
+fn bind_mp<T: Native>(
+    py: Python<'_>,
+    node: &Node<T::M>,
+    mp: Option<(&crate::multiprocess::PyContext, &str)>,
+) -> PyResult<()> {
+    match (mp, &node.child) {
+        (Some((ctx, mode)), Some(child)) if child.mp().is_none() => {
+            T::mp_bind(py, &ctx.inner, &node.family, child, mode)
+        }
+        _ => Ok(()),
+    }
 }
 
 fn parent<T: Native>(this: &T) -> PyResult<(&Node<T::M>, &Parent)> {
@@ -250,7 +268,7 @@ macro_rules! native_methods {
             }
 
             /// Builds the native state (`MetricWrapperBase.__init__`); returns the full name.
-            #[pyo3(signature = (name, documentation, labelnames, namespace, subsystem, unit, labelvalues, config=None))]
+            #[pyo3(signature = (name, documentation, labelnames, namespace, subsystem, unit, labelvalues, config=None, mp=None, mp_mode=""))]
             #[allow(clippy::too_many_arguments)]
             fn _fp_init(
                 slf: &Bound<'_, Self>,
@@ -262,11 +280,13 @@ macro_rules! native_methods {
                 unit: &str,
                 labelvalues: Vec<String>,
                 config: Option<&Bound<'_, PyAny>>,
+                mp: Option<pyo3::PyRef<'_, $crate::multiprocess::PyContext>>,
+                mp_mode: &str,
             ) -> PyResult<String> {
                 let args = $crate::metrics::common::InitArgs {
                     name, documentation, labelnames, namespace, subsystem, unit, labelvalues,
                 };
-                $crate::metrics::common::init(slf, args, config)
+                $crate::metrics::common::init(slf, args, config, mp.as_deref().map(|c| (c, mp_mode)))
             }
 
             /// The child object for a tuple of `str` label values, or `None`.

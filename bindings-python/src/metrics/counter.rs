@@ -39,6 +39,22 @@ impl Native for CounterBase {
     fn any_family(f: &Family<Counter>) -> AnyFamily {
         AnyFamily::Counter(f.clone())
     }
+
+    fn mp_bind(
+        py: Python<'_>,
+        ctx: &std::sync::Arc<crate::multiprocess::Context>,
+        family: &Family<Counter>,
+        child: &fastprom::Child<Counter>,
+        _mode: &str,
+    ) -> PyResult<()> {
+        let values = child.label_values();
+        let spec = crate::multiprocess::KeySpec::of(family, &values);
+        let keys = vec![spec.key("_total")];
+        if let Some(b) = ctx.bind(py, "counter".into(), keys, crate::multiprocess::Mirror::Counter(child.clone()))? {
+            child.set_mp(b);
+        }
+        Ok(())
+    }
 }
 
 /// `Counter.inc(self, amount=1, exemplar=None)`.
@@ -53,6 +69,10 @@ fn inc(this: &CounterBase, [amount, exemplar]: [Arg<'_, '_>; 2]) -> PyResult<()>
     };
     if v < 0.0 {
         return Err(errors::to_py(Error::NegativeIncrement { amount: v }));
+    }
+    if let Some(mp) = child.mp() {
+        let labels = wanted(exemplar.as_deref())?.map(|e| exemplar_labels(e)).transpose()?;
+        return crate::multiprocess::counter_inc(mp, child, v, labels);
     }
     if let Some(e) = wanted(exemplar.as_deref())? {
         return errors::check(child.inc_with_exemplar(v, exemplar_labels(e)?));
@@ -93,10 +113,13 @@ native_methods!(CounterBase, {
     /// Resets the counter to zero and `_created` to now.
     fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
         match slf.get().cell.get().and_then(|n| n.child.as_ref()) {
-            Some(c) => errors::check({
-                c.reset();
-                Ok(())
-            }),
+            Some(c) => match c.mp() {
+                Some(mp) => crate::multiprocess::counter_set(mp, c, None),
+                None => errors::check({
+                    c.reset();
+                    Ok(())
+                }),
+            },
             None => Err(super::no_attribute(slf.as_any(), "_value")),
         }
     }

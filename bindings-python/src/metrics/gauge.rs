@@ -43,9 +43,34 @@ impl Native for GaugeBase {
     fn any_family(f: &Family<Gauge>) -> AnyFamily {
         AnyFamily::Gauge(f.clone())
     }
+
+    fn mp_bind(
+        py: Python<'_>,
+        ctx: &std::sync::Arc<crate::multiprocess::Context>,
+        family: &Family<Gauge>,
+        child: &fastprom::Child<Gauge>,
+        mode: &str,
+    ) -> PyResult<()> {
+        let values = child.label_values();
+        let spec = crate::multiprocess::KeySpec::of(family, &values);
+        let keys = vec![spec.key("")];
+        let prefix = format!("gauge_{mode}");
+        if let Some(b) = ctx.bind(py, prefix, keys, crate::multiprocess::Mirror::Gauge(child.clone()))? {
+            child.set_mp(b);
+        }
+        Ok(())
+    }
 }
 
 impl GaugeBase {
+    /// `set` in multi-process mode: the `mostrecent` modes stamp the file entry with the
+    /// time of the call (prometheus_client's `timestamp=time.time()`).
+    #[cold]
+    fn mp_set(&self, mp: &crate::multiprocess::Binding, child: &Gauge, py: Python<'_>, v: f64) -> PyResult<()> {
+        let ts = if self.most_recent.load(Ordering::Relaxed) { crate::clock::read(py)? } else { 0.0 };
+        crate::multiprocess::gauge_set(mp, child, v, ts)
+    }
+
     #[inline]
     fn refuse_most_recent(&self, what: &str) -> PyResult<()> {
         if self.most_recent.load(Ordering::Relaxed) {
@@ -80,10 +105,14 @@ fn gauge_fn(f: Py<PyAny>) -> fastprom::metrics::GaugeFn {
 fn inc(this: &GaugeBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
     this.refuse_most_recent("inc")?;
     let child = observable(this)?;
-    child.inc_by(match amount.as_deref() {
+    let d = match amount.as_deref() {
         None => 1.0,
         Some(a) => added(a)?,
-    });
+    };
+    if let Some(mp) = child.mp() {
+        return crate::multiprocess::gauge_add(mp, child, d);
+    }
+    child.inc_by(d);
     Ok(())
 }
 
@@ -91,13 +120,17 @@ fn inc(this: &GaugeBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
 fn dec(this: &GaugeBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
     this.refuse_most_recent("dec")?;
     let child = observable(this)?;
-    child.inc_by(match amount.as_deref() {
+    let d = match amount.as_deref() {
         None => -1.0,
         Some(a) => match fast_f64(a) {
             Some(v) => -v,
             None => negated(a)?,
         },
-    });
+    };
+    if let Some(mp) = child.mp() {
+        return crate::multiprocess::gauge_add(mp, child, d);
+    }
+    child.inc_by(d);
     Ok(())
 }
 
@@ -105,7 +138,11 @@ fn dec(this: &GaugeBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
 fn set(this: &GaugeBase, [value]: [Arg<'_, '_>; 1]) -> PyResult<()> {
     let child = observable(this)?;
     let value = value.as_deref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing value"))?;
-    child.set(float(value)?);
+    let v = float(value)?;
+    if let Some(mp) = child.mp() {
+        return this.mp_set(mp, child, value.py(), v);
+    }
+    child.set(v);
     Ok(())
 }
 
@@ -138,8 +175,12 @@ native_methods!(GaugeBase, {
     }
 
     /// Sets the value to the current Unix time.
-    fn set_to_current_time(&self) -> PyResult<()> {
+    fn set_to_current_time(&self, py: Python<'_>) -> PyResult<()> {
         let child = observable(self)?;
+        if let Some(mp) = child.mp() {
+            let now = crate::clock::read(py)?;
+            return self.mp_set(mp, child, py, now);
+        }
         errors::check({
             child.set_to_current_time();
             Ok(())

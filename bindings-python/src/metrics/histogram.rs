@@ -43,6 +43,25 @@ impl Native for HistogramBase {
     fn any_family(f: &Family<Histogram>) -> AnyFamily {
         AnyFamily::Histogram(f.clone())
     }
+
+    fn mp_bind(
+        py: Python<'_>,
+        ctx: &std::sync::Arc<crate::multiprocess::Context>,
+        family: &Family<Histogram>,
+        child: &fastprom::Child<Histogram>,
+        _mode: &str,
+    ) -> PyResult<()> {
+        let values = child.label_values();
+        let spec = crate::multiprocess::KeySpec::of(family, &values);
+        let mut keys = vec![spec.key("_sum")];
+        keys.extend(family.config().bounds().iter().map(|b| spec.bucket(&fastprom::floatfmt::go_float(*b))));
+        if let Some(b) =
+            ctx.bind(py, "histogram".into(), keys, crate::multiprocess::Mirror::Histogram(child.clone()))?
+        {
+            child.set_mp(b);
+        }
+        Ok(())
+    }
 }
 
 /// `Histogram.observe(self, amount, exemplar=None)`.
@@ -50,6 +69,11 @@ fn observe(this: &HistogramBase, [amount, exemplar]: [Arg<'_, '_>; 2]) -> PyResu
     let child = observable(this)?;
     let amount = amount.as_deref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing amount"))?;
     let v = added(amount)?;
+    if let Some(mp) = child.mp() {
+        let labels = wanted(exemplar.as_deref())?.map(|e| exemplar_labels(e)).transpose()?;
+        let bounds = super::node(this)?.family.config().bounds();
+        return crate::multiprocess::histogram_observe(mp, child, bounds, v, labels);
+    }
     if let Some(e) = wanted(exemplar.as_deref())? {
         return errors::check(child.observe_with_exemplar(v, exemplar_labels(e)?));
     }

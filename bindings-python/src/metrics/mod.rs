@@ -96,6 +96,19 @@ pub(crate) trait Native: PyClass<Frozen = True> + Sync + Send + 'static {
     fn make_config(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<<Self::M as MetricCore>::Config>;
     /// The family, type-erased for the encoders.
     fn any_family(f: &Family<Self::M>) -> AnyFamily;
+    /// Binds `child` to its entries in a multi-process context's files (`mode`: a gauge's
+    /// multiprocess mode). Info and Enum metrics stay in the process, as in
+    /// prometheus_client.
+    fn mp_bind(
+        py: Python<'_>,
+        ctx: &std::sync::Arc<crate::multiprocess::Context>,
+        family: &Family<Self::M>,
+        child: &Child<Self::M>,
+        mode: &str,
+    ) -> PyResult<()> {
+        let _ = (py, ctx, family, child, mode);
+        Ok(())
+    }
 }
 
 /// A family of any type, for the encoders.

@@ -11,7 +11,7 @@
 //! parent goes away (see [`Slotted::take`] and the parent's drop).
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use fastprom::metrics::{Base, MetricCore};
 use fastprom::model::Visitor;
@@ -23,6 +23,9 @@ use pyo3::prelude::*;
 pub(crate) struct Slotted<M> {
     metric: M,
     object: Mutex<Option<Py<PyAny>>>,
+    /// In multi-process mode, the child's entries in this process's file (see
+    /// `crate::multiprocess::context`).
+    mp: OnceLock<crate::multiprocess::Binding>,
 }
 
 impl<M> Deref for Slotted<M> {
@@ -51,6 +54,17 @@ impl<M> Slotted<M> {
     pub(crate) fn take(&self) -> Option<Py<PyAny>> {
         self.object.lock().take()
     }
+
+    /// The child's multi-process binding, if it has one.
+    #[inline]
+    pub(crate) fn mp(&self) -> Option<&crate::multiprocess::Binding> {
+        self.mp.get()
+    }
+
+    /// Gives the child its multi-process binding (the first one given stays).
+    pub(crate) fn set_mp(&self, b: crate::multiprocess::Binding) {
+        let _ = self.mp.set(b);
+    }
 }
 
 impl<M: MetricCore> MetricCore for Slotted<M> {
@@ -71,7 +85,7 @@ impl<M: MetricCore> MetricCore for Slotted<M> {
     }
 
     fn new_child(config: &Arc<Self::Config>, settings: &Arc<Settings>, now: f64) -> Self {
-        Self { metric: M::new_child(config, settings, now), object: Mutex::new(None) }
+        Self { metric: M::new_child(config, settings, now), object: Mutex::new(None), mp: OnceLock::new() }
     }
 
     #[inline]
@@ -88,6 +102,8 @@ pub(crate) trait HasObject {
     fn attach(&self, object: Py<PyAny>) -> Option<Py<PyAny>>;
     /// See [`Slotted::take`].
     fn take(&self) -> Option<Py<PyAny>>;
+    /// See [`Slotted::mp`].
+    fn mp(&self) -> Option<&crate::multiprocess::Binding>;
 }
 
 impl<M> HasObject for Slotted<M> {
@@ -100,6 +116,9 @@ impl<M> HasObject for Slotted<M> {
     }
     fn take(&self) -> Option<Py<PyAny>> {
         Slotted::take(self)
+    }
+    fn mp(&self) -> Option<&crate::multiprocess::Binding> {
+        Slotted::mp(self)
     }
 }
 

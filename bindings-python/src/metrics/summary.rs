@@ -39,13 +39,33 @@ impl Native for SummaryBase {
     fn any_family(f: &Family<Summary>) -> AnyFamily {
         AnyFamily::Summary(f.clone())
     }
+
+    fn mp_bind(
+        py: Python<'_>,
+        ctx: &std::sync::Arc<crate::multiprocess::Context>,
+        family: &Family<Summary>,
+        child: &fastprom::Child<Summary>,
+        _mode: &str,
+    ) -> PyResult<()> {
+        let values = child.label_values();
+        let spec = crate::multiprocess::KeySpec::of(family, &values);
+        let keys = vec![spec.key("_count"), spec.key("_sum")];
+        if let Some(b) = ctx.bind(py, "summary".into(), keys, crate::multiprocess::Mirror::Summary(child.clone()))? {
+            child.set_mp(b);
+        }
+        Ok(())
+    }
 }
 
 /// `Summary.observe(self, amount)`.
 fn observe(this: &SummaryBase, [amount]: [Arg<'_, '_>; 1]) -> PyResult<()> {
     let child = observable(this)?;
     let amount = amount.as_deref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("missing amount"))?;
-    child.observe(added(amount)?);
+    let v = added(amount)?;
+    if let Some(mp) = child.mp() {
+        return crate::multiprocess::summary_observe(mp, child, v);
+    }
+    child.observe(v);
     Ok(())
 }
 

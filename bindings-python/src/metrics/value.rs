@@ -90,16 +90,26 @@ impl Value {
     /// to now (the core has no counter `set`; it resets, then increments).
     #[pyo3(signature = (value, timestamp=None))]
     fn set(&self, value: &Bound<'_, PyAny>, timestamp: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let _ = timestamp;
         match &self.target {
             Target::Gauge(c) => {
-                c.set(float(value)?);
+                let v = float(value)?;
+                if let Some(mp) = c.mp() {
+                    let ts = match timestamp {
+                        Some(t) if t.is_truthy()? => float(t)?,
+                        _ => 0.0,
+                    };
+                    return crate::multiprocess::gauge_set(mp, c, v, ts);
+                }
+                c.set(v);
                 Ok(())
             }
             Target::Counter(c) => {
                 let v = float(value)?;
                 if v < 0.0 {
                     return Err(unsupported("setting a counter below zero"));
+                }
+                if let Some(mp) = c.mp() {
+                    return crate::multiprocess::counter_set(mp, c, Some(v));
                 }
                 c.reset();
                 errors::check(if v != 0.0 { c.inc_by(v) } else { Ok(()) })
@@ -112,10 +122,20 @@ impl Value {
     fn inc(&self, amount: &Bound<'_, PyAny>) -> PyResult<()> {
         match &self.target {
             Target::Gauge(c) => {
-                c.inc_by(added(amount)?);
+                let d = added(amount)?;
+                if let Some(mp) = c.mp() {
+                    return crate::multiprocess::gauge_add(mp, c, d);
+                }
+                c.inc_by(d);
                 Ok(())
             }
-            Target::Counter(c) => c.inc_by(added(amount)?).map_err(errors::to_py),
+            Target::Counter(c) => {
+                let d = added(amount)?;
+                if let Some(mp) = c.mp() {
+                    return crate::multiprocess::counter_inc(mp, c, d, None);
+                }
+                c.inc_by(d).map_err(errors::to_py)
+            }
             _ => Err(unsupported("inc()")),
         }
     }

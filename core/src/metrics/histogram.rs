@@ -152,6 +152,15 @@ impl Histogram {
         self.created.set(t);
     }
 
+    /// Replaces the state with saved per-bucket counts (not cumulative, `+Inf` last) and a
+    /// sum, e.g. values read back from a file; buckets beyond `counts` become 0.
+    pub fn restore(&self, counts: &[u64], sum: f64) {
+        for (i, c) in self.counts.iter().enumerate() {
+            c.store(counts.get(i).copied().unwrap_or(0), Ordering::Relaxed);
+        }
+        self.sum.set(sum);
+    }
+
     /// Sum of observations.
     pub fn sum(&self) -> f64 {
         self.sum.get()

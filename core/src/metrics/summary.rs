@@ -103,6 +103,12 @@ impl Summary {
         self.created.set(t);
     }
 
+    /// Replaces the count and sum with saved ones, e.g. values read back from a file.
+    pub fn restore(&self, count: u64, sum: f64) {
+        self.count.store(count, Ordering::Relaxed);
+        self.sum.set(sum);
+    }
+
     /// Creation time.
     pub fn created(&self) -> f64 {
         self.created.get()

@@ -13,7 +13,8 @@ from ..registry import CollectorRegistry, REGISTRY
 class PrometheusDjangoView(View):
     """Serves ``registry`` (``REGISTRY`` by default) on GET; answers OPTIONS with
     ``Allow: OPTIONS,GET``. In multi-process mode (``PROMETHEUS_MULTIPROC_DIR`` set) it
-    would serve a ``MultiProcessCollector``, which fastprom does not implement yet."""
+    serves a registry of its own holding a ``MultiProcessCollector``: every worker's
+    values, merged."""
 
     multiprocess_mode: bool = ("PROMETHEUS_MULTIPROC_DIR" in os.environ
                                or "prometheus_multiproc_dir" in os.environ)
