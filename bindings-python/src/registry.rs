@@ -168,6 +168,9 @@ fn walk<S: Sink>(obj: &Bound<'_, PyAny>, sink: &mut S, pending: &mut Vec<AnyFami
 }
 
 fn encode<S: Sink>(registry: &Bound<'_, PyAny>, sink: &mut S) -> PyResult<()> {
+    // A forked child's multi-process values first move to its own files (as
+    // prometheus_client's cells notice the fork when read).
+    crate::multiprocess::follow_forks(registry.py())?;
     let mut pending = Vec::new();
     walk(registry, sink, &mut pending)?;
     flush(registry.py(), sink, &mut pending)

@@ -233,6 +233,7 @@ fn child_family<M: MetricCore>(
 /// `collect()`: one `Metric` with the family's samples (a child alone: its own samples,
 /// without its labels, as prometheus_client's child objects collect).
 pub(crate) fn collect<T: Native>(this: &T, py: Python<'_>) -> PyResult<Py<PyList>> {
+    crate::multiprocess::follow_forks(py)?;
     let n = node(this)?;
     let families = match (&n.parent, &n.child) {
         (None, Some(child)) => owned(py, |c| child_family(&n.family, child, n.family.name(), c))?,
@@ -243,6 +244,7 @@ pub(crate) fn collect<T: Native>(this: &T, py: Python<'_>) -> PyResult<Py<PyList
 
 /// `_child_samples()`: this child's samples, named by suffix only, without its labels.
 pub(crate) fn child_samples<T: Native>(this: &T, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+    crate::multiprocess::follow_forks(py)?;
     let n = node(this)?;
     let child = super::observable(this)?;
     let families = owned(py, |c| child_family(&n.family, child, "", c))?;

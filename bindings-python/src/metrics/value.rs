@@ -68,10 +68,9 @@ impl Visitor for BucketExemplar {
     }
 }
 
-#[pymethods]
 impl Value {
-    /// The current value.
-    fn get(&self) -> f64 {
+    /// The value the target holds now.
+    fn value(&self) -> f64 {
         match &self.target {
             Target::Counter(c) => c.get(),
             Target::Gauge(c) => c.get(),
@@ -84,6 +83,16 @@ impl Value {
                 cum.get(*i).map_or(0.0, |v| (v - below) as f64)
             }
         }
+    }
+}
+
+#[pymethods]
+impl Value {
+    /// The current value.
+    fn get(&self, py: Python<'_>) -> PyResult<f64> {
+        // After a fork, multi-process values first move to this process's files.
+        crate::multiprocess::follow_forks(py)?;
+        Ok(self.value())
     }
 
     /// Sets the value. On a counter only values >= 0 are supported, and `_created` moves
@@ -161,6 +170,6 @@ impl Value {
     }
 
     fn __repr__(&self) -> String {
-        format!("<fastprom value {}>", fastprom::floatfmt::py_repr(self.get()))
+        format!("<fastprom value {}>", fastprom::floatfmt::py_repr(self.value()))
     }
 }

@@ -113,7 +113,7 @@ struct State {
     generation: u64,
     /// The identifier the open files belong to.
     ident: String,
-    files: HashMap<String, MmapFile, foldhash::fast::RandomState>,
+    files: HashMap<String, SharedFile, foldhash::fast::RandomState>,
     cells: Vec<Cell>,
     /// Bumped by `close_all_files()`: bindings made before it write nowhere (their files
     /// are closed); new ones open the files again, as prometheus_client's cells do.
@@ -147,22 +147,27 @@ fn directory() -> PyResult<PathBuf> {
 }
 
 impl State {
-    fn file(&mut self, prefix: &str) -> PyResult<&mut MmapFile> {
-        if !self.files.contains_key(prefix) {
-            let path = directory()?.join(format!("{prefix}_{}.db", self.ident));
-            let f = MmapFile::open(&path, false).map_err(to_py)?;
-            self.files.insert(prefix.to_owned(), f);
+    fn file(&mut self, prefix: &str) -> PyResult<SharedFile> {
+        if let Some(f) = self.files.get(prefix) {
+            return Ok(f.clone());
         }
-        Ok(self.files.get_mut(prefix).expect("inserted above"))
+        let path = directory()?.join(format!("{prefix}_{}.db", self.ident));
+        let f = open_shared(&path)?;
+        self.files.insert(prefix.to_owned(), f.clone());
+        Ok(f)
     }
 
     /// Points cell `id` at its entries in the current files (creating them), and makes its
     /// child hold the values found there.
+    /// Until that succeeds the cell has no positions, so nothing is written through
+    /// offsets that belong to another file; updates retry (and raise) meanwhile.
     fn place(&mut self, id: usize) -> PyResult<()> {
         let prefix = self.cells[id].prefix.clone();
+        self.cells[id].positions.clear();
         let keys = std::mem::take(&mut self.cells[id].keys);
         let placed = (|| {
             let file = self.file(&prefix)?;
+            let mut file = file.lock();
             let mut positions = Vec::with_capacity(keys.len());
             for k in &keys {
                 positions.push(file.position(k).map_err(to_py)?);
@@ -200,11 +205,60 @@ impl State {
         }
         self.ident = now;
         self.files.clear();
-        for id in 0..self.cells.len() {
-            self.place(id)?;
+        for cell in &mut self.cells {
+            cell.positions.clear();
         }
-        Ok(())
+        // Every cell is tried; one that fails keeps no positions and is tried again at its
+        // next update (see `Binding::apply`), so the others move on regardless.
+        let mut first_error = None;
+        for id in 0..self.cells.len() {
+            if let Err(e) = self.place(id) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
+}
+
+/// A file open for writing, shared by every context of this process that writes it.
+type SharedFile = Arc<Mutex<MmapFile>>;
+
+/// The files this process has open for writing, by path. Two `MultiProcessValue()`
+/// classes with one identifier (the one made at import from the environment, and another
+/// assigned to `values.ValueClass` later, say) write one file through one mapping, so
+/// neither appends over the other's entries (each prometheus_client class keeps its own
+/// idea of the file's end). Lock order: a context's lock, then a file's.
+static OPEN: Mutex<Vec<(PathBuf, std::sync::Weak<Mutex<MmapFile>>)>> = Mutex::new(Vec::new());
+
+fn open_shared(path: &std::path::Path) -> PyResult<SharedFile> {
+    let mut open = OPEN.lock();
+    open.retain(|(_, w)| w.strong_count() > 0);
+    if let Some(f) = open.iter().find(|(p, _)| p == path).and_then(|(_, w)| w.upgrade()) {
+        return Ok(f);
+    }
+    let f = Arc::new(Mutex::new(MmapFile::open(path, false).map_err(to_py)?));
+    open.push((path.to_owned(), Arc::downgrade(&f)));
+    Ok(f)
+}
+
+/// Every context made so far, so a scrape can notice a fork before it reads children (see
+/// [`follow_forks`]).
+static CONTEXTS: Mutex<Vec<std::sync::Weak<Context>>> = Mutex::new(Vec::new());
+
+/// Moves every context of this process to its own files if the process forked since the
+/// context last looked (what prometheus_client's `get()` does, through its pid check):
+/// called before a scrape or a `get()` reads core children.
+pub(crate) fn follow_forks(py: Python<'_>) -> PyResult<()> {
+    let live: Vec<Arc<Context>> = {
+        let mut all = CONTEXTS.lock();
+        all.retain(|w| w.strong_count() > 0);
+        all.iter().filter_map(std::sync::Weak::upgrade).collect()
+    };
+    for ctx in live {
+        let given = ctx.current(py)?;
+        ctx.state.lock().follow(&ctx.ident, given)?;
+    }
+    Ok(())
 }
 
 impl Context {
@@ -225,7 +279,9 @@ impl Context {
             cells: Vec::new(),
             epoch: 0,
         };
-        Ok(Arc::new(Self { ident, state: Mutex::new(state) }))
+        let ctx = Arc::new(Self { ident, state: Mutex::new(state) });
+        CONTEXTS.lock().push(Arc::downgrade(&ctx));
+        Ok(ctx)
     }
 
     /// The identifier from a custom `process_identifier`, read before any lock.
@@ -269,7 +325,7 @@ impl Context {
 
     /// The files open now, for tests and `repr`.
     pub(crate) fn open_files(&self) -> Vec<PathBuf> {
-        self.state.lock().files.values().map(|f| f.path().to_owned()).collect()
+        self.state.lock().files.values().map(|f| f.lock().path().to_owned()).collect()
     }
 }
 
@@ -287,10 +343,14 @@ impl Binding {
             return f(None).map_err(to_py);
         }
         st.follow(&self.ctx.ident, given)?;
+        if st.cells[self.id].positions.len() != st.cells[self.id].keys.len() {
+            // Not placed in the current files (a failure after a fork): try again.
+            st.place(self.id)?;
+        }
         let State { files, cells, .. } = &mut *st;
         let cell = &cells[self.id];
-        match files.get_mut(&cell.prefix) {
-            Some(file) => f(Some((file, &cell.positions))).map_err(to_py),
+        match files.get(&cell.prefix) {
+            Some(file) => f(Some((&mut file.lock(), &cell.positions))).map_err(to_py),
             None => f(None).map_err(to_py),
         }
     }

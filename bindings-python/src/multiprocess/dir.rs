@@ -33,8 +33,12 @@ struct DirLock {
 
 impl DirLock {
     fn take(dir: &Path, exclusive: bool) -> io::Result<Self> {
-        let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(dir.join(LOCK)) {
+        let path = dir.join(LOCK);
+        let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
             Ok(f) => f,
+            // Made by another user (gunicorn's master compacting for workers that run as
+            // someone else): `flock` works as well on a read-only descriptor.
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && path.exists() => File::open(&path)?,
             // A directory this process cannot write (no permission, a read-only mount): nothing can compact
             // it either, so there is nothing to wait for.
             Err(e)
@@ -176,6 +180,14 @@ pub(crate) fn scrape(dir: &Path) -> io::Result<Scrape> {
 /// prometheus_client's `merge(files, accumulate)`: the files given, in order. A missing
 /// file is an error, except a live gauge's (removed by `mark_process_dead` meanwhile).
 pub(crate) fn merge_files(files: Vec<PathBuf>, accumulate: bool) -> io::Result<Scrape> {
+    // Files of one directory (the usual call, from a collector's `collect`) are read under
+    // its lock, as a scrape is.
+    let dir = files.first().and_then(|f| f.parent()).map(Path::to_path_buf);
+    let one_dir = dir.as_ref().is_some_and(|d| d.is_dir() && files.iter().all(|f| f.parent() == Some(d.as_path())));
+    let _lock = match (&dir, one_dir) {
+        (Some(d), true) => Some(lock_for_scrape(d)?),
+        _ => None,
+    };
     let mut paths = Vec::new();
     let mut datas = Vec::new();
     for path in files {
@@ -207,6 +219,19 @@ pub(crate) struct Compaction {
     pub(crate) written: Vec<String>,
     /// Files that could not be read, left in place.
     pub(crate) skipped: Vec<(String, FormatError)>,
+}
+
+/// Whether a process still has `path` open for writing: every fastprom writer holds a shared
+/// `flock` on its files (see `MmapFile::open`), so a file whose exclusive lock cannot be
+/// had belongs to a live process (for instance one that took over a dead one's pid). On
+/// success the returned file keeps that lock until compaction is done with it.
+fn lock_if_unused(path: &Path) -> io::Result<Option<File>> {
+    let f = File::open(path)?;
+    match f.try_lock() {
+        Ok(()) => Ok(Some(f)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 /// The process identifier in the name of a foldable file (`counter_123.db` -> `123`), or
@@ -255,9 +280,16 @@ pub(crate) fn compact(dir: &Path, dead: &dyn Fn(&str) -> bool) -> io::Result<Com
     let names: Vec<String> = db_files(dir)?.into_iter().filter_map(|n| n.into_string().ok()).collect();
     let mut done = Compaction::default();
     let mut journal = String::new();
+    // Exclusive locks on the files being folded, held until they are gone.
+    let mut held: Vec<File> = Vec::new();
     for typ in FOLDABLE {
-        let dead_files: Vec<&String> =
-            names.iter().filter(|n| foldable_ident(n).is_some_and(|(t, id)| t == typ && dead(id))).collect();
+        let mut dead_files: Vec<&String> = Vec::new();
+        for n in names.iter().filter(|n| foldable_ident(n).is_some_and(|(t, id)| t == typ && dead(id))) {
+            if let Some(guard) = lock_if_unused(&dir.join(n.as_str()))? {
+                held.push(guard);
+                dead_files.push(n);
+            }
+        }
         if dead_files.is_empty() {
             continue;
         }

@@ -74,9 +74,16 @@ impl MmapFile {
         let file = if read_only {
             File::open(path)?
         } else {
-            OpenOptions::new().read(true).append(true).create(true).open(path)?
+            let f = OpenOptions::new().read(true).append(true).create(true).open(path)?;
+            // Marks the file as in use for as long as it is open, so compaction never folds
+            // it (see `dir::compact`); not having the lock changes nothing else.
+            let _ = f.try_lock_shared();
+            f
         };
         let mut capacity = file.metadata()?.len() as usize;
+        if capacity > 0 && capacity < HEADER {
+            return Err(FileError::Format(FormatError::Short { len: capacity }));
+        }
         if capacity == 0 {
             if read_only {
                 return Err(FileError::Io(io::Error::new(io::ErrorKind::InvalidData, "cannot map an empty file")));
@@ -127,7 +134,7 @@ impl MmapFile {
 
     /// The bytes in use.
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.map.bytes()[..self.used]
+        self.map.bytes().get(..self.used).unwrap_or_default()
     }
 
     /// Where each key's value is.

@@ -16,7 +16,7 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
-pub(crate) use context::{Binding, Context, KeySpec, Mirror};
+pub(crate) use context::{follow_forks, Binding, Context, KeySpec, Mirror};
 pub(crate) use ops::*;
 
 use file::MmapFile;

@@ -389,7 +389,12 @@ fn merge_metric(
                     let mut set: Vec<(Shared, Shared)> = interner.set(labels).to_vec();
                     if let Some(p) = raw.pid {
                         let pid = interner.str(&pids[p as usize]);
-                        set.push((pid_name.clone(), pid));
+                        // As a Python dict: a `pid` label of the series' own keeps its place
+                        // and takes the process's value.
+                        match set.iter_mut().find(|(k, _)| **k == *"pid") {
+                            Some(slot) => slot.1 = pid,
+                            None => set.push((pid_name.clone(), pid)),
+                        }
                     }
                     if strip_pid {
                         set.retain(|(k, _)| **k != *"pid");
