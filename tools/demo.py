@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""make demo: the tutorial's Python scripts, on fastprom, against a real Prometheus and
-Pushgateway.
+"""make demo: the tutorial's Python scripts, on fastprom, against a real Prometheus,
+Pushgateway and MariaDB.
 
 Starts a Pushgateway and Prometheus (Debian packages) on loopback ports with the
 tutorial's scrape configuration (examples/prometheus.yml: the app, and the gateway with
 honor_labels: true), runs the tutorial's instrumented app, examples/python/prometheus.py
 (part 1), and its batch job, examples/python/pushgateway.py (part 2: PUT for job batchA),
 then examples/python/push_methods.py (POST with a grouping key that travels as @base64,
-PUT and DELETE), all with `from fastprom import ...` in place of prometheus_client. Prints
+PUT and DELETE), all with `from fastprom import ...` in place of prometheus_client; and
+part 3: a throwaway MariaDB (tools/mariadb.py: its own data directory, performance_schema
+on, the tutorial's `exporter` account) read by examples/python/mysqld_exporter.py, which
+Prometheus scrapes in the tutorial's two jobs (`collect[]` global_status, and the three
+perf_schema groups). Prints
 what Prometheus ingested through its HTTP API and the console's address, keeps everything
 serving until Ctrl-C or until --duration seconds have passed, and stops what it started,
 by PID.
@@ -31,6 +35,8 @@ import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import mariadb  # noqa: E402  (tools/mariadb.py)
 
 
 def free_port(preferred):
@@ -96,18 +102,23 @@ def main():
     ap.add_argument("--app-port", type=int, default=8000)
     ap.add_argument("--gateway-port", type=int, default=9091)
     ap.add_argument("--prometheus-port", type=int, default=9090)
+    ap.add_argument("--exporter-port", type=int, default=9104)
     args = ap.parse_args()
 
     for tool in ("prometheus", "prometheus-pushgateway"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed (make demo installs it: apt-get install {tool})")
+    if not (shutil.which("mariadbd") or os.path.exists("/usr/sbin/mariadbd")):
+        raise SystemExit("mariadbd is not installed (make demo installs it: apt-get install mariadb-server)")
     check = subprocess.run([args.python, "-c", "import fastprom"], capture_output=True, text=True)
     if check.returncode != 0:
         raise SystemExit(f"{args.python} cannot import fastprom (make demo builds it with `make python`):\n{check.stderr}")
     scripts = os.path.join(ROOT, "examples", "python")
     app_port, gw_port, prom_port = (free_port(args.app_port), free_port(args.gateway_port), free_port(args.prometheus_port))
+    exporter_port = free_port(args.exporter_port)
     work = tempfile.mkdtemp(prefix="fastprom-demo-")
     procs = []
+    database = []
 
     def start(name, cmd):
         log = open(os.path.join(work, name + ".log"), "wb")
@@ -127,6 +138,11 @@ def main():
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
             print(f"stopped {name} (pid {p.pid})")
+        for db in database:
+            pid = db.pid
+            db.stop()
+            shutil.rmtree(db.workdir, ignore_errors=True)
+            print(f"stopped mariadb (pid {pid})")
         shutil.rmtree(work, ignore_errors=True)
 
     def run_script(script, *script_args):
@@ -138,7 +154,9 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         with open(os.path.join(ROOT, "examples", "prometheus.yml")) as f:
-            conf = f.read().replace("127.0.0.1:8000", f"127.0.0.1:{app_port}").replace("127.0.0.1:9091", f"127.0.0.1:{gw_port}")
+            conf = (f.read().replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
+                    .replace("127.0.0.1:9091", f"127.0.0.1:{gw_port}")
+                    .replace("127.0.0.1:9104", f"127.0.0.1:{exporter_port}"))
         conf_path = os.path.join(work, "prometheus.yml")
         with open(conf_path, "w") as f:
             f.write(conf)
@@ -149,6 +167,14 @@ def main():
         # The tutorial's app: its own start_http_server, on the port given as argument.
         app = start("app", [args.python, os.path.join(scripts, "prometheus.py"), str(app_port)])
         wait_http(f"http://127.0.0.1:{app_port}/metrics", "app (examples/python/prometheus.py)", app)
+        # Part 3's third-party system: a MariaDB of its own, and the exporter reading it.
+        db = mariadb.start_mariadb(tables=4)
+        database.append(db)
+        print(f"started mariadb (pid {db.pid}): 127.0.0.1:{db.port}, data in {db.workdir}")
+        exporter = start("exporter", [args.python, os.path.join(scripts, "mysqld_exporter.py"),
+                                      f"--web.listen-address=127.0.0.1:{exporter_port}",
+                                      f"--config.my-cnf={db.my_cnf}"])
+        wait_http(f"http://127.0.0.1:{exporter_port}/metrics", "exporter (examples/python/mysqld_exporter.py)", exporter)
         prom = start("prometheus", ["prometheus", f"--config.file={conf_path}", f"--storage.tsdb.path={work}/data",
                                     f"--web.listen-address=127.0.0.1:{prom_port}"])
         wait_http(f"http://127.0.0.1:{prom_port}/-/ready", "Prometheus", prom)
@@ -183,9 +209,24 @@ def main():
             time.sleep(0.5)
         show(prom_port, "job_last_success_unixtime", "job_last_success_unixtime")
 
+        print("\n== Part 3: Prometheus scrapes the MySQL exporter, one job per set of collect[] groups")
+        db.traffic(2)
+        wait_series(prom_port, 'mysql_up{job="mysql global status"} == 1', 60)
+        wait_series(prom_port, 'mysql_perf_schema_table_io_waits_total{job="mysql performance"} > 0', 60)
+        show(prom_port, 'mysql_up', "mysql_up")
+        show(prom_port, 'mysql_global_status_threads_connected', "mysql_global_status_threads_connected")
+        show(prom_port, 'sum by (job) (mysql_global_status_commands_total)', "sum by (job) (mysql_global_status_commands_total)")
+        show(prom_port, 'sum by (job, operation) (mysql_perf_schema_table_io_waits_total)',
+             "sum by (job, operation) (mysql_perf_schema_table_io_waits_total)")
+        mixed = query(prom_port, 'count by (job) ({job="mysql performance", __name__=~"mysql_global_status_.+"})'
+                      ' or count by (job) ({job="mysql global status", __name__=~"mysql_perf_schema_.+"})')
+        if mixed:
+            raise SystemExit(f"an exporter job returned another job's groups: {mixed}")
+
         print(f"\nPrometheus console: http://127.0.0.1:{prom_port}/graph")
         print(f"App metrics:        http://127.0.0.1:{app_port}/metrics")
         print(f"Pushgateway:        http://127.0.0.1:{gw_port}/")
+        print(f"MySQL exporter:     http://127.0.0.1:{exporter_port}/metrics?collect[]=global_status")
         print("DEMO OK")
         sys.stdout.flush()
         if args.duration > 0:

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-# binaryen's wasm-opt shrinks the JS package's .wasm; chromium is the browser its tests use.
-for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool prometheus-node-exporter:prometheus-node-exporter valgrind:valgrind cmake:cmake binaryen:wasm-opt chromium:chromium; do
+# binaryen's wasm-opt shrinks the JS package's .wasm; chromium is the browser its tests use;
+# MariaDB is the server the tutorial's MySQL exporter reads.
+for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool prometheus-node-exporter:prometheus-node-exporter valgrind:valgrind cmake:cmake binaryen:wasm-opt chromium:chromium mariadb-server:mariadbd mariadb-client:mariadb; do
   pkg=${pkg_bin%%:*}; bin=${pkg_bin##*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
@@ -21,6 +22,8 @@ if ((${#need_apt[@]})); then
     if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" 2>/dev/null || true; fi
     if [ -x "/etc/init.d/$svc" ]; then "/etc/init.d/$svc" stop >/dev/null 2>&1 || true; fi
   done
+  # MariaDB's service is named mariadb; the exporter's tests run a server of their own.
+  if [ -x /etc/init.d/mariadb ]; then /etc/init.d/mariadb stop >/dev/null 2>&1 || true; fi
 fi
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target"

@@ -14,7 +14,7 @@ def test_demo_scrapes_python_app_and_gateway():
     # Port 0 asks the demo to pick free ports (the defaults may be taken on a shared box).
     proc = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tools", "demo.py"), "--duration", "0.5",
-         "--app-port", "0", "--gateway-port", "0", "--prometheus-port", "0"],
+         "--app-port", "0", "--gateway-port", "0", "--prometheus-port", "0", "--exporter-port", "0"],
         capture_output=True, text=True, timeout=240,
     )
     out = proc.stdout + proc.stderr
@@ -41,10 +41,21 @@ def test_demo_scrapes_python_app_and_gateway():
     assert re.search(r"job_last_success_unixtime\{.*'job': 'batchA'\}", ingested), out
     assert "job_last_success_unixtime{'instance': 'worker 1', 'job': 'batchB'}" in ingested, out
     assert "batchC" not in ingested, out
+    # Part 3: the exporter on a MariaDB of the demo's own, scraped in the tutorial's two
+    # jobs; each job holds only its own groups (the demo checks that through the API too).
+    part3 = proc.stdout.split("Part 3: Prometheus scrapes the MySQL exporter")[1]
+    for job in ("mysql global status", "mysql performance"):
+        assert f"mysql_up{{'instance': '127.0.0.1:" in part3 and f"'job': '{job}'}} = 1" in part3, out
+    assert re.search(r"mysql_global_status_threads_connected\{.*'job': 'mysql global status'\} = [1-9]", part3), out
+    assert re.search(r"sum by \(job\) \(mysql_global_status_commands_total\)\{'job': 'mysql global status'\} = [1-9]",
+                     part3), out
+    assert "mysql performance" not in re.findall(r"commands_total\)\{'job': '([^']+)'", part3), out
+    assert re.search(r"mysql_perf_schema_table_io_waits_total\)\{'job': 'mysql performance', "
+                     r"'operation': 'fetch'\} = [1-9]", part3), out
     assert "Prometheus console: http://127.0.0.1:" in out, out
     # Everything it started was stopped, by PID, and is gone.
     started = dict(re.findall(r"^started (\S+) \(pid (\d+)\)", out, re.M))
-    assert sorted(started) == ["app", "prometheus", "pushgateway"], out
+    assert sorted(started) == ["app", "exporter", "mariadb", "prometheus", "pushgateway"], out
     for name, pid in started.items():
         assert f"stopped {name} (pid {pid})" in out, out
         assert not os.path.exists(f"/proc/{pid}"), f"{name} (pid {pid}) still runs"
