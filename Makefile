@@ -16,7 +16,7 @@ help: ## List the targets
 setup: ## Install what is missing (Debian packages, wasm target, .venv with test deps)
 	@tools/setup.sh
 
-demo: setup python ## The tutorial's Python scripts on fastprom vs real Prometheus + Pushgateway (DURATION=s stops it)
+demo: setup python ## The tutorial's three parts on fastprom vs real Prometheus, Pushgateway and MariaDB (DURATION=s stops it)
 	$(PY) tools/demo.py --duration $(DURATION)
 
 # Setup first (a failed setup stops here), then every suite even when an earlier one fails;
