@@ -16,8 +16,18 @@ help: ## List the targets
 setup: ## Install what is missing (Debian packages, wasm target, .venv with test deps)
 	@tools/setup.sh
 
-demo: setup python ## The tutorial's three parts on fastprom vs real Prometheus, Pushgateway and MariaDB (DURATION=s stops it)
-	$(PY) tools/demo.py --duration $(DURATION)
+demo: setup python demo-faces ## The tutorial's three parts on fastprom vs real Prometheus, Pushgateway and MariaDB (DURATION=s stops it)
+	$(PY) tools/demo.py --duration $(DURATION) $(DEMO_FACES)
+
+# The C app (examples/c, built against the library installed into a prefix under target/,
+# as a user would build it) and the JS package (for examples/wasm/node.mjs's push).
+DEMO_PREFIX := $(CURDIR)/target/demo/prefix
+DEMO_FACES = --c-app $(CURDIR)/target/demo/c/app --c-lib $(DEMO_PREFIX)/lib --node-push $(CURDIR)/examples/wasm/node.mjs
+.PHONY: demo-faces
+demo-faces: setup
+	$(MAKE) --no-print-directory install PREFIX=$(DEMO_PREFIX)
+	$(MAKE) --no-print-directory -C examples/c OUT=$(CURDIR)/target/demo/c PKG_CONFIG_PATH=$(DEMO_PREFIX)/lib/pkgconfig $(CURDIR)/target/demo/c/app
+	bindings-wasm/build.sh
 
 # Setup first (a failed setup stops here), then every suite even when an earlier one fails;
 # any non-zero exit, pytest's 5 (no tests collected) included, counts as a failure.
@@ -125,8 +135,8 @@ test-vectors: setup ## Regenerate every prometheus_client-derived test vector an
 	$(PY) tools/gen_golden.py --out $$tmp/golden && diff -r $$tmp/golden core/tests/golden && \
 	echo "test-vectors: all vectors equal prometheus_client 0.26.0's output"
 
-test-py: python ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, end-to-end demo
-	$(PY) -m pytest -q core/tests/py examples/tests
+test-py: python demo-faces ## pytest: promtool / OpenMetrics-parser checks of fastprom's output, end-to-end demo
+	FASTPROM_DEMO_FACES="$(DEMO_FACES)" $(PY) -m pytest -q core/tests/py examples/tests
 
 python: setup ## Build the Python package (fastprom, with its Rust extension) into .venv
 	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/maturin develop --release -q -m bindings-python/Cargo.toml

@@ -103,6 +103,10 @@ def main():
     ap.add_argument("--gateway-port", type=int, default=9091)
     ap.add_argument("--prometheus-port", type=int, default=9090)
     ap.add_argument("--exporter-port", type=int, default=9104)
+    ap.add_argument("--c-app", help="examples/c's app, built (make demo builds it): part 1 in C")
+    ap.add_argument("--c-lib", help="directory holding libfastprom.so for --c-app")
+    ap.add_argument("--c-app-port", type=int, default=8001)
+    ap.add_argument("--node-push", help="examples/wasm/node.mjs (after bindings-wasm/build.sh): part 2 from Node")
     args = ap.parse_args()
 
     for tool in ("prometheus", "prometheus-pushgateway"):
@@ -116,6 +120,7 @@ def main():
     scripts = os.path.join(ROOT, "examples", "python")
     app_port, gw_port, prom_port = (free_port(args.app_port), free_port(args.gateway_port), free_port(args.prometheus_port))
     exporter_port = free_port(args.exporter_port)
+    c_port = free_port(args.c_app_port)
     work = tempfile.mkdtemp(prefix="fastprom-demo-")
     procs = []
     database = []
@@ -156,7 +161,8 @@ def main():
         with open(os.path.join(ROOT, "examples", "prometheus.yml")) as f:
             conf = (f.read().replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
                     .replace("127.0.0.1:9091", f"127.0.0.1:{gw_port}")
-                    .replace("127.0.0.1:9104", f"127.0.0.1:{exporter_port}"))
+                    .replace("127.0.0.1:9104", f"127.0.0.1:{exporter_port}")
+                    .replace("127.0.0.1:8001", f"127.0.0.1:{c_port}"))
         conf_path = os.path.join(work, "prometheus.yml")
         with open(conf_path, "w") as f:
             f.write(conf)
@@ -167,6 +173,15 @@ def main():
         # The tutorial's app: its own start_http_server, on the port given as argument.
         app = start("app", [args.python, os.path.join(scripts, "prometheus.py"), str(app_port)])
         wait_http(f"http://127.0.0.1:{app_port}/metrics", "app (examples/python/prometheus.py)", app)
+        if args.c_app:
+            # Part 1 in C: examples/c/app.c serving /metrics through the C library.
+            env = dict(os.environ, LD_LIBRARY_PATH=args.c_lib or "")
+            log = open(os.path.join(work, "app-c.log"), "wb")
+            capp = subprocess.Popen([args.c_app, "127.0.0.1", str(c_port)], stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, env=env)
+            procs.append(("app-c", capp))
+            print(f"started app-c (pid {capp.pid}): {args.c_app} 127.0.0.1 {c_port}")
+            wait_http(f"http://127.0.0.1:{c_port}/metrics", "C app (examples/c/app.c)", capp)
         # Part 3's third-party system: a MariaDB of its own, and the exporter reading it.
         db = mariadb.start_mariadb(tables=4)
         database.append(db)
@@ -183,6 +198,12 @@ def main():
         print("\n== Part 2: batch jobs push to the Pushgateway")
         run_script("pushgateway.py", gateway)  # the tutorial's: PUT, job batchA
         run_script("push_methods.py", gateway)  # POST batchB{instance="worker 1"}, PUT + DELETE batchC
+        if args.node_push:
+            # Part 2 from JS: the WASM package's Pushgateway client, in Node.
+            print(f"$ node examples/wasm/node.mjs http://{gateway}")
+            sys.stdout.flush()
+            subprocess.run(["node", args.node_push, f"http://{gateway}"], check=True, timeout=60,
+                           stdout=subprocess.DEVNULL)
         groups = json.loads(http_get(f"http://127.0.0.1:{gw_port}/api/v1/metrics"))["data"]
         for g in groups:
             print("  gateway holds group", g["labels"])
@@ -197,6 +218,11 @@ def main():
         if not process or not python:
             raise SystemExit("the app's process_* and python_info metrics did not reach Prometheus")
 
+        if args.c_app:
+            print("\n== Part 1 in C: Prometheus scrapes examples/c/app.c")
+            wait_series(prom_port, 'request_processing_seconds_count{job="app-c"} > 0', 60)
+            show(prom_port, 'request_processing_seconds_count{job="app-c"}', "request_processing_seconds_count")
+
         print("\n== Part 2: Prometheus scrapes the gateway with honor_labels: true")
         deadline = time.time() + 60
         while True:
@@ -208,6 +234,9 @@ def main():
                 raise SystemExit(f"expected jobs batchA and batchB with honored labels and no batchC, got {jobs}")
             time.sleep(0.5)
         show(prom_port, "job_last_success_unixtime", "job_last_success_unixtime")
+        if args.node_push:
+            wait_series(prom_port, 'example_jobs_total{job="example_node"}', 60)
+            show(prom_port, 'example_jobs_total{job="example_node"}', "example_jobs_total (pushed from Node)")
 
         print("\n== Part 3: Prometheus scrapes the MySQL exporter, one job per set of collect[] groups")
         db.traffic(2)

@@ -10,11 +10,17 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+# `make test-py` builds the C app and the JS package and passes their paths here, as `make
+# demo` does; a bare pytest run leaves the C and Node parts out.
+FACES = os.environ.get("FASTPROM_DEMO_FACES", "").split()
+
+
 def test_demo_scrapes_python_app_and_gateway():
     # Port 0 asks the demo to pick free ports (the defaults may be taken on a shared box).
     proc = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tools", "demo.py"), "--duration", "0.5",
-         "--app-port", "0", "--gateway-port", "0", "--prometheus-port", "0", "--exporter-port", "0"],
+         "--app-port", "0", "--gateway-port", "0", "--prometheus-port", "0", "--exporter-port", "0",
+         "--c-app-port", "0", *FACES],
         capture_output=True, text=True, timeout=240,
     )
     out = proc.stdout + proc.stderr
@@ -55,7 +61,15 @@ def test_demo_scrapes_python_app_and_gateway():
     assert "Prometheus console: http://127.0.0.1:" in out, out
     # Everything it started was stopped, by PID, and is gone.
     started = dict(re.findall(r"^started (\S+) \(pid (\d+)\)", out, re.M))
-    assert sorted(started) == ["app", "exporter", "mariadb", "prometheus", "pushgateway"], out
+    expected = ["app", "exporter", "mariadb", "prometheus", "pushgateway"]
+    if FACES:
+        # Part 1 in C, scraped by Prometheus; part 2 from Node, through the gateway.
+        expected = sorted(expected + ["app-c"])
+        assert re.search(r"== Part 1 in C.*\n  request_processing_seconds_count\{.*'job': 'app-c'\} = [1-9]", out), out
+        assert "$ node examples/wasm/node.mjs http://127.0.0.1:" in out, out
+        assert re.search(r"example_jobs_total \(pushed from Node\)\{'instance': 'node', 'job': 'example_node', "
+                         r"'outcome': 'done'\} = [1-9]", out), out
+    assert sorted(started) == expected, out
     for name, pid in started.items():
         assert f"stopped {name} (pid {pid})" in out, out
         assert not os.path.exists(f"/proc/{pid}"), f"{name} (pid {pid}) still runs"
