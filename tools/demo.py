@@ -39,19 +39,6 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import mariadb  # noqa: E402  (tools/mariadb.py)
 
 
-def free_port(preferred):
-    for port in [preferred] + [0] * 5:
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", port))
-            return s.getsockname()[1]
-        except OSError:
-            continue
-        finally:
-            s.close()
-    raise SystemExit("no free port")
-
-
 def http_get(url, timeout=5):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode()
@@ -118,6 +105,7 @@ def main():
     if check.returncode != 0:
         raise SystemExit(f"{args.python} cannot import fastprom (make demo builds it with `make python`):\n{check.stderr}")
     scripts = os.path.join(ROOT, "examples", "python")
+    free_port = mariadb.free_port
     app_port, gw_port, prom_port = (free_port(args.app_port), free_port(args.gateway_port), free_port(args.prometheus_port))
     exporter_port = free_port(args.exporter_port)
     c_port = free_port(args.c_app_port)

@@ -32,6 +32,7 @@ import fastprom
 import prometheus_client
 
 from conftest import free_port, LIBS, run_python
+import test_multiprocess
 
 SKIPPED = 'fastprom_multiprocess_skipped_files'
 SKIPPED_HELP = 'Multi-process files this collector could not read and left out of its scrapes.'
@@ -62,15 +63,8 @@ def submodule(name, sub):
 @contextlib.contextmanager
 def shared_values(monkeypatch, name, directory):
     """Library ``name`` in multi-process mode, as process 7, writing to ``directory``."""
-    values = submodule(name, 'values')
-    monkeypatch.setenv('PROMETHEUS_MULTIPROC_DIR', str(directory))
-    cls = values.MultiProcessValue(lambda: 7)
-    values.ValueClass = cls
-    try:
-        yield importlib.import_module(name)
-    finally:
-        cls.close_all_files()
-        values.ValueClass = values.MutexValue
+    with test_multiprocess.shared_values(monkeypatch, name, directory, ident=lambda: 7) as lib:
+        yield lib
 
 
 def one_process(lib):

@@ -47,13 +47,8 @@ impl Native for CounterBase {
         child: &fastprom::Child<Counter>,
         _mode: &str,
     ) -> PyResult<()> {
-        let values = child.label_values();
-        let spec = crate::multiprocess::KeySpec::of(family, &values);
-        let keys = vec![spec.key("_total")];
-        if let Some(b) = ctx.bind(py, "counter".into(), keys, crate::multiprocess::Mirror::Counter(child.clone()))? {
-            child.set_mp(b);
-        }
-        Ok(())
+        let mirror = crate::multiprocess::Mirror::Counter(child.clone());
+        crate::multiprocess::bind_child(py, ctx, family, child, "counter".into(), |k| vec![k.key("_total")], mirror)
     }
 }
 

@@ -51,14 +51,8 @@ impl Native for GaugeBase {
         child: &fastprom::Child<Gauge>,
         mode: &str,
     ) -> PyResult<()> {
-        let values = child.label_values();
-        let spec = crate::multiprocess::KeySpec::of(family, &values);
-        let keys = vec![spec.key("")];
-        let prefix = format!("gauge_{mode}");
-        if let Some(b) = ctx.bind(py, prefix, keys, crate::multiprocess::Mirror::Gauge(child.clone()))? {
-            child.set_mp(b);
-        }
-        Ok(())
+        let mirror = crate::multiprocess::Mirror::Gauge(child.clone());
+        crate::multiprocess::bind_child(py, ctx, family, child, format!("gauge_{mode}"), |k| vec![k.key("")], mirror)
     }
 }
 

@@ -51,16 +51,12 @@ impl Native for HistogramBase {
         child: &fastprom::Child<Histogram>,
         _mode: &str,
     ) -> PyResult<()> {
-        let values = child.label_values();
-        let spec = crate::multiprocess::KeySpec::of(family, &values);
-        let mut keys = vec![spec.key("_sum")];
-        keys.extend(family.config().bounds().iter().map(|b| spec.bucket(&fastprom::floatfmt::go_float(*b))));
-        if let Some(b) =
-            ctx.bind(py, "histogram".into(), keys, crate::multiprocess::Mirror::Histogram(child.clone()))?
-        {
-            child.set_mp(b);
-        }
-        Ok(())
+        let mirror = crate::multiprocess::Mirror::Histogram(child.clone());
+        let keys = |k: &crate::multiprocess::KeySpec<'_>| {
+            let buckets = family.config().bounds().iter().map(|b| k.bucket(&fastprom::floatfmt::go_float(*b)));
+            std::iter::once(k.key("_sum")).chain(buckets).collect()
+        };
+        crate::multiprocess::bind_child(py, ctx, family, child, "histogram".into(), keys, mirror)
     }
 }
 

@@ -47,13 +47,9 @@ impl Native for SummaryBase {
         child: &fastprom::Child<Summary>,
         _mode: &str,
     ) -> PyResult<()> {
-        let values = child.label_values();
-        let spec = crate::multiprocess::KeySpec::of(family, &values);
-        let keys = vec![spec.key("_count"), spec.key("_sum")];
-        if let Some(b) = ctx.bind(py, "summary".into(), keys, crate::multiprocess::Mirror::Summary(child.clone()))? {
-            child.set_mp(b);
-        }
-        Ok(())
+        let mirror = crate::multiprocess::Mirror::Summary(child.clone());
+        let keys = |k: &crate::multiprocess::KeySpec<'_>| vec![k.key("_count"), k.key("_sum")];
+        crate::multiprocess::bind_child(py, ctx, family, child, "summary".into(), keys, mirror)
     }
 }
 

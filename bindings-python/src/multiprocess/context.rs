@@ -322,11 +322,6 @@ impl Context {
         drop(st);
         drop(cells);
     }
-
-    /// The files open now, for tests and `repr`.
-    pub(crate) fn open_files(&self) -> Vec<PathBuf> {
-        self.state.lock().files.values().map(|f| f.lock().path().to_owned()).collect()
-    }
 }
 
 impl Binding {
@@ -365,6 +360,25 @@ impl<'a> KeySpec<'a> {
     ) -> Self {
         Self { metric_name: family.name(), help: family.help(), label_names: family.label_names(), label_values }
     }
+}
+
+/// Binds `child` of `family` to its entries in file `prefix` (`keys` makes them from the
+/// child's [`KeySpec`]), kept equal to `mirror`: what each metric type's `mp_bind` does.
+pub(crate) fn bind_child<M: fastprom::metrics::MetricCore>(
+    py: Python<'_>,
+    ctx: &Arc<Context>,
+    family: &fastprom::Family<slot::Slotted<M>>,
+    child: &Child<slot::Slotted<M>>,
+    prefix: String,
+    keys: impl FnOnce(&KeySpec<'_>) -> Vec<String>,
+    mirror: Mirror,
+) -> PyResult<()> {
+    let values = child.label_values();
+    let keys = keys(&KeySpec::of(family, &values));
+    if let Some(b) = ctx.bind(py, prefix, keys, mirror)? {
+        child.set_mp(b);
+    }
+    Ok(())
 }
 
 /// What a child's keys are made of.

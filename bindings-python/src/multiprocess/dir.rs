@@ -16,7 +16,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use fastprom::multiprocess::format::{new_entry, HEADER};
+use fastprom::multiprocess::format::encode_file;
 use fastprom::multiprocess::{fold, merge, FileInput, FormatError, MergeOutput};
 
 use super::file::read_used;
@@ -256,18 +256,9 @@ fn is_compacted_of(name: &str, typ: &str) -> bool {
         .is_some_and(|r| r == ".db" || r.strip_suffix(".db").is_some_and(|n| n.starts_with('.')))
 }
 
-fn write_file(path: &Path, entries: &[(&str, f64)]) -> io::Result<()> {
-    let mut data = vec![0u8; HEADER];
-    for (key, value) in entries {
-        let mut e = new_entry(key);
-        let n = e.len();
-        e[n - 16..n - 8].copy_from_slice(&value.to_ne_bytes());
-        data.extend_from_slice(&e);
-    }
-    let used = data.len() as i32;
-    data[..4].copy_from_slice(&used.to_ne_bytes());
+fn write_file(path: &Path, entries: &[(&str, f64, f64)]) -> io::Result<()> {
     let mut f = File::create(path)?;
-    f.write_all(&data)?;
+    f.write_all(&encode_file(entries))?;
     f.sync_all()
 }
 
@@ -313,9 +304,9 @@ pub(crate) fn compact(dir: &Path, dead: &dyn Fn(&str) -> bool) -> io::Result<Com
         }
         // One file: every key with its largest partial, then the few keys whose exact sum
         // needs more than one float again with the rest (readers add a key's entries up).
-        let mut entries: Vec<(&str, f64)> = folded.iter().map(|f| (f.key.as_str(), f.partials[0])).collect();
+        let mut entries: Vec<(&str, f64, f64)> = folded.iter().map(|f| (f.key.as_str(), f.partials[0], 0.0)).collect();
         for f in &folded {
-            entries.extend(f.partials[1..].iter().map(|p| (f.key.as_str(), *p)));
+            entries.extend(f.partials[1..].iter().map(|p| (f.key.as_str(), *p, 0.0)));
         }
         let name = compacted_name(typ);
         let tmp = format!("{name}.tmp");

@@ -8,7 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{fence, Ordering};
 
 use fastprom::multiprocess::format::{self, FormatError, HEADER, INITIAL_SIZE};
@@ -61,7 +61,6 @@ impl std::fmt::Display for FileError {
 pub(crate) struct MmapFile {
     file: File,
     map: Map,
-    path: PathBuf,
     capacity: usize,
     used: usize,
     positions: HashMap<String, usize, foldhash::fast::RandomState>,
@@ -101,7 +100,7 @@ impl MmapFile {
                 Map::Write(MmapMut::map_mut(&file)?)
             }
         };
-        let mut this = Self { file, map, path: path.to_owned(), capacity, used: 0, positions: HashMap::default() };
+        let mut this = Self { file, map, capacity, used: 0, positions: HashMap::default() };
         let used = format::used(this.map.bytes()).unwrap_or(0);
         if used == 0 {
             this.used = HEADER;
@@ -115,11 +114,6 @@ impl MmapFile {
         let positions = entries.iter().map(|e| (e.key.to_owned(), e.pos)).collect();
         this.positions = positions;
         Ok(this)
-    }
-
-    /// The path it was opened with.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Bytes in the file (and mapped).

@@ -16,7 +16,7 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
-pub(crate) use context::{follow_forks, Binding, Context, KeySpec, Mirror};
+pub(crate) use context::{bind_child, follow_forks, Binding, Context, KeySpec, Mirror};
 pub(crate) use ops::*;
 
 use file::MmapFile;
@@ -66,11 +66,6 @@ impl PyContext {
     /// Closes the files; values created so far stop being written.
     fn close(&self) {
         self.inner.close();
-    }
-
-    /// The paths of the files open now.
-    fn _open_files(&self) -> Vec<PathBuf> {
-        self.inner.open_files()
     }
 }
 
@@ -376,13 +371,6 @@ impl MpSource {
     }
 }
 
-/// Reads and merges every `*.db` file of `path` (under the directory's shared lock).
-#[pyfunction]
-fn _mp_collect<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyTuple>> {
-    let s = py.detach(|| dir::scrape(&path))?;
-    scrape_to_py(py, s)
-}
-
 /// Reads and merges `files`, in order.
 #[pyfunction]
 #[pyo3(signature = (files, accumulate=true))]
@@ -428,7 +416,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<MpSource>()?;
     m.add_function(wrap_pyfunction!(mmap_key, m)?)?;
     m.add_function(wrap_pyfunction!(_mp_read_entries, m)?)?;
-    m.add_function(wrap_pyfunction!(_mp_collect, m)?)?;
     m.add_function(wrap_pyfunction!(_mp_merge, m)?)?;
     m.add_function(wrap_pyfunction!(_mp_compact, m)?)?;
     Ok(())

@@ -116,6 +116,22 @@ pub fn new_entry(key: &str) -> Vec<u8> {
     out
 }
 
+/// A whole file's bytes (up to `used`) holding `entries` (key, value, timestamp) in order,
+/// as a writer that appended them one by one would leave it.
+pub fn encode_file<K: AsRef<str>>(entries: &[(K, f64, f64)]) -> Vec<u8> {
+    let mut data = vec![0u8; HEADER];
+    for (key, value, timestamp) in entries {
+        let mut e = new_entry(key.as_ref());
+        let n = e.len();
+        e[n - 16..n - 8].copy_from_slice(&value.to_ne_bytes());
+        e[n - 8..].copy_from_slice(&timestamp.to_ne_bytes());
+        data.extend_from_slice(&e);
+    }
+    let used = data.len() as i32;
+    data[..4].copy_from_slice(&used.to_ne_bytes());
+    data
+}
+
 /// Reads two `f64` at `pos`.
 #[inline]
 pub fn read_pair(data: &[u8], pos: usize) -> Option<(f64, f64)> {
@@ -192,16 +208,7 @@ mod tests {
     use super::*;
 
     fn file(keys: &[(&str, f64, f64)]) -> Vec<u8> {
-        let mut data = vec![0u8; HEADER];
-        for (k, v, t) in keys {
-            let mut e = new_entry(k);
-            let n = e.len();
-            e[n - 16..n - 8].copy_from_slice(&v.to_ne_bytes());
-            e[n - 8..].copy_from_slice(&t.to_ne_bytes());
-            data.extend_from_slice(&e);
-        }
-        let used = data.len() as i32;
-        data[..4].copy_from_slice(&used.to_ne_bytes());
+        let mut data = encode_file(keys);
         data.resize(data.len() + 40, 0);
         data
     }

@@ -618,7 +618,7 @@ pub fn fold(files: &[FileInput<'_>]) -> (Vec<Folded>, Vec<(usize, FormatError)>)
 
 #[cfg(test)]
 mod tests {
-    use super::super::format::new_entry;
+    use super::super::format::encode_file;
     use super::super::key::encode_key;
     use super::*;
 
@@ -628,17 +628,7 @@ mod tests {
     }
 
     fn file(name: &str, values: &[(String, f64, f64)]) -> File {
-        let mut data = vec![0u8; 8];
-        for (k, v, t) in values {
-            let mut e = new_entry(k);
-            let n = e.len();
-            e[n - 16..n - 8].copy_from_slice(&v.to_ne_bytes());
-            e[n - 8..].copy_from_slice(&t.to_ne_bytes());
-            data.extend_from_slice(&e);
-        }
-        let used = data.len() as i32;
-        data[..4].copy_from_slice(&used.to_ne_bytes());
-        File { name: name.to_owned(), data }
+        File { name: name.to_owned(), data: encode_file(values) }
     }
 
     fn inputs(files: &[File]) -> Vec<FileInput<'_>> {
