@@ -19,14 +19,16 @@ setup: ## Install what is missing (Debian packages, wasm target, .venv with test
 demo: setup python demo-faces ## The tutorial's three parts on fastprom vs real Prometheus, Pushgateway and MariaDB (DURATION=s stops it)
 	$(PY) tools/demo.py --duration $(DURATION) $(DEMO_FACES)
 
-# The C app (examples/c, built against the library installed into a prefix under target/,
-# as a user would build it) and the JS package (for examples/wasm/node.mjs's push).
+# The C app and push job (examples/c, built against the library installed into a prefix
+# under target/, as a user would build them) and the JS package (for examples/wasm/node.mjs's push).
 DEMO_PREFIX := $(CURDIR)/target/demo/prefix
-DEMO_FACES = --c-app $(CURDIR)/target/demo/c/app --c-lib $(DEMO_PREFIX)/lib --node-push $(CURDIR)/examples/wasm/node.mjs
+DEMO_FACES = --c-app $(CURDIR)/target/demo/c/app --c-push $(CURDIR)/target/demo/c/push --c-lib $(DEMO_PREFIX)/lib \
+	--node-push $(CURDIR)/examples/wasm/node.mjs
 .PHONY: demo-faces
 demo-faces: setup
 	$(MAKE) --no-print-directory install PREFIX=$(DEMO_PREFIX)
-	$(MAKE) --no-print-directory -C examples/c OUT=$(CURDIR)/target/demo/c PKG_CONFIG_PATH=$(DEMO_PREFIX)/lib/pkgconfig $(CURDIR)/target/demo/c/app
+	$(MAKE) --no-print-directory -C examples/c OUT=$(CURDIR)/target/demo/c PKG_CONFIG_PATH=$(DEMO_PREFIX)/lib/pkgconfig \
+		$(CURDIR)/target/demo/c/app $(CURDIR)/target/demo/c/push
 	bindings-wasm/build.sh
 
 # Setup first (a failed setup stops here), then every suite even when an earlier one fails;

@@ -7,7 +7,10 @@ tutorial's scrape configuration (examples/prometheus.yml: the app, and the gatew
 honor_labels: true), runs the tutorial's instrumented app, examples/python/prometheus.py
 (part 1), and its batch job, examples/python/pushgateway.py (part 2: PUT for job batchA),
 then examples/python/push_methods.py (POST with a grouping key that travels as @base64,
-PUT and DELETE), all with `from fastprom import ...` in place of prometheus_client; and
+PUT and DELETE), all with `from fastprom import ...` in place of prometheus_client; with
+--c-app, --c-push and --node-push (make demo passes them) also part 1 in C (examples/c/app.c,
+scraped as job app-c) and part 2 in C (examples/c/push.c, job batchA_c) and from Node
+through the WASM package (examples/wasm/node.mjs, job example_node); and
 part 3: a throwaway MariaDB (tools/mariadb.py: its own data directory, performance_schema
 on, the tutorial's `exporter` account) read by examples/python/mysqld_exporter.py, which
 Prometheus scrapes in the tutorial's two jobs (`collect[]` global_status, and the three
@@ -93,6 +96,7 @@ def main():
     ap.add_argument("--c-app", help="examples/c's app, built (make demo builds it): part 1 in C")
     ap.add_argument("--c-lib", help="directory holding libfastprom.so for --c-app")
     ap.add_argument("--c-app-port", type=int, default=8001)
+    ap.add_argument("--c-push", help="examples/c's push, built (make demo builds it): part 2 in C")
     ap.add_argument("--node-push", help="examples/wasm/node.mjs (after bindings-wasm/build.sh): part 2 from Node")
     args = ap.parse_args()
 
@@ -186,6 +190,13 @@ def main():
         print("\n== Part 2: batch jobs push to the Pushgateway")
         run_script("pushgateway.py", gateway)  # the tutorial's: PUT, job batchA
         run_script("push_methods.py", gateway)  # POST batchB{instance="worker 1"}, PUT + DELETE batchC
+        if args.c_push:
+            # Part 2 in C: examples/c/push.c, the tutorial's push through the C library,
+            # for a job of its own.
+            print(f"$ examples/c/push -j batchA_c {gateway}")
+            sys.stdout.flush()
+            subprocess.run([args.c_push, "-j", "batchA_c", gateway], check=True, timeout=60,
+                           env=dict(os.environ, LD_LIBRARY_PATH=args.c_lib or ""))
         if args.node_push:
             # Part 2 from JS: the WASM package's Pushgateway client, in Node.
             print(f"$ node examples/wasm/node.mjs http://{gateway}")
@@ -221,6 +232,8 @@ def main():
             if time.time() > deadline:
                 raise SystemExit(f"expected jobs batchA and batchB with honored labels and no batchC, got {jobs}")
             time.sleep(0.5)
+        if args.c_push:
+            wait_series(prom_port, 'job_last_success_unixtime{job="batchA_c"}', 60)
         show(prom_port, "job_last_success_unixtime", "job_last_success_unixtime")
         if args.node_push:
             wait_series(prom_port, 'example_jobs_total{job="example_node"}', 60)

@@ -36,13 +36,18 @@ and an unknown name is a 400 (mysqld_exporter ignores it); the default my.cnf is
 ``~/.my.cnf`` (0.15 looks in the working directory); the process metrics are fastprom's
 ``process_*`` and ``python_*`` where Go's exporter has ``go_*``; MyRocks variables get the
 generic HELP text, not mysqld_exporter's per-variable one; my.cnf values are taken as
-written (no ``${VAR}`` expansion, no ``!include``); the ``perf_schema`` queries fetch their
-numbers as one text column per row, which PyMySQL decodes several times faster.
+written (no ``${VAR}`` expansion, no ``!include``); the groups' queries go to the server as
+one multi-statement batch (a statement that fails ends it, and the groups after it go in
+a new one), so the server runs the next while the last result is decoded; the server
+version comes from the connection handshake rather than ``SELECT @@version``; the
+``perf_schema`` queries fetch their numbers as one text column per row, which PyMySQL
+decodes several times faster.
 """
 
 import argparse
 import configparser
 import datetime
+import gc
 import math
 import os
 import re
@@ -57,6 +62,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pymysql
+from pymysql.constants import CLIENT
 
 from fastprom import (
     GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, make_wsgi_app,
@@ -186,13 +192,14 @@ class GlobalStatus:
     Galera status on a Galera node."""
     name, help, min_version = "global_status", "Collect from SHOW GLOBAL STATUS", 5.1
 
-    def scrape(self, cursor):
+    query = "SHOW GLOBAL STATUS"
+
+    def parse(self, rows):
         """The families of one SHOW GLOBAL STATUS."""
-        cursor.execute("SHOW GLOBAL STATUS")
         fams = Families()
         text = dict.fromkeys(("wsrep_local_state_uuid", "wsrep_cluster_state_uuid",
                               "wsrep_provider_version", "wsrep_evs_repl_latency"), "")
-        for raw_key, raw in cursor.fetchall():
+        for raw_key, raw in rows:
             value = parse_status(raw)
             if value is None:
                 if raw_key in text:
@@ -243,12 +250,13 @@ class GlobalVariables:
     _TEXT = ("innodb_version", "version", "version_comment", "wsrep_cluster_name",
              "wsrep_provider_options", "transaction_isolation", "tx_isolation")
 
-    def scrape(self, cursor):
+    query = "SHOW GLOBAL VARIABLES"
+
+    def parse(self, rows):
         """The families of one SHOW GLOBAL VARIABLES."""
-        cursor.execute("SHOW GLOBAL VARIABLES")
         fams = Families()
         text = dict.fromkeys(self._TEXT, "")
-        for raw_key, raw in cursor.fetchall():
+        for raw_key, raw in rows:
             key = valid_name(raw_key)
             value = parse_status(raw)
             if value is not None:
@@ -273,23 +281,19 @@ class GlobalVariables:
         return fams.out
 
 
-class _WaitPair:
-    """The ``_total`` and ``_seconds_total`` counter families of one wait summary. Rows
-    run to thousands of series, so samples are appended directly (one label dict shared
-    by a series' count and time) rather than through ``add_metric``."""
-
-    def __init__(self, stem, what, labels):
-        self.counts = CounterMetricFamily(f"mysql_perf_schema_{stem}_total", f"The total number of {what}.",
-                                          labels=labels)
-        self.seconds = CounterMetricFamily(f"mysql_perf_schema_{stem}_seconds_total", f"The total time of {what}.",
-                                           labels=labels)
-        self._count, self._time = self.counts.name + "_total", self.seconds.name + "_total"
-        self._add_count, self._add_time = self.counts.samples.append, self.seconds.samples.append
-
-    def add(self, labels, count, picoseconds):
-        """One series: ``count`` events that waited ``picoseconds`` in all (numbers as text)."""
-        self._add_count(Sample(self._count, labels, float(count)))
-        self._add_time(Sample(self._time, labels, float(picoseconds) / PICO))
+def _wait_pair(stem, what, labels, series):
+    """The ``mysql_perf_schema_<stem>_total`` and ``..._seconds_total`` counter families
+    of a wait summary, from ``series``: (labels, event count, picoseconds waited), the
+    numbers as text. Rows run to thousands of series, so the samples are made in two
+    comprehensions (one label dict shared by a series' count and time) rather than by a
+    call to ``add_metric`` each."""
+    counts = CounterMetricFamily(f"mysql_perf_schema_{stem}_total", f"The total number of {what}.", labels=labels)
+    seconds = CounterMetricFamily(f"mysql_perf_schema_{stem}_seconds_total", f"The total time of {what}.",
+                                  labels=labels)
+    count_name, time_name = counts.name + "_total", seconds.name + "_total"
+    counts.samples.extend([Sample(count_name, labels, float(count)) for labels, count, _ in series])
+    seconds.samples.extend([Sample(time_name, labels, float(ps) / PICO) for labels, _, ps in series])
+    return counts, seconds
 
 
 def _summary_query(keys, columns, table, skip):
@@ -316,18 +320,15 @@ class PerfTableIOWaits:
     """``perf_schema.tableiowaits``: I/O wait events and their time, by table and operation."""
     name, min_version = "perf_schema.tableiowaits", 5.6
     help = "Collect metrics from performance_schema.table_io_waits_summary_by_table"
-    _QUERY = _summary_query("OBJECT_SCHEMA, OBJECT_NAME", _IO_COLUMNS, "table_io_waits_summary_by_table",
-                            ("mysql", "performance_schema"))
+    query = _summary_query("OBJECT_SCHEMA, OBJECT_NAME", _IO_COLUMNS, "table_io_waits_summary_by_table",
+                           ("mysql", "performance_schema"))
+    _OPS = tuple(enumerate(_IO_OPS))
 
-    def scrape(self, cursor):
-        cursor.execute(self._QUERY)
-        waits = _WaitPair("table_io_waits", "table I/O wait events for each table and operation",
-                          ["schema", "name", "operation"])
-        for schema, table, text in cursor.fetchall():
-            n = _numbers(text, 8)
-            for i, op in enumerate(_IO_OPS):
-                waits.add({"schema": schema, "name": table, "operation": op}, n[i], n[4 + i])
-        return [waits.counts, waits.seconds]
+    def parse(self, rows):
+        series = [({"schema": schema, "name": table, "operation": op}, n[i], n[4 + i])
+                  for schema, table, text in rows for n in (_numbers(text, 8),) for i, op in self._OPS]
+        return _wait_pair("table_io_waits", "table I/O wait events for each table and operation",
+                          ["schema", "name", "operation"], series)
 
 
 class PerfIndexIOWaits:
@@ -335,21 +336,19 @@ class PerfIndexIOWaits:
     table itself) and operation."""
     name, min_version = "perf_schema.indexiowaits", 5.6
     help = "Collect metrics from performance_schema.table_io_waits_summary_by_index_usage"
-    _QUERY = _summary_query("OBJECT_SCHEMA, OBJECT_NAME, ifnull(INDEX_NAME, 'NONE') as INDEX_NAME", _IO_COLUMNS,
-                            "table_io_waits_summary_by_index_usage", ("mysql", "performance_schema"))
+    query = _summary_query("OBJECT_SCHEMA, OBJECT_NAME, ifnull(INDEX_NAME, 'NONE') as INDEX_NAME", _IO_COLUMNS,
+                           "table_io_waits_summary_by_index_usage", ("mysql", "performance_schema"))
     # Inserts touch the table, not an index: only the NONE row carries them.
     _ALL_OPS = tuple(enumerate(_IO_OPS))
     _INDEX_OPS = tuple((i, op) for i, op in _ALL_OPS if op != "insert")
 
-    def scrape(self, cursor):
-        cursor.execute(self._QUERY)
-        waits = _WaitPair("index_io_waits", "index I/O wait events for each index and operation",
-                          ["schema", "name", "index", "operation"])
-        for schema, table, index, text in cursor.fetchall():
-            n = _numbers(text, 8)
-            for i, op in self._ALL_OPS if index == "NONE" else self._INDEX_OPS:
-                waits.add({"schema": schema, "name": table, "index": index, "operation": op}, n[i], n[4 + i])
-        return [waits.counts, waits.seconds]
+    def parse(self, rows):
+        every, indexed = self._ALL_OPS, self._INDEX_OPS
+        series = [({"schema": schema, "name": table, "index": index, "operation": op}, n[i], n[4 + i])
+                  for schema, table, index, text in rows for n in (_numbers(text, 8),)
+                  for i, op in (every if index == "NONE" else indexed)]
+        return _wait_pair("index_io_waits", "index I/O wait events for each index and operation",
+                          ["schema", "name", "index", "operation"], series)
 
 
 class PerfTableLockWaits:
@@ -357,30 +356,30 @@ class PerfTableLockWaits:
     their time, by table and lock operation."""
     name, min_version = "perf_schema.tablelocks", 5.6
     help = "Collect metrics from performance_schema.table_lock_waits_summary_by_table"
-    # (column suffix, family, operation label) in the query's column order.
-    _COLUMNS = [("READ_NORMAL", "sql", "read_normal"), ("READ_WITH_SHARED_LOCKS", "sql", "read_with_shared_locks"),
-                ("READ_HIGH_PRIORITY", "sql", "read_high_priority"), ("READ_NO_INSERT", "sql", "read_no_insert"),
-                ("READ_EXTERNAL", "external", "read"), ("WRITE_ALLOW_WRITE", "sql", "write_allow_write"),
-                ("WRITE_CONCURRENT_INSERT", "sql", "write_concurrent_insert"),
-                ("WRITE_LOW_PRIORITY", "sql", "write_low_priority"), ("WRITE_NORMAL", "sql", "write_normal"),
-                ("WRITE_EXTERNAL", "external", "write")]
-    _QUERY = _summary_query("OBJECT_SCHEMA, OBJECT_NAME",
-                            [f"COUNT_{c}" for c, _, _ in _COLUMNS] + [f"SUM_TIMER_{c}" for c, _, _ in _COLUMNS],
-                            "table_lock_waits_summary_by_table",
-                            ("mysql", "performance_schema", "information_schema"))
+    # (column suffix, operation label) of each family, in the query's column order: the
+    # SQL-level locks first, then the two external ones.
+    _SQL = [("READ_NORMAL", "read_normal"), ("READ_WITH_SHARED_LOCKS", "read_with_shared_locks"),
+            ("READ_HIGH_PRIORITY", "read_high_priority"), ("READ_NO_INSERT", "read_no_insert"),
+            ("WRITE_ALLOW_WRITE", "write_allow_write"), ("WRITE_CONCURRENT_INSERT", "write_concurrent_insert"),
+            ("WRITE_LOW_PRIORITY", "write_low_priority"), ("WRITE_NORMAL", "write_normal")]
+    _EXTERNAL = [("READ_EXTERNAL", "read"), ("WRITE_EXTERNAL", "write")]
+    _COLUMNS = _SQL + _EXTERNAL
+    query = _summary_query("OBJECT_SCHEMA, OBJECT_NAME",
+                           [f"COUNT_{c}" for c, _ in _COLUMNS] + [f"SUM_TIMER_{c}" for c, _ in _COLUMNS],
+                           "table_lock_waits_summary_by_table", ("mysql", "performance_schema", "information_schema"))
 
-    def scrape(self, cursor):
-        cursor.execute(self._QUERY)
-        labels = ["schema", "name", "operation"]
-        sql = _WaitPair("sql_lock_waits", "SQL lock wait events for each table and operation", labels)
-        external = _WaitPair("external_lock_waits", "external lock wait events for each table and operation", labels)
+    def parse(self, rows):
         k = len(self._COLUMNS)
-        columns = [(i, sql if kind == "sql" else external, op) for i, (_, kind, op) in enumerate(self._COLUMNS)]
-        for schema, table, text in cursor.fetchall():
-            n = _numbers(text, 2 * k)
-            for i, waits, op in columns:
-                waits.add({"schema": schema, "name": table, "operation": op}, n[i], n[k + i])
-        return [sql.counts, external.counts, sql.seconds, external.seconds]
+        rows = [(schema, table, _numbers(text, 2 * k)) for schema, table, text in rows]
+        labels = ["schema", "name", "operation"]
+        pairs = []
+        for stem, what, ops, first in (("sql_lock_waits", "SQL lock", self._SQL, 0),
+                                       ("external_lock_waits", "external lock", self._EXTERNAL, len(self._SQL))):
+            series = [({"schema": schema, "name": table, "operation": op}, n[i], n[k + i])
+                      for schema, table, n in rows for i, (_, op) in enumerate(ops, first)]
+            pairs.append(_wait_pair(stem, f"{what} wait events for each table and operation", labels, series))
+        (sql_counts, sql_seconds), (ext_counts, ext_seconds) = pairs
+        return [sql_counts, ext_counts, sql_seconds, ext_seconds]
 
 
 SCRAPERS = {s.name: s for s in (GlobalStatus(), GlobalVariables(), PerfTableIOWaits(),
@@ -433,6 +432,7 @@ class MySQLCollector:
             user=t["user"], password=t["password"], host=t["host"], port=t["port"],
             unix_socket=t["socket"] or None, connect_timeout=min(t["connect_timeout"], self.timeout),
             read_timeout=self.timeout, write_timeout=self.timeout, autocommit=True, charset="utf8mb4",
+            client_flag=CLIENT.MULTI_STATEMENTS,
             init_command=f"SET lock_wait_timeout={int(self.lock_wait_timeout)}", **t["tls"])
 
     def collect(self):
@@ -454,35 +454,50 @@ class MySQLCollector:
             with conn:
                 durations.add_metric(["connection"], time.monotonic() - start)
                 version = _server_version(conn)
-                for scraper in self.scrapers:
-                    if version < scraper.min_version:
-                        continue
-                    label, began = "collect." + scraper.name, time.monotonic()
-                    try:
-                        with conn.cursor() as cursor:
-                            families.extend(scraper.scrape(cursor))
-                        success.add_metric([label], 1.0)
-                    except Exception as exc:
-                        log("error", "Error from scraper", scraper=scraper.name, target=self.target["address"], err=exc)
-                        success.add_metric([label], 0.0)
-                        failed.append(label)
-                    durations.add_metric([label], time.monotonic() - began)
+                pending = [s for s in self.scrapers if version >= s.min_version]
+                while pending:
+                    pending = self._batch(conn, pending, families, success, durations, failed)
         families += [success, durations, GaugeMetricFamily("mysql_up", "Whether the MySQL server is up.", value=up)]
         error = not up or bool(failed)
         return families + self.stats.record(failed, error, time.monotonic() - start)
 
+    def _batch(self, conn, scrapers, families, success, durations, failed):
+        """Sends every scraper's query in one multi-statement batch and parses the results
+        in turn, so the server works on the next statement while this process decodes the
+        last one. A statement that fails ends the batch (the server runs none after it):
+        the scrapers after it are returned, for a new batch. A scraper's duration runs from
+        the end of the one before."""
+        began = time.monotonic()
+        with conn.cursor() as cursor:
+            for k, scraper in enumerate(scrapers):
+                label = "collect." + scraper.name
+                try:
+                    if k == 0:
+                        cursor.execute(";\n".join(s.query for s in scrapers))
+                    elif not cursor.nextset():
+                        raise pymysql.err.InterfaceError(f"no result for {scraper.name} in the batch")
+                    rows = cursor.fetchall()
+                    families.extend(scraper.parse(rows))
+                except Exception as exc:
+                    log("error", "Error from scraper", scraper=scraper.name, target=self.target["address"], err=exc)
+                    success.add_metric([label], 0.0)
+                    failed.append(label)
+                    durations.add_metric([label], time.monotonic() - began)
+                    if isinstance(exc, pymysql.MySQLError):
+                        return scrapers[k + 1:]
+                else:
+                    success.add_metric([label], 1.0)
+                    durations.add_metric([label], time.monotonic() - began)
+                began = time.monotonic()
+        return []
+
 
 def _server_version(conn) -> float:
-    """``major.minor`` of ``SELECT @@version`` as a number (999 when it cannot be read,
-    so that every group runs)."""
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT @@version")
-            match = re.match(r"\d+\.\d+", _text(cursor.fetchone()[0]))
-        return float(match.group(0)) if match else 999.0
-    except pymysql.MySQLError as exc:
-        log("debug", "Error querying version", err=exc)
-        return 999.0
+    """``major.minor`` of the server's version as a number (999 when it cannot be read,
+    so that every group runs). It comes from the handshake, as ``SELECT @@version`` would
+    give it, without a round trip; MariaDB's ``5.5.5-`` prefix there is dropped."""
+    match = re.match(r"(?:5\.5\.5-)?(\d+\.\d+)", conn.get_server_info() or "")
+    return float(match.group(1)) if match else 999.0
 
 
 # --- credentials (my.cnf [client], as mysqld_exporter 0.15 reads it) --------------------
@@ -677,6 +692,11 @@ def main(argv=None) -> int:
     # Installed before "Listening on" is logged, so whoever waits for that line may signal.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # What start-up made lives as long as the process. Frozen, the cyclic collector no
+    # longer walks it in the full collections that a scrape's tens of thousands of
+    # short-lived label dicts and samples set off (about 10 ms each, every few scrapes,
+    # down to under 1 ms).
+    gc.freeze()
     host, port = server.server_address[:2]
     log("info", "Listening on", address=f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         target=target["address"], user=target["user"])

@@ -66,6 +66,10 @@ def test_demo_scrapes_python_app_and_gateway():
         # Part 1 in C, scraped by Prometheus; part 2 from Node, through the gateway.
         expected = sorted(expected + ["app-c"])
         assert re.search(r"== Part 1 in C.*\n  request_processing_seconds_count\{.*'job': 'app-c'\} = [1-9]", out), out
+        # Part 2 in C: examples/c/push.c's PUT for job batchA_c, through the gateway.
+        assert re.search(r"^\$ examples/c/push -j batchA_c 127\.0\.0\.1:\d+$", out, re.M), out
+        assert re.search(r"^PUT http://127\.0\.0\.1:\d+/metrics/job/batchA_c$", out, re.M), out
+        assert re.search(r"job_last_success_unixtime\{.*'job': 'batchA_c'\} = 1[0-9]{9}", ingested), out
         assert "$ node examples/wasm/node.mjs http://127.0.0.1:" in out, out
         assert re.search(r"example_jobs_total \(pushed from Node\)\{'instance': 'node', 'job': 'example_node', "
                          r"'outcome': 'done'\} = [1-9]", out), out

@@ -313,6 +313,37 @@ def test_server_down_gives_mysql_up_0_and_200(db, tmp_path):
     assert "Error pinging mysqld" in down.log()
 
 
+def test_a_failing_group_leaves_the_others_running(db, tmp_path):
+    """An account without SELECT on performance_schema: the perf_schema groups fail in the
+    middle of the exporter's one multi-statement batch, and the groups before and after
+    them still give their series."""
+    db.sql("CREATE USER IF NOT EXISTS 'statusonly'@'localhost' IDENTIFIED BY 'statuspass';"
+           "CREATE USER IF NOT EXISTS 'statusonly'@'127.0.0.1' IDENTIFIED BY 'statuspass';"
+           "GRANT PROCESS ON *.* TO 'statusonly'@'localhost';"
+           "GRANT PROCESS ON *.* TO 'statusonly'@'127.0.0.1';")
+    my_cnf = tmp_path / "statusonly.cnf"
+    my_cnf.write_text(f"[client]\nuser = statusonly\npassword = statuspass\nhost = {db.host}\nport = {db.port}\n")
+    limited = Exporter(str(tmp_path), str(my_cnf))
+    try:
+        order = ["global_status", "perf_schema.tableiowaits", "perf_schema.indexiowaits", "global_variables"]
+        for _ in range(2):
+            scrape = limited.scrape(*order)
+            ran = {s.labels["collector"]: s.value for s in scrape.series("mysql_exporter_collector_success")}
+            assert ran == {"collect.global_status": 1.0, "collect.perf_schema.tableiowaits": 0.0,
+                           "collect.perf_schema.indexiowaits": 0.0, "collect.global_variables": 1.0}
+            assert scrape.value("mysql_up") == 1.0
+            assert scrape.value("mysql_exporter_last_scrape_error") == 1.0
+            names = scrape.names()
+            assert "mysql_global_status_uptime" in names and "mysql_global_variables_max_connections" in names
+            assert not [n for n in names if n.startswith("mysql_perf_schema_")]
+        errors = {s.labels["collector"]: s.value for s in scrape.series("mysql_exporter_scrape_errors_total")}
+        assert errors == {"collect.perf_schema.tableiowaits": 2.0, "collect.perf_schema.indexiowaits": 2.0}
+    finally:
+        assert limited.stop() == 0
+    assert limited.log().count('msg="Error from scraper" scraper=perf_schema.tableiowaits') == 2
+    assert "SELECT command denied" in limited.log()
+
+
 def test_password_never_appears(exporter, db, tmp_path):
     bodies = [exporter.scrape(*GROUPS).body, exporter.scrape().body, exporter.get("/")[1],
               exporter.get("/metrics?collect[]=nope")[1]]
