@@ -225,6 +225,45 @@ typedef struct fastprom_family_opts {
   size_t n_const_labels;
 } fastprom_family_opts;
 
+// The optional settings of an exposer, for `fastprom_exposer_start_with`. A NULL
+// `fastprom_exposer_opts *` (or a zeroed struct) means plain HTTP, no authentication and
+// the defaults below. The strings need only live for the call: files are read then.
+typedef struct fastprom_exposer_opts {
+  // HTTPS: the server's certificate chain (PEM, leaf first). With `key_file`; NULL for
+  // plain HTTP.
+  const char *cert_file;
+  // HTTPS: the certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+  const char *key_file;
+  // CA certificates (PEM) for client certificates, or NULL.
+  const char *client_ca_file;
+  // A directory whose files hold CA certificates (PEM) for client certificates, or
+  // NULL. Every certificate in every file is loaded.
+  const char *client_ca_dir;
+  // Refuse clients without a certificate one of those CAs (or, with neither given, one
+  // of the system's) signed.
+  bool client_auth_required;
+  // The oldest TLS version offered: 12 or 13 (0 for 12). rustls has no 1.0 or 1.1.
+  uint8_t tls_min_version;
+  // The newest TLS version offered: 12 or 13 (0 for 13).
+  uint8_t tls_max_version;
+  // HTTP Basic user name every request must carry, or NULL for none.
+  const char *username;
+  // HTTP Basic password (NULL is the empty password).
+  const char *password;
+  // Connections served at once; 0 for 1024.
+  uint32_t max_connections;
+  // Scrapes (collector runs, each on a thread of the exposer's) at once; 0 for 4.
+  uint32_t max_scrapes;
+  // Milliseconds a client has for the TLS handshake, then for each request's headers
+  // (and may stay idle between requests); 0 for 10 000.
+  uint32_t header_timeout_ms;
+  // Milliseconds a client has to send a request body (at most 64 KiB); 0 for 10 000.
+  uint32_t body_timeout_ms;
+  // Milliseconds an answer may make no progress before the connection is closed; 0
+  // for 30 000.
+  uint32_t write_timeout_ms;
+} fastprom_exposer_opts;
+
 // The optional parts of a push. A NULL `fastprom_push_opts *` (or a zeroed struct) means
 // no grouping key beyond the job, no credentials, no compression and a 30 s timeout. The
 // strings need only live for the call.
@@ -646,6 +685,25 @@ enum fastprom_status fastprom_exposer_start(const struct fastprom_registry *regi
                                             const char *host,
                                             uint16_t port,
                                             struct fastprom_exposer **out_exposer);
+
+// `fastprom_exposer_start` with settings: HTTPS (rustls; TLS 1.2 and 1.3, client
+// certificates), HTTP Basic authentication, and the exposer's limits. The files are read
+// before this returns: one that cannot be read or parsed, or a key that does not fit its
+// certificate, gives `FASTPROM_INVALID_ARGUMENT` with the reason.
+//
+// However a client behaves, the exposer keeps answering the others: the TLS handshake runs
+// in the connection's own task under the header timeout, a slow or silent client holds
+// only its own connection until that timeout, and plain HTTP sent to the HTTPS port gets
+// a plain `400`.
+//
+// # Safety
+// As `fastprom_exposer_start`; `opts` is NULL or a `fastprom_exposer_opts` as its docs
+// say.
+enum fastprom_status fastprom_exposer_start_with(const struct fastprom_registry *registry,
+                                                 const char *host,
+                                                 uint16_t port,
+                                                 const struct fastprom_exposer_opts *opts,
+                                                 struct fastprom_exposer **out_exposer);
 
 // Writes to `*port` the port the exposer listens on (the one picked when 0 was asked for).
 //

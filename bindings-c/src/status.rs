@@ -84,7 +84,9 @@ impl From<fastprom_net::Error> for Failure {
             | fastprom_net::Error::Transport { .. } => fastprom_status::FASTPROM_IO,
             fastprom_net::Error::Timeout { .. } => fastprom_status::FASTPROM_TIMEOUT,
             fastprom_net::Error::Status { .. } => fastprom_status::FASTPROM_HTTP_STATUS,
-            fastprom_net::Error::InvalidUrl { .. } => fastprom_status::FASTPROM_INVALID_ARGUMENT,
+            fastprom_net::Error::InvalidUrl { .. } | fastprom_net::Error::Tls { .. } => {
+                fastprom_status::FASTPROM_INVALID_ARGUMENT
+            }
             _ => fastprom_status::FASTPROM_ERROR,
         };
         Self::new(status, e.to_string())

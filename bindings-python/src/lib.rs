@@ -31,6 +31,7 @@ mod names;
 mod parse;
 mod parse_errors;
 mod registry;
+mod serve;
 mod settings;
 mod timing;
 
@@ -43,6 +44,7 @@ fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(settings::legacy_validation, m)?)?;
     m.add_function(wrap_pyfunction!(clock::set_clock, m)?)?;
     m.add_function(wrap_pyfunction!(config::configure, m)?)?;
+    m.add_class::<serve::NativeServer>()?;
     expose::register(m)?;
     metrics::register(m)?;
     names::register(m)?;

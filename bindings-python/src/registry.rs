@@ -42,6 +42,12 @@ impl Sink for OpenMetricsEncoder {
     }
 }
 
+impl Sink for fastprom::remote_write::Builder {
+    fn natives(&mut self, py: Python<'_>, fams: &[AnyFamily]) -> fastprom::Result<()> {
+        py.detach(|| visit_all(fams, self))
+    }
+}
+
 impl Sink for NameFilter<'_> {
     /// The filter cannot leave the GIL (it wraps the caller's visitor), so the families
     /// are collected without the GIL first, then filtered.
@@ -203,6 +209,33 @@ fn generate_openmetrics<'py>(
 /// The sample-name suffixes a family of type `kind` claims besides its own name (the
 /// core's table, which its registry uses for duplicate detection); empty for gauges,
 /// unknown, stateset and any type name the core does not know.
+/// Remote-write 1.0 request bodies (protobuf, snappy) for everything `registry` collects
+/// now: samples without a timestamp get `now_ms`; `external_labels` go on every series
+/// that lacks them; requests stay within `max_request_bytes` before compression. Returns
+/// `[(body, series), ...]`.
+#[pyfunction]
+#[pyo3(signature = (registry, now_ms, external_labels=Vec::new(), metadata=true, created=true, max_request_bytes=1 << 20))]
+fn remote_write_bodies<'py>(
+    registry: &Bound<'py, PyAny>,
+    now_ms: i64,
+    external_labels: Vec<(String, String)>,
+    metadata: bool,
+    created: bool,
+    max_request_bytes: usize,
+) -> PyResult<Vec<(Bound<'py, PyBytes>, usize)>> {
+    use fastprom::remote_write::{Builder, RemoteWriteConfig};
+    let config = RemoteWriteConfig::new()
+        .external_labels(external_labels)
+        .metadata(metadata)
+        .created(created)
+        .max_request_bytes(max_request_bytes);
+    let mut builder = Builder::new(now_ms, config);
+    encode(registry, &mut builder)?;
+    let py = registry.py();
+    let bodies = py.detach(|| builder.finish_compressed()).map_err(errors::to_py)?;
+    Ok(bodies.into_iter().map(|b| (PyBytes::new(py, &b.body), b.series)).collect())
+}
+
 #[pyfunction]
 fn series_suffixes(kind: &str) -> Vec<&'static str> {
     fastprom::model::MetricType::from_name(kind).map(|t| t.suffixes().to_vec()).unwrap_or_default()
@@ -210,6 +243,7 @@ fn series_suffixes(kind: &str) -> Vec<&'static str> {
 
 /// Adds the encoders and the suffix table to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(remote_write_bodies, m)?)?;
     m.add_function(wrap_pyfunction!(series_suffixes, m)?)?;
     m.add_function(wrap_pyfunction!(generate_text, m)?)?;
     m.add_function(wrap_pyfunction!(generate_openmetrics, m)?)?;

@@ -169,7 +169,9 @@ def _fetch(url, headers=None, context=None, method='GET'):
 
 
 def _comparable(status, headers, body):
-    headers = {k: v for k, v in headers.items() if k not in ('Date', 'Server', 'Content-Length')}
+    # Per-connection and per-server headers: fastprom's native server speaks HTTP/1.1 and
+    # answers urllib's `Connection: close` in kind; wsgiref speaks HTTP/1.0.
+    headers = {k: v for k, v in headers.items() if k not in ('Date', 'Server', 'Content-Length', 'Connection')}
     if headers.get('Content-Encoding') == 'gzip':
         body = gzip.decompress(body)
     return status, headers, body

@@ -63,6 +63,8 @@ pub mod names;
 pub mod parse;
 pub mod push;
 pub mod registry;
+#[cfg(feature = "remote-write")]
+pub mod remote_write;
 pub mod settings;
 mod sync;
 

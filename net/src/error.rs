@@ -37,6 +37,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The exposer's TLS settings cannot be used: a certificate or key file that cannot be
+    /// read or parsed, a key that does not fit its certificate, no protocol version left.
+    #[error("TLS: {reason}")]
+    Tls {
+        /// What is wrong.
+        reason: String,
+    },
+
     /// The URL cannot be sent to (not parseable, or a scheme the client does not speak).
     #[error("cannot send to {url:?}: {reason}")]
     InvalidUrl {

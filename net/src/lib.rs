@@ -48,7 +48,7 @@ pub mod push;
 
 pub use auth::BasicAuth;
 pub use error::{Error, Result, MAX_ERROR_BODY};
-pub use exposer::{Exposer, ExposerConfig, Source};
+pub use exposer::{Answer, Exposer, ExposerConfig, Request, Responder, Source, TlsConfig, TlsVersion};
 pub use process::ProcessCollector;
 #[cfg(feature = "push")]
 pub use push::{delete_from_gateway, push_to_gateway, pushadd_to_gateway, PushResponse};

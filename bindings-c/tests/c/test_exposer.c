@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -75,6 +76,82 @@ int main(void) {
     fastprom_exposer_free(ex);
     fastprom_exposer_free(NULL);
     CHECK(http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", answer, sizeof answer) == -1);
+
+    /* With options: Basic authentication and the limits. */
+    CHECK(fastprom_registry_new(&reg) == FASTPROM_OK);
+    fastprom_counter_family *seen = NULL;
+    CHECK(fastprom_counter_family_new(reg, "seen", "Seen.", NULL, 0, &seen) == FASTPROM_OK);
+    fastprom_exposer_opts opts = {0};
+    opts.username = "scraper";
+    opts.password = "s3cret";
+    opts.max_connections = 16;
+    opts.header_timeout_ms = 500;
+    CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &opts, &ex) == FASTPROM_OK);
+    CHECK(fastprom_exposer_port(ex, &port) == FASTPROM_OK);
+    n = http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", answer, sizeof answer);
+    CHECK(n > 0 && strncmp(answer, "HTTP/1.1 401", 12) == 0);
+    /* "scraper:s3cret" in base64. */
+    n = http(port,
+             "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic c2NyYXBlcjpzM2NyZXQ=\r\nConnection: close\r\n\r\n",
+             answer, sizeof answer);
+    CHECK(n > 0 && strncmp(answer, "HTTP/1.1 200 OK", 15) == 0 && strstr(answer, "\nseen_total 0.0\n") != NULL);
+    /* A client that never finishes its headers is cut by the header timeout (0.5 s). */
+    n = http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n", answer, sizeof answer);
+    CHECK(n >= 0 && strstr(answer, "seen_total") == NULL);
+    fastprom_exposer_free(ex);
+    ex = NULL;
+
+    /* Bad options are refused, with the reason, and nothing starts. */
+    fastprom_exposer_opts bad = {0};
+    bad.cert_file = "/nonexistent/cert.pem";
+    CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &bad, &ex) == FASTPROM_INVALID_ARGUMENT);
+    CHECK(strstr(fastprom_last_error(), "go together") != NULL);
+    bad.key_file = "/nonexistent/key.pem";
+    CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &bad, &ex) == FASTPROM_INVALID_ARGUMENT);
+    CHECK(strstr(fastprom_last_error(), "cannot load certificate file /nonexistent/cert.pem") != NULL);
+    bad.tls_min_version = 11;
+    CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &bad, &ex) == FASTPROM_INVALID_ARGUMENT);
+    CHECK(strstr(fastprom_last_error(), "tls_min_version must be 12 or 13") != NULL);
+    CHECK(ex == NULL);
+
+    /* HTTPS, with a self-signed certificate made by the openssl CLI when there is one:
+     * plain HTTP sent to the HTTPS port gets a plain 400 saying so. */
+    char dir[] = "/tmp/fastprom-c-tls-XXXXXX";
+    if (mkdtemp(dir) != NULL) {
+        char cmd[1024], cert[256], key[256];
+        snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+        snprintf(key, sizeof key, "%s/key.pem", dir);
+        snprintf(cmd, sizeof cmd,
+                 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost "
+                 "-keyout %s -out %s >/dev/null 2>&1",
+                 key, cert);
+        if (system(cmd) == 0) {
+            fastprom_exposer_opts tls = {0};
+            tls.cert_file = cert;
+            tls.key_file = key;
+            CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &tls, &ex) == FASTPROM_OK);
+            CHECK(fastprom_exposer_port(ex, &port) == FASTPROM_OK);
+            n = http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", answer, sizeof answer);
+            CHECK(n > 0 && strncmp(answer, "HTTP/1.0 400 Bad Request", 24) == 0);
+            CHECK(strstr(answer, "Client sent an HTTP request to an HTTPS server.") != NULL);
+            fastprom_exposer_free(ex);
+            /* The key of another certificate does not fit. */
+            snprintf(cmd, sizeof cmd,
+                     "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out %s >/dev/null 2>&1", key);
+            if (system(cmd) == 0) {
+                ex = NULL;
+                CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &tls, &ex) == FASTPROM_INVALID_ARGUMENT);
+                CHECK(strstr(fastprom_last_error(), "do not fit together") != NULL);
+            }
+        } else {
+            printf("openssl CLI not found: the HTTPS checks are skipped\n");
+        }
+        remove(cert);
+        remove(key);
+        rmdir(dir);
+    }
+    fastprom_counter_family_free(seen);
+    fastprom_registry_free(reg);
     fastprom_counter_family_free(fam);
 
     printf("%d passed, %d failed\n", passed, failed);

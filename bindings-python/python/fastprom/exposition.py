@@ -18,6 +18,7 @@ For example, to serve the default registry on port 8000::
     server.shutdown()
 """
 
+import atexit
 import base64
 from contextlib import closing, contextmanager
 from functools import partial
@@ -29,9 +30,10 @@ from socketserver import ThreadingMixIn
 import ssl
 import sys
 import threading
+import weakref
 from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union
 from urllib.error import HTTPError
-from urllib.parse import parse_qs, quote_plus, urlparse  # noqa: F401
+from urllib.parse import parse_qs, quote_plus, unquote, urlparse  # noqa: F401
 from urllib.request import BaseHandler, build_opener, HTTPHandler, HTTPRedirectHandler, HTTPSHandler, Request
 from wsgiref.simple_server import make_server, WSGIRequestHandler, WSGIServer
 
@@ -216,6 +218,130 @@ def _get_ssl_ctx(
     return ctx
 
 
+# TLS versions as the native server takes them; rustls speaks 1.2 and 1.3 only.
+_TLS_NAMES = {ssl.TLSVersion.TLSv1_2: '1.2', ssl.TLSVersion.TLSv1_3: '1.3'}
+
+
+def _native_tls_versions(protocol, tls_min_version, tls_max_version):
+    """``(min, max)`` as "1.2" / "1.3" for the native server, from ``start_wsgi_server``'s
+    ``protocol`` and bounds; ``ssl.SSLError`` for what rustls cannot speak."""
+    low, high = '1.2', '1.3'
+    if protocol == getattr(ssl, 'PROTOCOL_TLSv1_2', None):
+        low = high = '1.2'
+    elif protocol in (getattr(ssl, 'PROTOCOL_TLSv1', None), getattr(ssl, 'PROTOCOL_TLSv1_1', None)):
+        raise ssl.SSLError('fastprom serves TLS 1.2 and 1.3 only (rustls): protocol %r is not available' % protocol)
+    if tls_min_version is not None and tls_min_version != ssl.TLSVersion.MINIMUM_SUPPORTED:
+        low = '1.3' if tls_min_version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.MAXIMUM_SUPPORTED) else low
+    if tls_max_version is not None and tls_max_version != ssl.TLSVersion.MAXIMUM_SUPPORTED:
+        if tls_max_version not in _TLS_NAMES:
+            raise ssl.SSLError('fastprom serves TLS 1.2 and 1.3 only (rustls): '
+                               'tls_max_version %s is not available' % tls_max_version.name)
+        high = min(high, _TLS_NAMES[tls_max_version])
+    return low, high
+
+
+def _native_responder(registry):
+    """What the native server calls for each request that passed its limits: the WSGI
+    app's answer, from the same ``_wsgi_response``, as ``(status code, headers, body)``."""
+
+    def respond(method, path, query, accept, accept_encoding):
+        environ = {'REQUEST_METHOD': method, 'PATH_INFO': unquote(path, 'iso-8859-1'), 'QUERY_STRING': query}
+        if accept is not None:
+            environ['HTTP_ACCEPT'] = accept
+        if accept_encoding is not None:
+            environ['HTTP_ACCEPT_ENCODING'] = accept_encoding
+        status, headers, body = _wsgi_response(environ, registry, False)
+        return int(status.split(' ', 1)[0]), list(headers), body
+
+    return respond
+
+
+_live_servers: 'weakref.WeakSet[_NativeHTTPServer]' = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_live_servers() -> None:
+    # The exposer's threads call into Python; stop them while the interpreter still runs.
+    for server in list(_live_servers):
+        server.shutdown()
+
+
+class _NativeHTTPServer:
+    """What ``start_wsgi_server`` returns as its server: the I/O crate's exposer (hyper
+    and rustls on threads of their own) with the attributes and methods of the wsgiref
+    server prometheus_client returns: ``server_address``, ``server_port``,
+    ``address_family``, ``serve_forever()`` (blocks until shut down), ``shutdown()`` and
+    ``server_close()`` (both stop it and free the port)."""
+
+    def __init__(self, native, family, host):
+        self._native = native
+        self.address_family = family
+        self.server_port = native.port
+        self.server_address = (host, native.port, 0, 0) if family == socket.AF_INET6 else (host, native.port)
+        _live_servers.add(self)
+
+    @property
+    def server_name(self) -> str:
+        return socket.getfqdn(self.server_address[0])
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Blocks until ``shutdown()``; the serving itself happens on the exposer's threads."""
+        self._native.wait()
+
+    def shutdown(self) -> None:
+        """Stops serving: answers in progress get up to 2 seconds, then every connection and
+        the listening socket are closed."""
+        self._native.shutdown()
+
+    def server_close(self) -> None:
+        """Frees the port (stopping the server first if ``shutdown()`` has not)."""
+        self._native.shutdown()
+
+
+def start_native_server(
+        port: int, addr: str = '0.0.0.0', registry: Collector = REGISTRY, *,
+        certfile: Optional[str] = None, keyfile: Optional[str] = None,
+        client_cafile: Optional[str] = None, client_capath: Optional[str] = None,
+        protocol: int = ssl.PROTOCOL_TLS_SERVER, client_auth_required: bool = False,
+        tls_min_version: Optional[ssl.TLSVersion] = None, tls_max_version: Optional[ssl.TLSVersion] = None,
+        basic_auth: Optional[Tuple[str, str]] = None, max_connections: int = 1024, max_scrapes: int = 4,
+        header_timeout: float = 10.0, body_timeout: float = 10.0, write_timeout: float = 30.0,
+) -> Tuple[WSGIServer, threading.Thread]:
+    """``start_http_server`` with the native server's own settings (fastprom only):
+
+    - ``basic_auth=(user, password)``: every request needs these HTTP Basic credentials,
+      else ``401`` (as the Prometheus exporter-toolkit's web config does);
+    - ``max_connections``: connections served at once (more wait in the listen backlog);
+    - ``max_scrapes``: scrapes (collector runs) at once, each on a thread of the server's;
+    - ``header_timeout``: seconds a client has for the TLS handshake, then for its request
+      headers, and may stay idle between requests;
+    - ``body_timeout``: seconds a client has to send a request body (at most 64 KiB);
+    - ``write_timeout``: seconds an answer may make no progress before the connection is
+      closed.
+
+    The TLS arguments are ``start_http_server``'s."""
+    family, host = _get_best_family(addr, port)
+    tls = None
+    if certfile and keyfile:
+        # prometheus_client's checks first, with its exceptions and messages; then the
+        # same files go to rustls.
+        _get_ssl_ctx(certfile, keyfile, protocol, client_cafile, client_capath,
+                     client_auth_required, tls_min_version, tls_max_version)
+        low, high = _native_tls_versions(protocol, tls_min_version, tls_max_version)
+        tls = (certfile, keyfile, client_cafile, client_capath, bool(client_auth_required), low, high)
+    try:
+        native = _fastprom.NativeServer(host, port, _native_responder(registry), tls, basic_auth, max_connections,
+                                        max_scrapes, header_timeout, body_timeout, write_timeout)
+    except ValueError as exc:
+        if tls is None:
+            raise
+        raise ssl.SSLError(str(exc)) from None
+    httpd = _NativeHTTPServer(native, family, host)
+    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
+    serving.start()
+    return httpd, serving  # type: ignore[return-value]
+
+
 def start_wsgi_server(
         port: int, addr: str = '0.0.0.0', registry: Collector = REGISTRY,
         certfile: Optional[str] = None, keyfile: Optional[str] = None,
@@ -226,23 +352,19 @@ def start_wsgi_server(
     """Serves ``registry`` on ``addr:port`` from a daemon thread; returns the server and
     the thread (``server.shutdown()`` stops it).
 
-    With both ``certfile`` and ``keyfile`` the server speaks HTTPS; client certificates are
-    checked against ``client_cafile`` / ``client_capath`` (default: the system CAs) and
-    required when ``client_auth_required``. ``tls_min_version`` / ``tls_max_version``
-    bound the protocol versions."""
-
-    class TmpServer(ThreadingWSGIServer):
-        """A per-call subclass, so the address family set below stays local."""
-
-    TmpServer.address_family, host = _get_best_family(addr, port)
-    httpd = make_server(host, port, make_wsgi_app(registry), TmpServer, handler_class=_SilentHandler)
-    if certfile and keyfile:
-        tls = _get_ssl_ctx(certfile, keyfile, protocol, client_cafile, client_capath,
-                           client_auth_required, tls_min_version, tls_max_version)
-        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
-    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
-    serving.start()
-    return httpd, serving
+    The server is fastprom's native one (the answers are ``make_wsgi_app``'s): HTTP/1.1
+    with keep-alive, at most 1024 connections, a client has 10 seconds to send its request
+    headers, scrapes run on at most 4 threads at a time, and the Python collectors are
+    called on them at each scrape. With both ``certfile`` and ``keyfile`` it speaks HTTPS
+    only (rustls, TLS 1.2 and 1.3); client certificates are checked against
+    ``client_cafile`` / every certificate in ``client_capath`` (default: the system CAs)
+    and required when ``client_auth_required``. ``tls_min_version`` /
+    ``tls_max_version`` bound the protocol versions. ``start_native_server`` takes the
+    same arguments and the server's own limits and Basic authentication."""
+    return start_native_server(port, addr, registry, certfile=certfile, keyfile=keyfile,
+                               client_cafile=client_cafile, client_capath=client_capath, protocol=protocol,
+                               client_auth_required=client_auth_required, tls_min_version=tls_min_version,
+                               tls_max_version=tls_max_version)
 
 
 start_http_server = start_wsgi_server

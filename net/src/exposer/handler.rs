@@ -12,21 +12,29 @@
 //! * With Basic authentication configured, every request first needs the credentials;
 //!   without them the answer is `401` with `WWW-Authenticate: Basic realm="fastprom"`.
 //! * A collector that fails (or panics) gives `500` with the error in the body.
+//! * A request body is read and dropped first: over 64 KiB gives `413`, one not sent
+//!   within the body timeout `408`, and both close the connection.
+//! * A [`Source::Responder`] answers every request that passed authentication itself.
 //!
 //! Header values are read as Latin-1 and repeated headers joined with `,`, as wsgiref
 //! builds `HTTP_ACCEPT` and `HTTP_ACCEPT_ENCODING`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::query::{is_favicon, name_filter};
+use super::respond::{self, Responder};
 use super::source::{render, Source};
 use crate::BasicAuth;
+
+/// The largest request body read (and dropped).
+const MAX_BODY: usize = 64 * 1024;
 
 /// The methods the exposer serves, for `Allow`.
 const ALLOW: &str = "OPTIONS,GET,HEAD";
@@ -36,6 +44,7 @@ pub(crate) struct Shared {
     pub(crate) source: Source,
     pub(crate) auth: Option<BasicAuth>,
     pub(crate) compress: bool,
+    pub(crate) body_timeout: Duration,
 }
 
 /// A response body.
@@ -43,6 +52,11 @@ pub(crate) type Body = Full<Bytes>;
 
 /// Answers one request.
 pub(crate) async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<Body>, Infallible> {
+    let (parts, body) = req.into_parts();
+    if let Some(refused) = drain(body, shared.body_timeout).await {
+        return Ok(refused);
+    }
+    let req = Request::from_parts(parts, ());
     if let Some(auth) = &shared.auth {
         if !req.headers().get_all(header::AUTHORIZATION).iter().any(|v| auth.accepts(v.as_bytes())) {
             return Ok(respond(
@@ -54,6 +68,9 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Resul
                 b"# HTTP 401 Unauthorized: credentials needed\n".to_vec(),
             ));
         }
+    }
+    if let Source::Responder(responder) = &shared.source {
+        return Ok(answer(&req, Arc::clone(responder)).await);
     }
     let method = req.method();
     if method == Method::OPTIONS {
@@ -75,7 +92,7 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Resul
 
 /// Renders the scrape on a blocking thread: collectors are user code and may take their
 /// time without holding up the connections the runtime thread serves.
-async fn scrape(req: &Request<Incoming>, shared: Arc<Shared>) -> Response<Body> {
+async fn scrape(req: &Request<()>, shared: Arc<Shared>) -> Response<Body> {
     let accept = latin1_header(req.headers(), header::ACCEPT);
     let accept_encoding = latin1_header(req.headers(), header::ACCEPT_ENCODING);
     let names = name_filter(req.uri().query());
@@ -100,6 +117,65 @@ async fn scrape(req: &Request<Incoming>, shared: Arc<Shared>) -> Response<Body> 
         Err(_) => "the scrape was cancelled".to_owned(),
     };
     server_error(&error)
+}
+
+/// Reads a request body to its end and drops it; an answer that closes the connection
+/// when it is too large or too slow.
+async fn drain(body: Incoming, timeout: Duration) -> Option<Response<Body>> {
+    if body.is_end_stream() {
+        return None;
+    }
+    let (status, why) = match tokio::time::timeout(timeout, Limited::new(body, MAX_BODY).collect()).await {
+        Ok(Ok(_)) => return None,
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "the request body is over 64 KiB")
+        }
+        Ok(Err(_)) => (StatusCode::BAD_REQUEST, "the request body broke off"),
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time"),
+    };
+    Some(respond(
+        status,
+        &[
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+            (header::CONNECTION, HeaderValue::from_static("close")),
+        ],
+        format!("# HTTP {status}: {why}\n").into_bytes(),
+    ))
+}
+
+/// A [`Responder`]'s answer, computed on a scrape thread.
+async fn answer(req: &Request<()>, responder: Arc<dyn Responder>) -> Response<Body> {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let accept = latin1_header(req.headers(), header::ACCEPT);
+    let accept_encoding = latin1_header(req.headers(), header::ACCEPT_ENCODING);
+    let answered = tokio::task::spawn_blocking(move || {
+        responder.respond(&respond::Request {
+            method: &method,
+            path: &path,
+            query: &query,
+            accept: accept.as_deref(),
+            accept_encoding: accept_encoding.as_deref(),
+        })
+    })
+    .await;
+    let answer = match answered {
+        Ok(answer) => answer,
+        Err(join) if join.is_panic() => return server_error("the responder panicked"),
+        Err(_) => return server_error("the answer was cancelled"),
+    };
+    let Ok(status) = StatusCode::from_u16(answer.status) else {
+        return server_error("the responder gave an invalid status code");
+    };
+    let mut headers = Vec::with_capacity(answer.headers.len());
+    for (name, value) in &answer.headers {
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(&latin1_bytes(value))) {
+            (Ok(name), Ok(value)) => headers.push((name, value)),
+            _ => return server_error("the responder gave an invalid header"),
+        }
+    }
+    respond(status, &headers, answer.body)
 }
 
 fn server_error(why: &str) -> Response<Body> {

@@ -1,18 +1,28 @@
 //! The `/metrics` exposer: a registry served over HTTP/1.1 from a background thread, as
 //! prometheus_client's `start_http_server` serves it (see [`handler`] for the answers).
 //!
-//! The thread runs a one-thread tokio runtime with hyper. It is bounded: at most
-//! [`ExposerConfig::max_connections`] connections are served at once (more wait in the
-//! listen backlog), a client has [`ExposerConfig::header_timeout`] to send its request
-//! headers (and may sit idle that long between requests on a kept-alive connection), and
-//! a response write that makes no progress for [`ExposerConfig::write_timeout`] closes the
-//! connection. Collectors run on tokio's blocking threads, so a slow one holds up only its
-//! own scrape.
+//! The thread runs a one-thread tokio runtime with hyper; a connection costs a task and
+//! its buffers, not a thread. It is bounded: at most [`ExposerConfig::max_connections`]
+//! connections are served at once (more wait in the listen backlog); a client has
+//! [`ExposerConfig::header_timeout`] to finish the TLS handshake and then to send its
+//! request headers (and may sit idle that long between requests on a kept-alive
+//! connection), at most [`ExposerConfig::max_header_bytes`] of them, and
+//! [`ExposerConfig::body_timeout`] to send a body of at most 64 KiB, which is read and
+//! dropped; a response write that makes no progress for [`ExposerConfig::write_timeout`]
+//! closes the connection. Collectors (and a [`Responder`]) run on at most
+//! [`ExposerConfig::max_scrapes`] blocking threads, so a slow one holds up only its own
+//! scrape, and a flood of scrapes queues instead of starting threads.
+//!
+//! With [`ExposerConfig::tls`] it speaks HTTPS only (rustls, see [`TlsConfig`]): the
+//! handshake runs in the connection's task, so a client that connects and says nothing, or
+//! speaks plain HTTP, holds its own connection until the header timeout and nothing else.
 
 mod handler;
 mod query;
+mod respond;
 mod source;
 mod stall;
+mod tls;
 
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
@@ -25,7 +35,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+pub use respond::{Answer, Request, Responder};
 pub use source::Source;
+pub use tls::{TlsConfig, TlsVersion};
 
 use crate::{BasicAuth, Error, Result};
 use handler::Shared;
@@ -38,11 +50,16 @@ pub struct ExposerConfig {
     host: String,
     port: u16,
     max_connections: usize,
+    max_scrapes: usize,
+    max_header_bytes: usize,
     header_timeout: Duration,
+    body_timeout: Duration,
     write_timeout: Duration,
     shutdown_grace: Duration,
     auth: Option<BasicAuth>,
     compress: bool,
+    tls: Option<TlsConfig>,
+    title_case: bool,
 }
 
 impl ExposerConfig {
@@ -50,25 +67,68 @@ impl ExposerConfig {
     /// `port` (`0`: a free port, see [`Exposer::local_addr`]). The first address `host`
     /// resolves to that can be bound is used.
     ///
-    /// Defaults: 64 connections, a 10 s header timeout, a 30 s write timeout, a 2 s
-    /// shutdown grace, no authentication, gzip when the client accepts it.
+    /// Defaults: 1024 connections, 4 scrapes at once, 64 KiB of request headers, a 10 s
+    /// header timeout, a 10 s body timeout, a 30 s write timeout, a 2 s shutdown grace,
+    /// plain HTTP, no authentication, gzip when the client accepts it.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
         Self {
             host: host.into(),
             port,
-            max_connections: 64,
+            max_connections: 1024,
+            max_scrapes: 4,
+            max_header_bytes: 64 * 1024,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(2),
             auth: None,
             compress: true,
+            tls: None,
+            title_case: false,
         }
     }
 
     /// At most `n` connections served at once (at least 1); further clients wait in the
-    /// listen backlog until one closes.
+    /// listen backlog until one closes. Idle and slow connections count too, so keep it
+    /// well above the number of scrapers: a slow client holds a slot only until the header
+    /// timeout.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n.max(1);
+        self
+    }
+
+    /// At most `n` scrapes (collector runs) at once, each on a thread of its own (at least
+    /// 1); further scrapes wait for a thread.
+    pub fn max_scrapes(mut self, n: usize) -> Self {
+        self.max_scrapes = n.max(1);
+        self
+    }
+
+    /// At most `n` bytes of request line and headers (at least 8 KiB); a larger request
+    /// gets `431` and the connection is closed.
+    pub fn max_header_bytes(mut self, n: usize) -> Self {
+        self.max_header_bytes = n.max(8 * 1024);
+        self
+    }
+
+    /// How long a client may take to send a request body (read and dropped; at most 64
+    /// KiB, more gets `413`). A client that overruns gets `408` and the connection is
+    /// closed. At least 1 ms.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Write response header names in title case (`Content-Type`), as Python's
+    /// `http.server` does, instead of lower case.
+    pub fn title_case_headers(mut self, title_case: bool) -> Self {
+        self.title_case = title_case;
+        self
+    }
+
+    /// Serve HTTPS only, with this certificate and these client-certificate rules.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
         self
     }
 
@@ -158,23 +218,29 @@ impl Exposer {
     /// `fastprom-exposer`. Binding happens before this returns, so a taken port is an
     /// [`Error::Bind`] here, not a failure in the background.
     pub fn start(source: impl Into<Source>, config: ExposerConfig) -> Result<Self> {
+        let tls = config.tls.as_ref().map(TlsConfig::build).transpose()?.map(tokio_rustls::TlsAcceptor::from);
         let listener = config.bind()?;
         let addr = listener.local_addr().map_err(|source| Error::Start { source })?;
         listener.set_nonblocking(true).map_err(|source| Error::Start { source })?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
-            .max_blocking_threads(config.max_connections)
+            .max_blocking_threads(config.max_scrapes)
             .thread_name("fastprom-exposer-scrape")
             .build()
             .map_err(|source| Error::Start { source })?;
-        let shared = Arc::new(Shared { source: source.into(), auth: config.auth.clone(), compress: config.compress });
+        let shared = Arc::new(Shared {
+            source: source.into(),
+            auth: config.auth.clone(),
+            compress: config.compress,
+            body_timeout: config.body_timeout,
+        });
         let (stop, stopped) = watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("fastprom-exposer".to_owned())
             .spawn(move || {
                 let grace = config.shutdown_grace;
-                runtime.block_on(serve(listener, shared, config, stopped));
+                runtime.block_on(serve(listener, shared, config, tls, stopped));
                 // Joins the blocking pool's threads (idle ones exit at once). A scrape still
                 // stuck in a collector after the grace is left to finish on its own.
                 runtime.shutdown_timeout(grace.max(Duration::from_millis(100)));
@@ -212,7 +278,13 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 /// The accept loop, then the shutdown of every connection.
-async fn serve(listener: TcpListener, shared: Arc<Shared>, config: ExposerConfig, mut stop: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    config: ExposerConfig,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut stop: watch::Receiver<bool>,
+) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let mut connections = JoinSet::new();
@@ -242,8 +314,9 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, config: ExposerConfig
         let shared = Arc::clone(&shared);
         let stop = stop.clone();
         let config = config.clone();
+        let tls = tls.clone();
         connections.spawn(async move {
-            connection(stream, shared, &config, stop).await;
+            connection(stream, shared, &config, tls, stop).await;
             drop(slot);
         });
         while connections.try_join_next().is_some() {}
@@ -255,17 +328,67 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, config: ExposerConfig
 }
 
 /// Serves one connection until the client closes it, a timeout closes it, or the
-/// exposer stops (then the answer in progress is finished first).
+/// exposer stops (then the answer in progress is finished first). With TLS, the handshake
+/// comes first, under the header timeout.
 async fn connection(
     stream: tokio::net::TcpStream,
     shared: Arc<Shared>,
     config: &ExposerConfig,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let io = TokioIo::new(WriteStall::new(stream, config.write_timeout));
+    let Some(acceptor) = tls else {
+        let io = WriteStall::new(stream, config.write_timeout);
+        return http(TokioIo::new(io), shared, config, stop).await;
+    };
+    // Every TLS connection opens with a handshake record (0x16). Anything else is most
+    // likely plain HTTP sent to the HTTPS port: it gets a plain 400 saying so, as Go's
+    // servers answer, rather than a TLS alert a browser would show as garbage.
+    let mut first = [0u8; 1];
+    let peeked = tokio::select! {
+        peeked = tokio::time::timeout(config.header_timeout, stream.peek(&mut first)) => peeked,
+        () = stopped(&mut stop) => return,
+    };
+    match peeked {
+        Ok(Ok(1)) if first[0] == 0x16 => {}
+        Ok(Ok(1)) if first[0].is_ascii_uppercase() => {
+            let mut stream = stream;
+            let answer =
+                b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n\
+                           Client sent an HTTP request to an HTTPS server.\n";
+            let _ =
+                tokio::time::timeout(config.write_timeout, tokio::io::AsyncWriteExt::write_all(&mut stream, answer))
+                    .await;
+            return;
+        }
+        _ => return,
+    }
+    let io = WriteStall::new(stream, config.write_timeout);
+    let handshake = tokio::time::timeout(config.header_timeout, acceptor.accept(io));
+    let stream = tokio::select! {
+        done = handshake => match done {
+            Ok(Ok(stream)) => stream,
+            // Not TLS, a certificate refused, or too slow: the client hears nothing more.
+            Ok(Err(_)) | Err(_) => return,
+        },
+        () = stopped(&mut stop) => return,
+    };
+    http(TokioIo::new(stream), shared, config, stop).await;
+}
+
+/// HTTP/1.1 on an established connection.
+async fn http<I>(io: I, shared: Arc<Shared>, config: &ExposerConfig, mut stop: watch::Receiver<bool>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let service = service_fn(move |req| handler::handle(req, Arc::clone(&shared)));
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(config.header_timeout).keep_alive(true);
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .max_header_size(config.max_header_bytes)
+        .title_case_headers(config.title_case)
+        .keep_alive(true);
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
     tokio::select! {

@@ -8,6 +8,8 @@ use fastprom::model::{FamilyCollector, MetricFamily, Visitor};
 use fastprom::registry::NameFilter;
 use fastprom::{Collector, Registry};
 
+use super::respond::Responder;
+
 /// The metrics an [`Exposer`](super::Exposer) serves.
 ///
 /// A [`Registry`] answers the `name[]` query filter through [`Registry::restricted`]
@@ -20,6 +22,9 @@ pub enum Source {
     Registry(Arc<Registry>),
     /// Any other collector (a family, a custom collector, a binding's own registry).
     Collector(Arc<dyn Collector>),
+    /// Not metrics but a face's own answers: every request that passes the exposer's
+    /// limits and authentication goes to the [`Responder`].
+    Responder(Arc<dyn Responder>),
 }
 
 impl std::fmt::Debug for Source {
@@ -27,6 +32,7 @@ impl std::fmt::Debug for Source {
         match self {
             Self::Registry(r) => f.debug_tuple("Registry").field(r).finish(),
             Self::Collector(_) => f.write_str("Collector(..)"),
+            Self::Responder(_) => f.write_str("Responder(..)"),
         }
     }
 }
@@ -37,10 +43,16 @@ impl Source {
         Self::Collector(Arc::new(collector))
     }
 
-    fn as_collector(&self) -> &dyn Collector {
+    /// A [`Responder`] source, taken by value.
+    pub fn responder(responder: impl Responder + 'static) -> Self {
+        Self::Responder(Arc::new(responder))
+    }
+
+    fn as_collector(&self) -> Option<&dyn Collector> {
         match self {
-            Self::Registry(r) => &**r,
-            Self::Collector(c) => &**c,
+            Self::Registry(r) => Some(&**r),
+            Self::Collector(c) => Some(&**c),
+            Self::Responder(_) => None,
         }
     }
 }
@@ -103,12 +115,13 @@ pub(crate) fn render(
     compress: bool,
 ) -> fastprom::Result<Scrape> {
     let how = negotiate(accept);
+    let Some(collector) = source.as_collector() else {
+        return Err(fastprom::Error::InvalidArgument("a responder renders no metrics".to_owned()));
+    };
     let body = match (source, names) {
-        (_, None) => expose::encode(source.as_collector(), &how)?,
         (Source::Registry(r), Some(names)) => expose::encode(&r.restricted(names), &how)?,
-        (Source::Collector(c), Some(names)) => {
-            expose::encode(&Filtered { inner: &**c, names: names.into_iter().collect() }, &how)?
-        }
+        (_, Some(names)) => expose::encode(&Filtered { inner: collector, names: names.into_iter().collect() }, &how)?,
+        (_, None) => expose::encode(collector, &how)?,
     };
     let gzipped = compress && expose::gzip_accepted(accept_encoding);
     let body = if gzipped { expose::gzip(&body) } else { body };

@@ -1,0 +1,344 @@
+"""Remote write from Python against a real receiver: Debian's Prometheus with
+``--web.enable-remote-write-receiver`` on a loopback port, its data read back through the
+HTTP API; a small fault-injecting proxy in front of it for the answers it won't give on
+demand (500, 429, 400, silence); the request bytes decoded by a reference decoder
+(protobuf and cramjam from PyPI)."""
+
+import base64
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+import fastprom
+from fastprom.remote_write import (HEADERS, RemoteWriteError, RemoteWriteSender, build_remote_write_requests,
+                                   push_to_remote_write)
+
+from conftest import free_port
+
+pytestmark = pytest.mark.skipif(shutil.which('prometheus') is None,
+                                reason='needs Debian prometheus (make test installs it)')
+PATIENCE = 60.0
+
+
+@pytest.fixture(scope='module')
+def prometheus():
+    """A Prometheus that scrapes nothing and takes remote writes; its base URL."""
+    work = tempfile.mkdtemp(prefix='fastprom-rw-')
+    config = os.path.join(work, 'prometheus.yml')
+    with open(config, 'w') as f:
+        f.write('global:\n  scrape_interval: 1h\n')
+    port = free_port()
+    log = open(os.path.join(work, 'prometheus.log'), 'wb')
+    proc = subprocess.Popen(['prometheus', f'--config.file={config}', f'--storage.tsdb.path={work}/data',
+                             f'--web.listen-address=127.0.0.1:{port}', '--web.enable-remote-write-receiver'],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f'http://127.0.0.1:{port}'
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        try:
+            urllib.request.urlopen(base + '/-/ready', timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(open(os.path.join(work, 'prometheus.log')).read())
+            time.sleep(0.2)
+    yield base
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def query(base, expr):
+    url = base + '/api/v1/query?' + urllib.parse.urlencode({'query': expr})
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())['data']['result']
+
+
+def wait_query(base, expr, want=lambda result: bool(result)):
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        result = query(base, expr)
+        if want(result):
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f'{expr}: {result}')
+        time.sleep(0.2)
+
+
+def by_labels(result, *names):
+    return {tuple(r['metric'].get(n, '') for n in names): float(r['value'][1]) for r in result}
+
+
+def sample_registry():
+    reg = fastprom.CollectorRegistry()
+    requests = fastprom.Counter('rw_requests', 'Requests.', ['code'], registry=reg)
+    requests.labels('200').inc(7)
+    requests.labels('500').inc(2)
+    fastprom.Gauge('rw_temperature_celsius', 'Temperature.', registry=reg).set(-3.5)
+    latency = fastprom.Histogram('rw_latency_seconds', 'Latency.', buckets=[0.1, 1.0], registry=reg)
+    for v in (0.05, 0.5, 0.5, 3.0):
+        latency.observe(v)
+    return reg
+
+
+def test_a_push_arrives_with_its_labels_values_and_timestamps(prometheus):
+    reg = sample_registry()
+    before = time.time()
+    sent = push_to_remote_write(prometheus + '/api/v1/write', reg,
+                                external_labels={'job': 'rw1', 'instance': 'edge-1'}, created=False)
+    after = time.time()
+    assert sent == 2 + 1 + 5  # two counters, a gauge, 3 buckets + _count + _sum
+    counters = wait_query(prometheus, 'rw_requests_total{job="rw1"}', lambda r: len(r) == 2)
+    assert by_labels(counters, 'code', 'instance') == {('200', 'edge-1'): 7.0, ('500', 'edge-1'): 2.0}
+    assert by_labels(query(prometheus, 'rw_temperature_celsius{job="rw1"}'), 'job') == {('rw1',): -3.5}
+    buckets = query(prometheus, 'rw_latency_seconds_bucket{job="rw1"}')
+    assert by_labels(buckets, 'le') == {('0.1',): 1.0, ('1.0',): 3.0, ('+Inf',): 4.0}
+    assert by_labels(query(prometheus, 'rw_latency_seconds_sum{job="rw1"}'), 'job') == {('rw1',): 4.05}
+    assert by_labels(query(prometheus, 'rw_latency_seconds_count{job="rw1"}'), 'job') == {('rw1',): 4.0}
+    stamps = query(prometheus, 'timestamp(rw_requests_total{job="rw1"})')
+    for r in stamps:
+        assert before - 0.001 <= float(r['value'][1]) <= after + 0.001
+    # No _created series were asked for.
+    assert query(prometheus, '{__name__=~"rw_.*_created", job="rw1"}') == []
+
+
+def _decoder():
+    """WriteRequest, decoded by protobuf's own runtime from a descriptor built here."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    fd = descriptor_pb2.FileDescriptorProto(name='rw_test.proto', package='rwtest', syntax='proto3')
+    f = descriptor_pb2.FieldDescriptorProto
+    def message(name, *fields):
+        m = fd.message_type.add(name=name)
+        for number, (fname, ftype, label, type_name) in enumerate(fields, 1):
+            field = m.field.add(name=fname, number=number, type=ftype, label=label)
+            if type_name:
+                field.type_name = type_name
+        return m
+    message('Label', ('name', f.TYPE_STRING, f.LABEL_OPTIONAL, None), ('value', f.TYPE_STRING, f.LABEL_OPTIONAL, None))
+    message('Sample', ('value', f.TYPE_DOUBLE, f.LABEL_OPTIONAL, None),
+            ('timestamp', f.TYPE_INT64, f.LABEL_OPTIONAL, None))
+    message('TimeSeries', ('labels', f.TYPE_MESSAGE, f.LABEL_REPEATED, '.rwtest.Label'),
+            ('samples', f.TYPE_MESSAGE, f.LABEL_REPEATED, '.rwtest.Sample'))
+    meta = fd.message_type.add(name='MetricMetadata')
+    for number, name, ftype in ((1, 'type', f.TYPE_INT32), (2, 'metric_family_name', f.TYPE_STRING),
+                                (4, 'help', f.TYPE_STRING), (5, 'unit', f.TYPE_STRING)):
+        meta.field.add(name=name, number=number, type=ftype, label=f.LABEL_OPTIONAL)
+    wr = fd.message_type.add(name='WriteRequest')
+    wr.field.add(name='timeseries', number=1, type=f.TYPE_MESSAGE, label=f.LABEL_REPEATED,
+                 type_name='.rwtest.TimeSeries')
+    wr.field.add(name='metadata', number=3, type=f.TYPE_MESSAGE, label=f.LABEL_REPEATED,
+                 type_name='.rwtest.MetricMetadata')
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fd)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName('rwtest.WriteRequest'))
+
+
+def test_request_bytes_decode_with_a_reference_decoder():
+    import cramjam
+    WriteRequest = _decoder()
+    reg = sample_registry()
+    bodies = build_remote_write_requests(reg, external_labels={'instance': 'i-1'}, timestamp=1700000000.25)
+    assert len(bodies) == 1
+    request = WriteRequest()
+    request.ParseFromString(bytes(cramjam.snappy.decompress_raw(bodies[0])))
+    series = {tuple((l.name, l.value) for l in ts.labels): [(s.value, s.timestamp) for s in ts.samples]
+              for ts in request.timeseries}
+    assert len(series) == len(request.timeseries)  # unique
+    for labels in series:
+        assert list(labels) == sorted(labels)  # sorted by name
+        assert ('instance', 'i-1') in labels
+    assert series[(('__name__', 'rw_requests_total'), ('code', '200'), ('instance', 'i-1'))] == \
+        [(7.0, 1700000000250)]
+    assert series[(('__name__', 'rw_latency_seconds_bucket'), ('instance', 'i-1'), ('le', '+Inf'))] == \
+        [(4.0, 1700000000250)]
+    created = [labels for labels in series if labels[0][1].endswith('_created')]
+    assert created  # on by default, as a scrape would see them
+    metadata = {m.metric_family_name: (m.type, m.help) for m in request.metadata}
+    assert metadata['rw_requests_total'] == (1, 'Requests.')
+    assert metadata['rw_latency_seconds'] == (3, 'Latency.')
+    assert HEADERS['Content-Encoding'] == 'snappy' and HEADERS['X-Prometheus-Remote-Write-Version'] == '0.1.0'
+
+
+def test_large_registries_are_split_and_all_arrive(prometheus):
+    reg = fastprom.CollectorRegistry()
+    g = fastprom.Gauge('rw_split', 'Split.', ['i'], registry=reg)
+    for i in range(2000):
+        g.labels(str(i)).set(i)
+    bodies = build_remote_write_requests(reg, max_request_bytes=16 * 1024)
+    assert len(bodies) > 3
+    sent = push_to_remote_write(prometheus + '/api/v1/write', reg, max_request_bytes=16 * 1024,
+                                external_labels={'job': 'rw-split'})
+    assert sent == 2000
+    result = wait_query(prometheus, 'count(rw_split{job="rw-split"})', lambda r: r and r[0]['value'][1] == '2000')
+    assert result[0]['value'][1] == '2000'
+    assert wait_query(prometheus, 'sum(rw_split{job="rw-split"})')[0]['value'][1] == str(sum(range(2000)))
+
+
+class FaultProxy:
+    """Answers the next requests with the statuses queued in ``faults`` (an int, or
+    'hang' to say nothing for a while), then forwards to ``target``; records every
+    request's headers."""
+
+    def __init__(self, target):
+        self.target = target
+        self.faults = []
+        self.seen = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                with proxy.lock:
+                    proxy.seen.append(dict(self.headers))
+                    fault = proxy.faults.pop(0) if proxy.faults else None
+                if fault == 'hang':
+                    time.sleep(1.5)
+                    fault = 503
+                if fault is not None:
+                    self.send_response(fault)
+                    if fault == 429:
+                        self.send_header('Retry-After', '0')
+                    self.send_header('Content-Length', '9')
+                    self.end_headers()
+                    self.wfile.write(b'injected\n')
+                    return
+                req = urllib.request.Request(proxy.target, data=body, method='POST',
+                                             headers={k: v for k, v in self.headers.items()
+                                                      if k.lower() not in ('host', 'content-length')})
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        status, answer = r.status, r.read()
+                except urllib.error.HTTPError as e:
+                    status, answer = e.code, e.read()
+                self.send_response(status)
+                self.send_header('Content-Length', str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = f'http://127.0.0.1:{self.server.server_address[1]}/api/v1/write'
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def proxy(prometheus):
+    p = FaultProxy(prometheus + '/api/v1/write')
+    yield p
+    p.close()
+
+
+def metric(reg, name, **labels):
+    value = reg.get_sample_value(name, labels)
+    return 0.0 if value is None else value
+
+
+def test_the_sender_retries_5xx_429_and_silence_and_loses_nothing(prometheus, proxy):
+    reg = fastprom.CollectorRegistry()
+    jobs = fastprom.Counter('rw_sender_jobs', 'Jobs.', registry=reg)
+    jobs.inc(5)
+    proxy.faults[:] = [500, 'hang', 429, 503]
+    sender = RemoteWriteSender(proxy.url, reg, interval=0.3, timeout=1.0, max_retry_delay=0.5,
+                               external_labels={'job': 'rw-retry'}, headers={'X-Scope-OrgID': 'tenant-a'},
+                               bearer_token='t0ken')
+    try:
+        wait_query(prometheus, 'rw_sender_jobs_total{job="rw-retry"}')
+        jobs.inc(2)
+        assert sender.flush(timeout=PATIENCE)
+        wait_query(prometheus, 'rw_sender_jobs_total{job="rw-retry"}',
+                   lambda r: r and float(r[0]['value'][1]) == 7.0)
+    finally:
+        sender.close()
+    url = proxy.url
+    assert metric(reg, 'fastprom_remote_write_requests_total', url=url, outcome='retried') >= 4
+    assert metric(reg, 'fastprom_remote_write_requests_total', url=url, outcome='rejected') == 0
+    assert metric(reg, 'fastprom_remote_write_batches_dropped_total', url=url, reason='queue_full') == 0
+    assert metric(reg, 'fastprom_remote_write_series_sent_total', url=url) > 0
+    # The sender's own metrics travel with the data.
+    wait_query(prometheus, 'fastprom_remote_write_requests_total{job="rw-retry", outcome="retried"} >= 1')
+    headers = proxy.seen[-1]
+    assert headers['X-Scope-Orgid'] == 'tenant-a' and headers['Authorization'] == 'Bearer t0ken'
+    assert headers['Content-Encoding'] == 'snappy' and headers['Content-Type'] == 'application/x-protobuf'
+
+
+def test_a_refused_batch_is_dropped_counted_and_logged(prometheus, proxy, caplog):
+    reg = fastprom.CollectorRegistry()
+    fastprom.Gauge('rw_refused', 'Refused.', registry=reg).set(1)
+    proxy.faults[:] = [400]
+    with caplog.at_level('ERROR', logger='fastprom.remote_write'):
+        sender = RemoteWriteSender(proxy.url, reg, interval=0.2, external_labels={'job': 'rw-400'},
+                                   basic_auth=('user', 'pass'))
+        try:
+            wait_query(prometheus, 'rw_refused{job="rw-400"}')  # the next batch went through
+        finally:
+            sender.close()
+    assert metric(reg, 'fastprom_remote_write_requests_total', url=proxy.url, outcome='rejected') == 1
+    assert metric(reg, 'fastprom_remote_write_batches_dropped_total', url=proxy.url, reason='rejected') == 1
+    assert any('refused a batch' in r.getMessage() and '400' in r.getMessage() for r in caplog.records)
+    assert proxy.seen[0]['Authorization'] == 'Basic ' + base64.b64encode(b'user:pass').decode()
+
+
+def test_a_receiver_that_is_down(caplog):
+    closed = f'http://127.0.0.1:{free_port()}/api/v1/write'
+    reg = sample_registry()
+    with pytest.raises(RemoteWriteError) as info:
+        push_to_remote_write(closed, reg, timeout=2)
+    assert info.value.status == 0 and info.value.retryable
+    # The sender keeps at most max_queue batches and counts what it drops.
+    with caplog.at_level('WARNING', logger='fastprom.remote_write'):
+        sender = RemoteWriteSender(closed, reg, interval=0.05, timeout=0.5, max_queue=2, max_retry_delay=0.1)
+        try:
+            deadline = time.monotonic() + PATIENCE
+            while metric(reg, 'fastprom_remote_write_batches_dropped_total', url=closed, reason='queue_full') < 3:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert metric(reg, 'fastprom_remote_write_queue_batches', url=closed) <= 2
+        finally:
+            sender.close(timeout=0.5)
+    assert metric(reg, 'fastprom_remote_write_requests_total', url=closed, outcome='retried') >= 1
+    assert metric(reg, 'fastprom_remote_write_batches_dropped_total', url=closed, reason='shutdown') >= 1
+    assert any('queue full' in r.getMessage() for r in caplog.records)
+
+
+def test_close_sends_the_last_values(prometheus):
+    reg = fastprom.CollectorRegistry()
+    g = fastprom.Gauge('rw_last', 'Last.', registry=reg)
+    sender = RemoteWriteSender(prometheus + '/api/v1/write', reg, interval=3600,
+                               external_labels={'job': 'rw-close'})
+    wait_query(prometheus, 'rw_last{job="rw-close"}')  # the first tick, at start
+    time.sleep(0.01)
+    g.set(42)
+    sender.close()
+    wait_query(prometheus, 'rw_last{job="rw-close"}', lambda r: r and r[0]['value'][1] == '42')
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        RemoteWriteSender('http://127.0.0.1:1/api/v1/write', fastprom.CollectorRegistry(), interval=0, start=False)
+    with pytest.raises(ValueError):
+        RemoteWriteSender('http://127.0.0.1:1/api/v1/write', fastprom.CollectorRegistry(), max_queue=0, start=False)
+    assert build_remote_write_requests(fastprom.CollectorRegistry()) == []
