@@ -256,6 +256,11 @@ bench-server: python ## start_http_server vs prometheus_client 0.26 under wrk, 1
 	$(PY) bindings-python/bench/server.py $(if $(ROUNDS),--rounds $(ROUNDS))
 	@uptime
 
+.PHONY: bench-remote-write
+bench-remote-write: python ## Remote write from Python: building 10,000 series, and a background sender's CPU at 15 s and 1 s intervals
+	$(PY) bindings-python/bench/remote_write.py
+	@uptime
+
 .PHONY: bench-mp
 bench-mp: python ## Multiprocess mode vs prometheus_client 0.26: scrape, updates, compaction; medians of ROUNDS rounds (default 5), QUICK=1 for a smoke run
 	$(PY) bindings-python/bench/multiprocess.py $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(QUICK),--quick)

@@ -250,7 +250,8 @@ typedef struct fastprom_exposer_opts {
   const char *username;
   // HTTP Basic password (NULL is the empty password).
   const char *password;
-  // Connections served at once; 0 for 1024.
+  // Connections served at once; 0 for 1024. Each holds a file descriptor of the
+  // process while open.
   uint32_t max_connections;
   // Scrapes (collector runs, each on a thread of the exposer's) at once; 0 for 4.
   uint32_t max_scrapes;
@@ -304,6 +305,62 @@ typedef struct fastprom_push_request {
   // The body's length in bytes.
   size_t body_len;
 } fastprom_push_request;
+
+// The optional parts of a remote write. A NULL `fastprom_remote_write_opts *` (or a
+// zeroed struct) means no external labels, no extra headers, no credentials, metadata
+// and `_created` series sent, requests of at most 1 MiB and a 30 s timeout. The strings
+// need only live for the call.
+typedef struct fastprom_remote_write_opts {
+  // Labels added to every series that lacks them (such as `instance`), `n_external_labels`
+  // names; NULL when 0.
+  const char *const *external_label_names;
+  // Their values, in the order of `external_label_names`.
+  const char *const *external_label_values;
+  // Number of external labels.
+  size_t n_external_labels;
+  // Extra request headers (such as `X-Scope-OrgID`), `n_headers` names; NULL when 0.
+  const char *const *header_names;
+  // Their values, in the order of `header_names`.
+  const char *const *header_values;
+  // Number of extra headers.
+  size_t n_headers;
+  // HTTP Basic user name, or NULL for none.
+  const char *username;
+  // HTTP Basic password (NULL is the empty password).
+  const char *password;
+  // A bearer token (`Authorization: Bearer ...`), or NULL.
+  const char *bearer_token;
+  // Longest wait for each request's whole exchange, in milliseconds; 0 for 30 seconds.
+  uint32_t timeout_ms;
+  // Leave out the per-family metadata.
+  bool no_metadata;
+  // Leave out `_created` series.
+  bool no_created;
+  // The most protobuf bytes per request before compression; 0 for 1 MiB.
+  size_t max_request_bytes;
+} fastprom_remote_write_opts;
+
+// The requests `fastprom_remote_write` would send, for callers with their own HTTP client:
+// POST each body with every header. Owned by the request; free it with
+// `fastprom_remote_write_request_free`.
+typedef struct fastprom_remote_write_request {
+  // Header names (`Content-Encoding`, `Content-Type`,
+  // `X-Prometheus-Remote-Write-Version`, `User-Agent`, the extra ones, then
+  // `Authorization` with credentials), `n_headers` of them.
+  const char *const *header_names;
+  // Header values, in the order of `header_names`.
+  const char *const *header_values;
+  // Number of headers.
+  size_t n_headers;
+  // The bodies (snappy-compressed protobuf, not NUL-terminated), `n_bodies` of them.
+  const uint8_t *const *bodies;
+  // Each body's length in bytes.
+  const size_t *body_lens;
+  // How many series each body holds.
+  const size_t *body_series;
+  // Number of bodies (0 for an empty registry).
+  size_t n_bodies;
+} fastprom_remote_write_request;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1076,6 +1133,40 @@ void fastprom_registry_free(struct fastprom_registry *registry);
 // # Safety
 // `registry` is NULL or a live registry.
 enum fastprom_status fastprom_registry_set_created(struct fastprom_registry *registry, bool on);
+
+// Sends everything `registry` collects now to the remote-write receiver at `url` (such
+// as "http://prometheus:9090/api/v1/write"): sorted, unique series stamped with the
+// current time, in protobuf `WriteRequest`s compressed with snappy, POSTed in turn. The
+// number of series sent goes to `*out_series` (NULL to not keep it).
+//
+// Errors: as `fastprom_push`'s (`FASTPROM_IO` when nothing accepts the connection,
+// `FASTPROM_TIMEOUT`, `FASTPROM_HTTP_STATUS` with the receiver's answer in the message
+// for anything outside 2xx: a 5xx or 429 is worth retrying later, another 4xx is not).
+// The requests before a failure were sent.
+//
+// # Safety
+// `registry` is NULL or live; `url` is NULL or NUL-terminated; `opts` is NULL or a
+// `fastprom_remote_write_opts` as its docs say; `out_series` is NULL or writable.
+enum fastprom_status fastprom_remote_write(const struct fastprom_registry *registry,
+                                           const char *url,
+                                           const struct fastprom_remote_write_opts *opts,
+                                           size_t *out_series);
+
+// Builds the requests `fastprom_remote_write` would send and writes them to `*out`; free
+// them with `fastprom_remote_write_request_free`.
+//
+// # Safety
+// `registry` is NULL or live; `opts` as for `fastprom_remote_write`; `out` is NULL or
+// writable.
+enum fastprom_status fastprom_remote_write_request_new(const struct fastprom_registry *registry,
+                                                       const struct fastprom_remote_write_opts *opts,
+                                                       struct fastprom_remote_write_request **out_request);
+
+// Frees requests from `fastprom_remote_write_request_new`. NULL is accepted and ignored.
+//
+// # Safety
+// `request` is NULL or a request not freed yet.
+void fastprom_remote_write_request_free(struct fastprom_remote_write_request *request);
 
 // The message of the last call on this thread that failed (returned a status other than
 // `FASTPROM_OK`): what went wrong. Calls that succeed leave it as it was, as with `errno`,

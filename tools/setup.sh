@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 # binaryen's wasm-opt shrinks the JS package's .wasm; chromium is the browser its tests use;
 # MariaDB is the server the tutorial's MySQL exporter reads; wrk loads start_http_server's
-# server in make bench-server.
-for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool prometheus-node-exporter:prometheus-node-exporter valgrind:valgrind cmake:cmake binaryen:wasm-opt chromium:chromium mariadb-server:mariadbd mariadb-client:mariadb wrk:wrk; do
+# server in make bench-server; InfluxDB 1.x is the second remote-write receiver of the tests.
+for pkg_bin in prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway prometheus:promtool prometheus-node-exporter:prometheus-node-exporter valgrind:valgrind cmake:cmake binaryen:wasm-opt chromium:chromium mariadb-server:mariadbd mariadb-client:mariadb wrk:wrk influxdb:influxd; do
   pkg=${pkg_bin%%:*}; bin=${pkg_bin##*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

@@ -66,7 +66,8 @@ pub struct fastprom_exposer_opts {
     pub username: *const c_char,
     /// HTTP Basic password (NULL is the empty password).
     pub password: *const c_char,
-    /// Connections served at once; 0 for 1024.
+    /// Connections served at once; 0 for 1024. Each holds a file descriptor of the
+    /// process while open.
     pub max_connections: u32,
     /// Scrapes (collector runs, each on a thread of the exposer's) at once; 0 for 4.
     pub max_scrapes: u32,
@@ -136,7 +137,19 @@ unsafe fn configure(mut config: ExposerConfig, opts: *const fastprom_exposer_opt
             }
             config = config.tls(tls);
         }
-        (None, None) => {}
+        (None, None) => {
+            let tls_only = o.client_auth_required
+                || o.tls_min_version != 0
+                || o.tls_max_version != 0
+                || !o.client_ca_file.is_null()
+                || !o.client_ca_dir.is_null();
+            if tls_only {
+                return Err(Failure::new(
+                    fastprom_status::FASTPROM_INVALID_ARGUMENT,
+                    "client certificates and TLS versions need opts.cert_file and opts.key_file".to_owned(),
+                ));
+            }
+        }
         _ => {
             return Err(Failure::new(
                 fastprom_status::FASTPROM_INVALID_ARGUMENT,

@@ -32,6 +32,7 @@ pub mod histogram;
 pub mod info;
 pub mod push;
 pub mod registry;
+pub mod remote_write;
 pub mod status;
 pub mod summary;
 

@@ -206,9 +206,6 @@ fn generate_openmetrics<'py>(
     Ok(PyBytes::new(registry.py(), &enc.finish()))
 }
 
-/// The sample-name suffixes a family of type `kind` claims besides its own name (the
-/// core's table, which its registry uses for duplicate detection); empty for gauges,
-/// unknown, stateset and any type name the core does not know.
 /// Remote-write 1.0 request bodies (protobuf, snappy) for everything `registry` collects
 /// now: samples without a timestamp get `now_ms`; `external_labels` go on every series
 /// that lacks them; requests stay within `max_request_bytes` before compression. Returns
@@ -236,6 +233,9 @@ fn remote_write_bodies<'py>(
     Ok(bodies.into_iter().map(|b| (PyBytes::new(py, &b.body), b.series)).collect())
 }
 
+/// The sample-name suffixes a family of type `kind` claims besides its own name (the
+/// core's table, which its registry uses for duplicate detection); empty for gauges,
+/// unknown, stateset and any type name the core does not know.
 #[pyfunction]
 fn series_suffixes(kind: &str) -> Vec<&'static str> {
     fastprom::model::MetricType::from_name(kind).map(|t| t.suffixes().to_vec()).unwrap_or_default()

@@ -114,9 +114,13 @@ impl NativeServer {
         body_timeout: f64,
         write_timeout: f64,
     ) -> PyResult<Self> {
-        let seconds = |s: f64, what: &str| {
-            Duration::try_from_secs_f64(s).map_err(|_| PyValueError::new_err(format!("{what} must be >= 0, got {s}")))
+        let seconds = |s: f64, what: &str| match Duration::try_from_secs_f64(s) {
+            Ok(d) if !d.is_zero() => Ok(d),
+            _ => Err(PyValueError::new_err(format!("{what} must be > 0, got {s}"))),
         };
+        if max_connections == 0 || max_scrapes == 0 {
+            return Err(PyValueError::new_err("max_connections and max_scrapes must be > 0"));
+        }
         let mut config = ExposerConfig::new(host, port)
             .max_connections(max_connections)
             .max_scrapes(max_scrapes)

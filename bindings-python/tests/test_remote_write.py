@@ -1,6 +1,7 @@
-"""Remote write from Python against a real receiver: Debian's Prometheus with
-``--web.enable-remote-write-receiver`` on a loopback port, its data read back through the
-HTTP API; a small fault-injecting proxy in front of it for the answers it won't give on
+"""Remote write from Python against real receivers: Debian's Prometheus with
+``--web.enable-remote-write-receiver`` and Debian's InfluxDB 1.x (its
+``/api/v1/prom/write`` endpoint) on loopback ports, the data read back through their query
+APIs; a small fault-injecting proxy in front of it for the answers it won't give on
 demand (500, 429, 400, silence); the request bytes decoded by a reference decoder
 (protobuf and cramjam from PyPI)."""
 
@@ -64,6 +65,54 @@ def prometheus():
     shutil.rmtree(work, ignore_errors=True)
 
 
+@pytest.fixture(scope='module')
+def influxdb():
+    """A throwaway InfluxDB 1.x with a database ``rw``; its base URL."""
+    if shutil.which('influxd') is None:
+        pytest.skip('needs Debian influxdb (make test installs it)')
+    work = tempfile.mkdtemp(prefix='fastprom-influx-')
+    http_port, rpc_port = free_port(), free_port()
+    config = os.path.join(work, 'influxdb.conf')
+    with open(config, 'w') as f:
+        f.write(f'''reporting-disabled = true
+bind-address = "127.0.0.1:{rpc_port}"
+[meta]
+  dir = "{work}/meta"
+[data]
+  dir = "{work}/data"
+  wal-dir = "{work}/wal"
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:{http_port}"
+  log-enabled = false
+''')
+    log = open(os.path.join(work, 'influxd.log'), 'wb')
+    proc = subprocess.Popen(['influxd', '-config', config], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f'http://127.0.0.1:{http_port}'
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        try:
+            urllib.request.urlopen(base + '/ping', timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(open(os.path.join(work, 'influxd.log')).read())
+            time.sleep(0.2)
+    create = urllib.request.Request(base + '/query', data=b'q=CREATE+DATABASE+rw', method='POST')
+    urllib.request.urlopen(create, timeout=10).read()
+    yield base
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def query(base, expr):
     url = base + '/api/v1/query?' + urllib.parse.urlencode({'query': expr})
     with urllib.request.urlopen(url, timeout=10) as r:
@@ -116,6 +165,35 @@ def test_a_push_arrives_with_its_labels_values_and_timestamps(prometheus):
         assert before - 0.001 <= float(r['value'][1]) <= after + 0.001
     # No _created series were asked for.
     assert query(prometheus, '{__name__=~"rw_.*_created", job="rw1"}') == []
+
+
+def test_a_push_arrives_in_influxdb(influxdb):
+    reg = sample_registry()
+    stamp = 1_700_000_000.5
+    bodies = build_remote_write_requests(reg, external_labels={'job': 'rw-influx'}, created=False, timestamp=stamp)
+    for body in bodies:
+        req = urllib.request.Request(influxdb + '/api/v1/prom/write?db=rw', data=body, method='POST',
+                                     headers=HEADERS)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 204
+    # The same through push_to_remote_write, for a second job.
+    assert push_to_remote_write(influxdb + '/api/v1/prom/write?db=rw', reg, created=False,
+                                external_labels={'job': 'rw-influx-2'}) == 8
+    q = urllib.parse.urlencode({'db': 'rw', 'epoch': 'ms',
+                                'q': 'SELECT "value", "code", "job" FROM "rw_requests_total" GROUP BY *'})
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        with urllib.request.urlopen(influxdb + '/query?' + q, timeout=10) as r:
+            results = json.loads(r.read())['results'][0].get('series', [])
+        rows = {(s['tags']['job'], s['tags']['code']): s['values'] for s in results}
+        if len(rows) == 4:
+            break
+        assert time.monotonic() < deadline, results
+        time.sleep(0.2)
+    assert [v[1] for v in rows[('rw-influx', '200')]] == [7.0]
+    assert [v[0] for v in rows[('rw-influx', '200')]] == [1_700_000_000_500]  # milliseconds kept
+    assert [v[1] for v in rows[('rw-influx', '500')]] == [2.0]
+    assert [v[1] for v in rows[('rw-influx-2', '200')]] == [7.0]
 
 
 def _decoder():
@@ -199,6 +277,7 @@ class FaultProxy:
         self.target = target
         self.faults = []
         self.seen = []
+        self.forwarded = 0  # requests the receiver accepted
         self.lock = threading.Lock()
         proxy = self
 
@@ -227,6 +306,9 @@ class FaultProxy:
                         status, answer = r.status, r.read()
                 except urllib.error.HTTPError as e:
                     status, answer = e.code, e.read()
+                if 200 <= status < 300:
+                    with proxy.lock:
+                        proxy.forwarded += 1
                 self.send_response(status)
                 self.send_header('Content-Length', str(len(answer)))
                 self.end_headers()
@@ -274,6 +356,12 @@ def test_the_sender_retries_5xx_429_and_silence_and_loses_nothing(prometheus, pr
     finally:
         sender.close()
     url = proxy.url
+    # Every batch went once: as many samples in Prometheus as requests it accepted, and as
+    # many as the sender counted sent.
+    sent = metric(reg, 'fastprom_remote_write_requests_total', url=url, outcome='sent')
+    assert sent == proxy.forwarded > 0
+    stored = wait_query(prometheus, 'count_over_time(rw_sender_jobs_total{job="rw-retry"}[1h])')
+    assert float(stored[0]['value'][1]) == sent
     assert metric(reg, 'fastprom_remote_write_requests_total', url=url, outcome='retried') >= 4
     assert metric(reg, 'fastprom_remote_write_requests_total', url=url, outcome='rejected') == 0
     assert metric(reg, 'fastprom_remote_write_batches_dropped_total', url=url, reason='queue_full') == 0
@@ -334,6 +422,20 @@ def test_close_sends_the_last_values(prometheus):
     g.set(42)
     sender.close()
     wait_query(prometheus, 'rw_last{job="rw-close"}', lambda r: r and r[0]['value'][1] == '42')
+
+
+def test_two_senders_share_one_registry(prometheus, proxy):
+    reg = fastprom.CollectorRegistry()
+    fastprom.Gauge('rw_two', 'Two senders.', registry=reg).set(2)
+    first = RemoteWriteSender(prometheus + '/api/v1/write', reg, interval=3600, external_labels={'job': 'rw-a'})
+    second = RemoteWriteSender(proxy.url, reg, interval=3600, external_labels={'job': 'rw-b'})
+    first.close()
+    second.close()
+    for job in ('rw-a', 'rw-b'):
+        wait_query(prometheus, f'rw_two{{job="{job}"}}')
+    assert metric(reg, 'fastprom_remote_write_requests_total', url=proxy.url, outcome='sent') >= 1
+    # A new sender after close() on the same registry, too.
+    RemoteWriteSender(proxy.url, reg, interval=3600, start=False).close()
 
 
 def test_bad_arguments():

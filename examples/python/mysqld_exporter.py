@@ -695,8 +695,11 @@ def main(argv=None) -> int:
     # What start-up made lives as long as the process. Frozen, the cyclic collector no
     # longer walks it in the full collections that a scrape's tens of thousands of
     # short-lived label dicts and samples set off (about 10 ms each, every few scrapes,
-    # down to under 1 ms).
+    # down to under 1 ms). Those objects die by reference counting when the scrape ends,
+    # so the young collections they trigger (about 20 per scrape of 200 tables, 2.5 ms in
+    # all) find nothing to free: a young generation of 20,000 objects skips them.
     gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
     host, port = server.server_address[:2]
     log("info", "Listening on", address=f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         target=target["address"], user=target["user"])

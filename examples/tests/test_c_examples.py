@@ -162,7 +162,7 @@ def exporter(built, workdir):
 @pytest.fixture(scope="module")
 def prometheus(capp, exporter, workdir):
     """A real Prometheus scraping the C app (job capp) and the exporter (job sysexp)
-    every second; gives its port."""
+    every second, and taking remote writes; gives its port."""
     exe = binary("prometheus")
     port = free_port()
     config = os.path.join(workdir, "prometheus.yml")
@@ -171,7 +171,8 @@ def prometheus(capp, exporter, workdir):
         for job, target in (("capp", capp.port), ("sysexp", exporter.port)):
             f.write(f"  - job_name: {job}\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n")
     p = Process("prometheus", [exe, f"--config.file={config}", f"--storage.tsdb.path={workdir}/tsdb",
-                               f"--web.listen-address=127.0.0.1:{port}"], workdir)
+                               f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver"],
+                workdir)
     try:
         p.wait_http(f"http://127.0.0.1:{port}/-/ready", timeout=60)
         yield port
@@ -380,3 +381,30 @@ def test_push_to_a_closed_port_fails_with_the_reason(built):
     assert re.search(rf"^push: PUT http://127\.0\.0\.1:{port}/metrics/job/batchA: cannot connect: .*refused",
                      r.stderr, re.M), r.stderr
     assert "pushed" not in r.stdout
+
+
+def remote_write(built, *args):
+    return subprocess.run([os.path.join(built["bin"], "remote_write"), *args], env=built["env"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_remote_write_reaches_prometheus(built, prometheus):
+    url = f"http://127.0.0.1:{prometheus}/api/v1/write"
+    r = remote_write(built, "-j", "c_batch", "-i", "host-7", url)
+    assert r.returncode == 0, r.stderr
+    # records{outcome} x 2 and job_duration_seconds (no _created series asked for).
+    assert r.stdout.strip() == f"wrote 3 series to {url} as job c_batch, instance host-7"
+    got = wait_query(prometheus, 'records_total{job="c_batch"}')
+    assert got == {frozenset({("job", "c_batch"), ("instance", "host-7"), ("outcome", "imported")}): 1200.0,
+                   frozenset({("job", "c_batch"), ("instance", "host-7"), ("outcome", "skipped")}): 3.0}
+    duration = wait_query(prometheus, 'job_duration_seconds{job="c_batch", instance="host-7"}')
+    assert list(duration.values())[0] >= 0.0
+    assert query(prometheus, '{__name__=~"records_created", job="c_batch"}') == {}
+
+
+def test_remote_write_to_a_closed_port_fails_with_the_reason(built):
+    port = free_port()
+    r = remote_write(built, "-t", "5000", f"http://127.0.0.1:{port}/api/v1/write")
+    assert r.returncode == 1
+    assert re.search(rf"^remote_write: POST http://127\.0\.0\.1:{port}/api/v1/write: cannot connect: .*refused",
+                     r.stderr, re.M), r.stderr

@@ -45,6 +45,8 @@ pub mod exposer;
 mod process;
 #[cfg(feature = "push")]
 pub mod push;
+#[cfg(feature = "remote-write")]
+pub mod remote_write;
 
 pub use auth::BasicAuth;
 pub use error::{Error, Result, MAX_ERROR_BODY};

@@ -109,6 +109,10 @@ int main(void) {
     bad.key_file = "/nonexistent/key.pem";
     CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &bad, &ex) == FASTPROM_INVALID_ARGUMENT);
     CHECK(strstr(fastprom_last_error(), "cannot load certificate file /nonexistent/cert.pem") != NULL);
+    fastprom_exposer_opts tls_only = {0};
+    tls_only.client_auth_required = true;
+    CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &tls_only, &ex) == FASTPROM_INVALID_ARGUMENT);
+    CHECK(strstr(fastprom_last_error(), "need opts.cert_file and opts.key_file") != NULL);
     bad.tls_min_version = 11;
     CHECK(fastprom_exposer_start_with(reg, "127.0.0.1", 0, &bad, &ex) == FASTPROM_INVALID_ARGUMENT);
     CHECK(strstr(fastprom_last_error(), "tls_min_version must be 12 or 13") != NULL);
@@ -150,6 +154,39 @@ int main(void) {
         remove(key);
         rmdir(dir);
     }
+    /* Remote write: the requests for a caller's own HTTP client. */
+    fastprom_remote_write_request *rw = NULL;
+    const char *ext_names[] = {"instance"}, *ext_values[] = {"edge-1"};
+    const char *hdr_names[] = {"X-Scope-OrgID"}, *hdr_values[] = {"tenant-a"};
+    fastprom_remote_write_opts rw_opts = {0};
+    rw_opts.external_label_names = ext_names;
+    rw_opts.external_label_values = ext_values;
+    rw_opts.n_external_labels = 1;
+    rw_opts.header_names = hdr_names;
+    rw_opts.header_values = hdr_values;
+    rw_opts.n_headers = 1;
+    rw_opts.bearer_token = "t0ken";
+    rw_opts.no_created = true;
+    CHECK(fastprom_remote_write_request_new(reg, &rw_opts, NULL) == FASTPROM_NULL_ARGUMENT);
+    CHECK(fastprom_remote_write_request_new(reg, &rw_opts, &rw) == FASTPROM_OK && rw != NULL);
+    CHECK(rw->n_bodies == 1 && rw->body_lens[0] > 0 && rw->body_series[0] == 1);
+    int found = 0;
+    for (size_t i = 0; i < rw->n_headers; i++) {
+        if (strcmp(rw->header_names[i], "Content-Encoding") == 0 && strcmp(rw->header_values[i], "snappy") == 0) found++;
+        if (strcmp(rw->header_names[i], "X-Scope-OrgID") == 0 && strcmp(rw->header_values[i], "tenant-a") == 0) found++;
+        if (strcmp(rw->header_names[i], "Authorization") == 0 && strcmp(rw->header_values[i], "Bearer t0ken") == 0)
+            found++;
+    }
+    CHECK(found == 3);
+    fastprom_remote_write_request_free(rw);
+    fastprom_remote_write_request_free(NULL);
+    /* A receiver that is not there: the reason, and nothing written to out_series. */
+    size_t series = 99;
+    rw_opts.timeout_ms = 2000;
+    CHECK(fastprom_remote_write(reg, "http://127.0.0.1:1/api/v1/write", &rw_opts, &series) == FASTPROM_IO);
+    CHECK(strstr(fastprom_last_error(), "cannot connect") != NULL && series == 99);
+    CHECK(fastprom_remote_write(reg, NULL, &rw_opts, &series) == FASTPROM_NULL_ARGUMENT);
+
     fastprom_counter_family_free(seen);
     fastprom_registry_free(reg);
     fastprom_counter_family_free(fam);

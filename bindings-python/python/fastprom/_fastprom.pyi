@@ -47,6 +47,35 @@ def gzip_accepted(accept_encoding: Optional[str] = None) -> bool:
 def gzip(data: bytes) -> bytes:
     """gzip-compresses ``data`` (the GIL is released meanwhile)."""
 
+def remote_write_bodies(
+    registry: Any, now_ms: int, external_labels: List[Tuple[str, str]] = ..., metadata: bool = True,
+    created: bool = True, max_request_bytes: int = 1048576,
+) -> List[Tuple[bytes, int]]:
+    """Remote-write 1.0 request bodies (protobuf ``WriteRequest``, snappy-compressed) for
+    everything ``registry`` collects now, with how many series each holds. Samples without
+    a timestamp are stamped ``now_ms``; ``external_labels`` go on every series lacking
+    them; each body's protobuf stays within ``max_request_bytes``."""
+
+class NativeServer:
+    """fastprom-net's exposer on its own threads, every request that passes its limits
+    answered by ``respond(method, path, query, accept, accept_encoding)`` -> ``(status,
+    [(name, value), ...], body)``. ``tls`` is None or ``(certfile, keyfile, cafile,
+    capath, client_auth_required, min_version, max_version)`` with versions "1.2" / "1.3"
+    or None; ``basic_auth`` None or ``(user, password)``. A port that cannot be bound
+    raises ``OSError``; TLS files rustls cannot use, ``ValueError``."""
+
+    port: int
+    closed: bool
+
+    def __init__(self, host: str, port: int, respond: Any, tls: Optional[Tuple[Any, ...]] = None,
+                 basic_auth: Optional[Tuple[str, str]] = None, max_connections: int = 1024, max_scrapes: int = 4,
+                 header_timeout: float = 10.0, body_timeout: float = 10.0, write_timeout: float = 30.0) -> None: ...
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Blocks (without the GIL) until shut down, or for ``timeout`` seconds; whether
+        it has stopped."""
+    def shutdown(self) -> None:
+        """Stops serving and frees the port (answers in progress get up to 2 s)."""
+
 def push_request(
     method: Literal["PUT", "POST", "DELETE"],
     gateway: str,

@@ -285,8 +285,11 @@ class _NativeHTTPServer:
         return socket.getfqdn(self.server_address[0])
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
-        """Blocks until ``shutdown()``; the serving itself happens on the exposer's threads."""
-        self._native.wait()
+        """Blocks until ``shutdown()``; the serving itself happens on the exposer's threads.
+        It wakes every ``poll_interval`` seconds, so that on the main thread Ctrl-C and
+        other signal handlers run, as with socketserver's loop."""
+        while not self._native.wait(poll_interval):
+            pass
 
     def shutdown(self) -> None:
         """Stops serving: answers in progress get up to 2 seconds, then every connection and
@@ -319,6 +322,8 @@ def start_native_server(
     - ``write_timeout``: seconds an answer may make no progress before the connection is
       closed.
 
+    Every limit must be positive (a timeout of 0 is a ``ValueError``, not "no timeout").
+
     The TLS arguments are ``start_http_server``'s."""
     family, host = _get_best_family(addr, port)
     tls = None
@@ -333,7 +338,7 @@ def start_native_server(
         native = _fastprom.NativeServer(host, port, _native_responder(registry), tls, basic_auth, max_connections,
                                         max_scrapes, header_timeout, body_timeout, write_timeout)
     except ValueError as exc:
-        if tls is None:
+        if not str(exc).startswith('TLS: '):
             raise
         raise ssl.SSLError(str(exc)) from None
     httpd = _NativeHTTPServer(native, family, host)

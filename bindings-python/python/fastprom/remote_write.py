@@ -162,6 +162,57 @@ def push_to_remote_write(url: str, registry: Collector = REGISTRY, timeout: Opti
 _senders: 'weakref.WeakSet[RemoteWriteSender]' = weakref.WeakSet()
 
 
+class _SenderMetrics:
+    """The senders' own metrics in one registry, shared by every sender writing there
+    (each with its own ``url`` label)."""
+
+    def __init__(self, target):
+        self.requests = Counter('fastprom_remote_write_requests', 'Remote-write requests by outcome.',
+                                ['url', 'outcome'], registry=target)
+        self.series = Counter('fastprom_remote_write_series_sent', 'Series sent by remote write.', ['url'],
+                              registry=target)
+        self.dropped = Counter('fastprom_remote_write_batches_dropped', 'Remote-write batches dropped, by reason.',
+                               ['url', 'reason'], registry=target)
+        self.queued = Gauge('fastprom_remote_write_queue_batches', 'Remote-write batches waiting.', ['url'],
+                            registry=target)
+        self.last = Gauge('fastprom_remote_write_last_success_timestamp_seconds',
+                          'When a remote-write request last succeeded.', ['url'], registry=target)
+
+
+_metrics_lock = threading.Lock()
+_metrics_by_registry: 'weakref.WeakKeyDictionary[Collector, _SenderMetrics]' = weakref.WeakKeyDictionary()
+
+
+def _sender_metrics(target) -> _SenderMetrics:
+    with _metrics_lock:
+        try:
+            found = _metrics_by_registry.get(target)
+        except TypeError:  # a registry that cannot be weakly referenced: no sharing
+            return _SenderMetrics(target)
+        if found is None:
+            found = _metrics_by_registry[target] = _SenderMetrics(target)
+        return found
+
+
+def _status_of(error: BaseException) -> Optional[int]:
+    """The HTTP status an exception carries (ours, urllib's ``HTTPError``), if any."""
+    for attribute in ('status', 'code'):
+        value = getattr(error, attribute, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _retryable(error: BaseException) -> bool:
+    """Whether a failed request is worth sending again: no answer, a 5xx or a 429. An
+    error that says nothing of a status (a custom handler's) is retried."""
+    retryable = getattr(error, 'retryable', None)
+    if isinstance(retryable, bool):
+        return retryable
+    status = _status_of(error)
+    return status is None or status == 0 or status == 429 or status >= 500
+
+
 @atexit.register
 def _flush_senders() -> None:
     for sender in list(_senders):
@@ -212,22 +263,15 @@ class RemoteWriteSender:
         self._sent_in_head = 0  # requests of the head batch already sent
         self._retries = 0  # failures in a row, for the backoff
         self._last_ms = 0  # the timestamp of the last batch
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the queue
+        self._send_lock = threading.Lock()  # one sender of the head batch at a time
         self._wake = threading.Event()
         self._stopping = False
         self._closed = False
         self._thread: Optional[threading.Thread] = None
-        target = registry if metrics_registry is None else metrics_registry
-        self._requests = Counter('fastprom_remote_write_requests', 'Remote-write requests by outcome.',
-                                 ['url', 'outcome'], registry=target)
-        self._series = Counter('fastprom_remote_write_series_sent', 'Series sent by remote write.', ['url'],
-                               registry=target)
-        self._dropped = Counter('fastprom_remote_write_batches_dropped',
-                                'Remote-write batches dropped, by reason.', ['url', 'reason'], registry=target)
-        self._queued = Gauge('fastprom_remote_write_queue_batches', 'Remote-write batches waiting.', ['url'],
-                             registry=target)
-        self._last = Gauge('fastprom_remote_write_last_success_timestamp_seconds',
-                           'When a remote-write request last succeeded.', ['url'], registry=target)
+        metrics = _sender_metrics(registry if metrics_registry is None else metrics_registry)
+        self._requests, self._series, self._dropped = metrics.requests, metrics.series, metrics.dropped
+        self._queued, self._last = metrics.queued, metrics.last
         for outcome in ('sent', 'retried', 'rejected'):
             self._requests.labels(url, outcome)
         for reason in ('queue_full', 'rejected', 'shutdown'):
@@ -271,10 +315,23 @@ class RemoteWriteSender:
             self._queue.append(batch)
             self._queued.labels(self.url).set(len(self._queue))
 
-    def _send_head(self) -> Optional[float]:
-        """Sends the head batch's remaining requests; the delay before a retry when one
-        failed and may be retried, else None."""
+    def _send_head(self, deadline: Optional[float] = None) -> Optional[float]:
+        """Sends the queued requests, oldest first, until the queue is empty (None), a
+        request fails in a way worth retrying (the delay before the retry), the sender is
+        stopping, or ``deadline`` (monotonic) passes. One caller at a time."""
+        with self._send_lock:
+            return self._send_locked(deadline)
+
+    def _send_locked(self, deadline: Optional[float]) -> Optional[float]:
         while True:
+            if deadline is None and self._stopping:
+                return None  # close() takes over
+            timeout = self._timeout
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                timeout = left if timeout is None else min(timeout, left)
             with self._lock:
                 if not self._queue:
                     return None
@@ -287,15 +344,15 @@ class RemoteWriteSender:
                 body, series = batch[self._sent_in_head]
             try:
                 if self._handler is default_handler:
-                    default_handler(self.url, 'POST', self._timeout, self._headers, body, self._context)()
+                    default_handler(self.url, 'POST', timeout, self._headers, body, self._context)()
                 else:
-                    self._handler(self.url, 'POST', self._timeout, self._headers, body)()
+                    self._handler(self.url, 'POST', timeout, self._headers, body)()
             except Exception as e:
-                retryable = getattr(e, 'retryable', True)
-                if retryable:
+                if _retryable(e):
                     self._requests.labels(self.url, 'retried').inc()
                     self._retries += 1
-                    delay = min(self._max_retry_delay, 0.5 * 2 ** (self._retries - 1)) * random.uniform(0.8, 1.2)
+                    backoff = 0.5 * 2.0 ** min(self._retries - 1, 16)
+                    delay = min(self._max_retry_delay, backoff) * random.uniform(0.8, 1.2)
                     after = getattr(e, 'retry_after', None)
                     if after is not None:
                         delay = min(self._max_retry_delay, max(delay, after))
@@ -322,15 +379,19 @@ class RemoteWriteSender:
         next_tick = time.monotonic()
         retry_at: Optional[float] = None
         while not self._stopping:
-            now = time.monotonic()
-            if now >= next_tick:
-                self._collect()
-                next_tick += self.interval
-                if next_tick <= now:  # late (a long send): the next one a full interval on
-                    next_tick = now + self.interval
-            if retry_at is None or now >= retry_at:
-                delay = self._send_head()
-                retry_at = None if delay is None else time.monotonic() + delay
+            try:
+                now = time.monotonic()
+                if now >= next_tick:
+                    self._collect()
+                    next_tick += self.interval
+                    if next_tick <= now:  # late (a long send): the next one a full interval on
+                        next_tick = now + self.interval
+                if retry_at is None or now >= retry_at:
+                    delay = self._send_head()
+                    retry_at = None if delay is None else time.monotonic() + delay
+            except Exception:  # never let the thread die: log, wait, go on
+                log.exception('remote write to %s: the sender failed; going on', self.url)
+                retry_at = time.monotonic() + self._max_retry_delay
             wake = next_tick if retry_at is None else min(next_tick, retry_at)
             self._wake.wait(max(0.0, wake - time.monotonic()))
             self._wake.clear()
@@ -353,24 +414,32 @@ class RemoteWriteSender:
 
     def close(self, timeout: float = 10.0) -> None:
         """Stops the thread, collects one last time and sends what is queued, giving up
-        after ``timeout`` seconds; what is left is counted as dropped (``shutdown``)."""
+        after ``timeout`` seconds in all; what is left is counted as dropped
+        (``shutdown``) and logged."""
         if self._closed:
             return
         self._closed = True
+        deadline = time.monotonic() + timeout
         self._stopping = True
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout)
-        self._collect()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            delay = self._send_head()
-            if delay is None:
-                break
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            self._thread.join(max(0.0, deadline - time.monotonic()))
+        # A request the thread still has in flight keeps the send lock: then there is no
+        # time left to send behind it, and the queue counts as dropped.
+        if self._send_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            try:
+                self._collect()
+                while time.monotonic() < deadline:
+                    delay = self._send_locked(deadline)
+                    if delay is None:
+                        break
+                    time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            finally:
+                self._send_lock.release()
         with self._lock:
             left = len(self._queue)
             self._queue.clear()
+            self._sent_in_head = 0
             self._queued.labels(self.url).set(0)
         if left:
             self._dropped.labels(self.url, 'shutdown').inc(left)

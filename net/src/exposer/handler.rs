@@ -45,6 +45,9 @@ pub(crate) struct Shared {
     pub(crate) auth: Option<BasicAuth>,
     pub(crate) compress: bool,
     pub(crate) body_timeout: Duration,
+    /// One permit per scrape that may run at once. Taken before the blocking task is
+    /// spawned, so a client that goes away while waiting leaves nothing queued behind it.
+    pub(crate) scrapes: Arc<tokio::sync::Semaphore>,
 }
 
 /// A response body.
@@ -70,7 +73,7 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Resul
         }
     }
     if let Source::Responder(responder) = &shared.source {
-        return Ok(answer(&req, Arc::clone(responder)).await);
+        return Ok(answer(&req, Arc::clone(responder), &shared).await);
     }
     let method = req.method();
     if method == Method::OPTIONS {
@@ -96,7 +99,11 @@ async fn scrape(req: &Request<()>, shared: Arc<Shared>) -> Response<Body> {
     let accept = latin1_header(req.headers(), header::ACCEPT);
     let accept_encoding = latin1_header(req.headers(), header::ACCEPT_ENCODING);
     let names = name_filter(req.uri().query());
+    let Ok(permit) = Arc::clone(&shared.scrapes).acquire_owned().await else {
+        return server_error("the exposer is stopping");
+    };
     let rendered = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         render(&shared.source, accept.as_deref(), accept_encoding.as_deref(), names, shared.compress)
     })
     .await;
@@ -144,13 +151,17 @@ async fn drain(body: Incoming, timeout: Duration) -> Option<Response<Body>> {
 }
 
 /// A [`Responder`]'s answer, computed on a scrape thread.
-async fn answer(req: &Request<()>, responder: Arc<dyn Responder>) -> Response<Body> {
+async fn answer(req: &Request<()>, responder: Arc<dyn Responder>, shared: &Shared) -> Response<Body> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     let accept = latin1_header(req.headers(), header::ACCEPT);
     let accept_encoding = latin1_header(req.headers(), header::ACCEPT_ENCODING);
+    let Ok(permit) = Arc::clone(&shared.scrapes).acquire_owned().await else {
+        return server_error("the exposer is stopping");
+    };
     let answered = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         responder.respond(&respond::Request {
             method: &method,
             path: &path,

@@ -234,6 +234,7 @@ impl Exposer {
             auth: config.auth.clone(),
             compress: config.compress,
             body_timeout: config.body_timeout,
+            scrapes: Arc::new(Semaphore::new(config.max_scrapes)),
         });
         let (stop, stopped) = watch::channel(false);
         let thread = std::thread::Builder::new()
@@ -344,9 +345,11 @@ async fn connection(
     // Every TLS connection opens with a handshake record (0x16). Anything else is most
     // likely plain HTTP sent to the HTTPS port: it gets a plain 400 saying so, as Go's
     // servers answer, rather than a TLS alert a browser would show as garbage.
+    // One deadline for the first byte and the whole handshake.
+    let deadline = tokio::time::Instant::now() + config.header_timeout;
     let mut first = [0u8; 1];
     let peeked = tokio::select! {
-        peeked = tokio::time::timeout(config.header_timeout, stream.peek(&mut first)) => peeked,
+        peeked = tokio::time::timeout_at(deadline, stream.peek(&mut first)) => peeked,
         () = stopped(&mut stop) => return,
     };
     match peeked {
@@ -364,7 +367,7 @@ async fn connection(
         _ => return,
     }
     let io = WriteStall::new(stream, config.write_timeout);
-    let handshake = tokio::time::timeout(config.header_timeout, acceptor.accept(io));
+    let handshake = tokio::time::timeout_at(deadline, acceptor.accept(io));
     let stream = tokio::select! {
         done = handshake => match done {
             Ok(Ok(stream)) => stream,
