@@ -328,7 +328,7 @@ typedef struct fastprom_remote_write_opts {
   const char *username;
   // HTTP Basic password (NULL is the empty password).
   const char *password;
-  // A bearer token (`Authorization: Bearer ...`), or NULL.
+  // A bearer token (`Authorization: Bearer ...`), or NULL; not with `username`.
   const char *bearer_token;
   // Longest wait for each request's whole exchange, in milliseconds; 0 for 30 seconds.
   uint32_t timeout_ms;

@@ -38,7 +38,7 @@ pub struct fastprom_remote_write_opts {
     pub username: *const c_char,
     /// HTTP Basic password (NULL is the empty password).
     pub password: *const c_char,
-    /// A bearer token (`Authorization: Bearer ...`), or NULL.
+    /// A bearer token (`Authorization: Bearer ...`), or NULL; not with `username`.
     pub bearer_token: *const c_char,
     /// Longest wait for each request's whole exchange, in milliseconds; 0 for 30 seconds.
     pub timeout_ms: u32,
@@ -77,6 +77,12 @@ unsafe fn read_opts(opts: *const fastprom_remote_write_opts) -> Result<Opts, Fai
         let user = unsafe { string(o.username, "opts.username") }?;
         let pass = if o.password.is_null() { "" } else { unsafe { string(o.password, "opts.password") }? };
         net.basic_auth = Some(BasicAuth::new(user, pass));
+    }
+    if !o.bearer_token.is_null() && !o.username.is_null() {
+        return Err(Failure::new(
+            fastprom_status::FASTPROM_INVALID_ARGUMENT,
+            "opts.username and opts.bearer_token exclude each other",
+        ));
     }
     if !o.bearer_token.is_null() {
         net.bearer_token = Some(unsafe { string(o.bearer_token, "opts.bearer_token") }?.to_owned());

@@ -143,7 +143,8 @@ impl RemoteWriteConfig {
     }
 
     /// Labels added to every series that lacks them (such as `instance` or an edge
-    /// isolate's id). An empty value is no label and is skipped.
+    /// isolate's id). An empty value is no label and is skipped, as are an empty name and
+    /// `__name__`.
     pub fn external_labels<K: Into<String>, V: Into<String>>(
         mut self,
         labels: impl IntoIterator<Item = (K, V)>,
@@ -358,11 +359,14 @@ impl Visitor for Builder {
         // then the external labels the series lacks; sorted by name.
         // A label with an empty value is no label (as a scrape stores it).
         let mut pairs: SmallVec<[(&str, &str); 8]> = SmallVec::new();
-        pairs.extend(s.labels.iter().copied().chain(s.extra).filter(|(_, v)| !v.is_empty()));
+        // So is one without a name, and a sample's own `__name__` gives way to its name.
+        pairs.extend(
+            s.labels.iter().copied().chain(s.extra).filter(|(n, v)| !v.is_empty() && !n.is_empty() && *n != "__name__"),
+        );
         pairs.push(("__name__", ""));
         let own = pairs.len();
         for (name, value) in &self.config.external_labels {
-            if !value.is_empty() && !pairs[..own].iter().any(|(n, _)| n == name) {
+            if !value.is_empty() && !name.is_empty() && !pairs[..own].iter().any(|(n, _)| n == name) {
                 pairs.push((name, value));
             }
         }
@@ -521,7 +525,7 @@ mod tests {
             f.samples.push(sample(&[("b", "2"), ("a", "1")], 2.0, None));
             // An empty value is no label.
             let stamped = Some(crate::model::Timestamp::Float(1_700_000_000.5));
-            f.samples.push(sample(&[("a", "other"), ("c", "")], 3.0, stamped));
+            f.samples.push(sample(&[("a", "other"), ("c", ""), ("__name__", "x"), ("", "v")], 3.0, stamped));
             Ok(vec![f])
         }
     }

@@ -288,7 +288,8 @@ class _NativeHTTPServer:
         """Blocks until ``shutdown()``; the serving itself happens on the exposer's threads.
         It wakes every ``poll_interval`` seconds, so that on the main thread Ctrl-C and
         other signal handlers run, as with socketserver's loop."""
-        while not self._native.wait(poll_interval):
+        interval = poll_interval if poll_interval and poll_interval > 0 else 0.5
+        while not self._native.wait(interval):
             pass
 
     def shutdown(self) -> None:

@@ -253,6 +253,8 @@ class RemoteWriteSender:
             raise ValueError(f'interval must be > 0, got {interval}')
         if max_queue < 1:
             raise ValueError(f'max_queue must be >= 1, got {max_queue}')
+        if not max_retry_delay > 0:
+            raise ValueError(f'max_retry_delay must be > 0, got {max_retry_delay}')
         self.url, self.registry, self.interval = url, registry, interval
         self._timeout, self._handler = timeout, handler
         self._headers = _request_headers(headers, basic_auth, bearer_token)
@@ -268,6 +270,7 @@ class RemoteWriteSender:
         self._wake = threading.Event()
         self._stopping = False
         self._closed = False
+        self._finished = False  # set at the end of close(): nothing is queued any more
         self._thread: Optional[threading.Thread] = None
         metrics = _sender_metrics(registry if metrics_registry is None else metrics_registry)
         self._requests, self._series, self._dropped = metrics.requests, metrics.series, metrics.dropped
@@ -306,6 +309,10 @@ class RemoteWriteSender:
         if not batch:
             return
         with self._lock:
+            if self._finished:
+                self._dropped.labels(self.url, 'shutdown').inc()
+                log.error('remote write to %s: a batch collected after close, not sent', self.url)
+                return
             if len(self._queue) >= self._max_queue:
                 self._queue.popleft()
                 self._sent_in_head = 0
@@ -346,7 +353,8 @@ class RemoteWriteSender:
                 if self._handler is default_handler:
                     default_handler(self.url, 'POST', timeout, self._headers, body, self._context)()
                 else:
-                    self._handler(self.url, 'POST', timeout, self._headers, body)()
+                    # A copy: handlers such as basic_auth_handler append to the list.
+                    self._handler(self.url, 'POST', timeout, list(self._headers), body)()
             except Exception as e:
                 if _retryable(e):
                     self._requests.labels(self.url, 'retried').inc()
@@ -400,7 +408,10 @@ class RemoteWriteSender:
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Collects now and waits until the queue is empty (or ``timeout`` seconds have
-        passed); whether it emptied. Call it with the thread running."""
+        passed); whether it emptied. False at once when the sender is closed or its thread
+        is not running (nothing would empty the queue)."""
+        if self._closed or self._thread is None or not self._thread.is_alive():
+            return False
         self._collect()
         self._wake.set()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -441,6 +452,7 @@ class RemoteWriteSender:
             self._queue.clear()
             self._sent_in_head = 0
             self._queued.labels(self.url).set(0)
+            self._finished = True
         if left:
             self._dropped.labels(self.url, 'shutdown').inc(left)
             log.error('remote write to %s: %d batches not sent at close', self.url, left)

@@ -97,10 +97,10 @@ impl ExposerConfig {
         self
     }
 
-    /// At most `n` scrapes (collector runs) at once, each on a thread of its own (at least
-    /// 1); further scrapes wait for a thread.
+    /// At most `n` scrapes (collector runs) at once, each on a thread of its own (1 to
+    /// 1024); further scrapes wait for a thread.
     pub fn max_scrapes(mut self, n: usize) -> Self {
-        self.max_scrapes = n.max(1);
+        self.max_scrapes = n.clamp(1, 1024);
         self
     }
 
