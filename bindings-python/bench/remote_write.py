@@ -16,6 +16,7 @@ A measurement: nothing is asserted on speed.
 
 import argparse
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -41,8 +42,9 @@ server = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H)
 print('ready', flush=True)
 try:
     server.serve_forever()
-finally:
-    print(H.count, flush=True)
+except KeyboardInterrupt:
+    pass
+print(H.count, flush=True)
 '''
 
 
@@ -86,7 +88,7 @@ def main() -> None:
         time.sleep(args.seconds)
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         sender.close()
-        sink.terminate()
+        sink.send_signal(signal.SIGINT)  # the sink prints its count on the way out
         received = sink.communicate(timeout=10)[0].strip().splitlines()[-1]
         sent = sender_reg.get_sample_value('fastprom_remote_write_requests_total',
                                            {'url': f'http://127.0.0.1:{port}/api/v1/write', 'outcome': 'sent'})

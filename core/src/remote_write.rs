@@ -247,17 +247,19 @@ pub struct Builder {
 impl Builder {
     /// A builder stamping samples without a timestamp of their own with `now_ms`.
     pub fn new(now_ms: i64, config: RemoteWriteConfig) -> Self {
+        // Room for a typical request up front: growing a large buffer copies it.
+        let buf = Vec::with_capacity(config.max_request_bytes.min(256 * 1024));
         Self {
             now_ms,
             config,
-            buf: Vec::new(),
+            buf,
             count: 0,
             families_in_buf: Vec::new(),
             metadata_bytes: 0,
             done: Vec::new(),
             metadata: Vec::new(),
             current: 0,
-            seen: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0x5eed)),
+            seen: hashbrown::HashMap::with_capacity_and_hasher(1024, foldhash::fast::FixedState::with_seed(0x5eed)),
             labels: Vec::new(),
         }
     }
