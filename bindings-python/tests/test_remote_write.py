@@ -6,6 +6,7 @@ demand (500, 429, 400, silence); the request bytes decoded by a reference decode
 (protobuf and cramjam from PyPI)."""
 
 import base64
+import contextlib
 import http.server
 import json
 import os
@@ -32,6 +33,35 @@ pytestmark = pytest.mark.skipif(shutil.which('prometheus') is None,
 PATIENCE = 60.0
 
 
+@contextlib.contextmanager
+def daemon(name, cmd, work, ready_url):
+    """Runs ``cmd`` (its output in ``work``/``name``.log) until ``ready_url`` answers;
+    stops it by PID and removes ``work`` on the way out."""
+    log_path = os.path.join(work, f'{name}.log')
+    log = open(log_path, 'wb')
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            try:
+                urllib.request.urlopen(ready_url, timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(open(log_path).read())
+                time.sleep(0.2)
+        yield
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 @pytest.fixture(scope='module')
 def prometheus():
     """A Prometheus that scrapes nothing and takes remote writes; its base URL."""
@@ -39,30 +69,11 @@ def prometheus():
     config = os.path.join(work, 'prometheus.yml')
     with open(config, 'w') as f:
         f.write('global:\n  scrape_interval: 1h\n')
-    port = free_port()
-    log = open(os.path.join(work, 'prometheus.log'), 'wb')
-    proc = subprocess.Popen(['prometheus', f'--config.file={config}', f'--storage.tsdb.path={work}/data',
-                             f'--web.listen-address=127.0.0.1:{port}', '--web.enable-remote-write-receiver'],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f'http://127.0.0.1:{port}'
-    deadline = time.monotonic() + PATIENCE
-    while True:
-        try:
-            urllib.request.urlopen(base + '/-/ready', timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(open(os.path.join(work, 'prometheus.log')).read())
-            time.sleep(0.2)
-    yield base
-    os.kill(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
-    shutil.rmtree(work, ignore_errors=True)
+    base = f'http://127.0.0.1:{free_port()}'
+    cmd = ['prometheus', f'--config.file={config}', f'--storage.tsdb.path={work}/data',
+           f'--web.listen-address={base[len("http://"):]}', '--web.enable-remote-write-receiver']
+    with daemon('prometheus', cmd, work, base + '/-/ready'):
+        yield base
 
 
 @pytest.fixture(scope='module')
@@ -87,30 +98,11 @@ bind-address = "127.0.0.1:{rpc_port}"
   bind-address = "127.0.0.1:{http_port}"
   log-enabled = false
 ''')
-    log = open(os.path.join(work, 'influxd.log'), 'wb')
-    proc = subprocess.Popen(['influxd', '-config', config], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
     base = f'http://127.0.0.1:{http_port}'
-    deadline = time.monotonic() + PATIENCE
-    while True:
-        try:
-            urllib.request.urlopen(base + '/ping', timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(open(os.path.join(work, 'influxd.log')).read())
-            time.sleep(0.2)
-    create = urllib.request.Request(base + '/query', data=b'q=CREATE+DATABASE+rw', method='POST')
-    urllib.request.urlopen(create, timeout=10).read()
-    yield base
-    os.kill(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
-    shutil.rmtree(work, ignore_errors=True)
+    with daemon('influxd', ['influxd', '-config', config], work, base + '/ping'):
+        create = urllib.request.Request(base + '/query', data=b'q=CREATE+DATABASE+rw', method='POST')
+        urllib.request.urlopen(create, timeout=10).read()
+        yield base
 
 
 def query(base, expr):

@@ -132,6 +132,17 @@ def _context(ca_file: Optional[str], cert_file: Optional[str], key_file: Optiona
     return context
 
 
+def _post(handler: Callable, url: str, timeout: Optional[float], headers: List[Tuple[str, str]], body: bytes,
+          context: Optional[ssl.SSLContext]) -> None:
+    """One POST through ``handler``: ours with the TLS context, any other with
+    ``push_to_gateway``'s arguments and a copy of the headers (handlers such as
+    ``basic_auth_handler`` append to the list they are given)."""
+    if handler is default_handler:
+        default_handler(url, 'POST', timeout, headers, body, context)()
+    else:
+        handler(url, 'POST', timeout, list(headers), body)()
+
+
 def push_to_remote_write(url: str, registry: Collector = REGISTRY, timeout: Optional[float] = 30,
                          handler: Callable = default_handler, *, headers: Optional[Dict[str, str]] = None,
                          basic_auth: Optional[Tuple[str, str]] = None, bearer_token: Optional[str] = None,
@@ -151,10 +162,7 @@ def push_to_remote_write(url: str, registry: Collector = REGISTRY, timeout: Opti
     context = _context(ca_file, cert_file, key_file)
     sent = 0
     for body, series in _bodies(registry, external_labels, metadata, created, max_request_bytes):
-        if handler is default_handler:
-            default_handler(url, 'POST', timeout, hdrs, body, context)()
-        else:
-            handler(url, 'POST', timeout, hdrs, body)()
+        _post(handler, url, timeout, hdrs, body, context)
         sent += series
     return sent
 
@@ -350,11 +358,7 @@ class RemoteWriteSender:
                     continue
                 body, series = batch[self._sent_in_head]
             try:
-                if self._handler is default_handler:
-                    default_handler(self.url, 'POST', timeout, self._headers, body, self._context)()
-                else:
-                    # A copy: handlers such as basic_auth_handler append to the list.
-                    self._handler(self.url, 'POST', timeout, list(self._headers), body)()
+                _post(self._handler, self.url, timeout, self._headers, body, self._context)
             except Exception as e:
                 if _retryable(e):
                     self._requests.labels(self.url, 'retried').inc()

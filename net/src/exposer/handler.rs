@@ -99,15 +99,13 @@ async fn scrape(req: &Request<()>, shared: Arc<Shared>) -> Response<Body> {
     let accept = latin1_header(req.headers(), header::ACCEPT);
     let accept_encoding = latin1_header(req.headers(), header::ACCEPT_ENCODING);
     let names = name_filter(req.uri().query());
-    let Ok(permit) = Arc::clone(&shared.scrapes).acquire_owned().await else {
-        return server_error("the exposer is stopping");
-    };
-    let rendered = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        render(&shared.source, accept.as_deref(), accept_encoding.as_deref(), names, shared.compress)
+    let on_thread = Arc::clone(&shared);
+    let rendered = on_scrape_thread(&shared, "a collector panicked", "the scrape was cancelled", move || {
+        render(&on_thread.source, accept.as_deref(), accept_encoding.as_deref(), names, on_thread.compress)
     })
     .await;
     let error = match rendered {
+        Err(refused) => return refused,
         Ok(Ok(scrape)) => {
             let mut headers = Vec::with_capacity(2);
             match HeaderValue::from_bytes(&latin1_bytes(&scrape.content_type)) {
@@ -120,10 +118,28 @@ async fn scrape(req: &Request<()>, shared: Arc<Shared>) -> Response<Body> {
             return respond(StatusCode::OK, &headers, scrape.body);
         }
         Ok(Err(e)) => e.to_string(),
-        Err(join) if join.is_panic() => "a collector panicked".to_owned(),
-        Err(_) => "the scrape was cancelled".to_owned(),
     };
     server_error(&error)
+}
+
+/// Runs `f` on one of the scrape threads once a scrape permit is free (waiting for it is
+/// cancellable, so a client that leaves queues nothing); a `500` saying `panicked` or
+/// `cancelled` when `f` does not return.
+async fn on_scrape_thread<T: Send + 'static>(
+    shared: &Shared,
+    panicked: &str,
+    cancelled: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Response<Body>> {
+    let Ok(permit) = Arc::clone(&shared.scrapes).acquire_owned().await else {
+        return Err(server_error("the exposer is stopping"));
+    };
+    let done = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await;
+    done.map_err(|join| server_error(if join.is_panic() { panicked } else { cancelled }))
 }
 
 /// Reads a request body to its end and drops it; an answer that closes the connection
@@ -157,11 +173,7 @@ async fn answer(req: &Request<()>, responder: Arc<dyn Responder>, shared: &Share
     let query = req.uri().query().unwrap_or("").to_owned();
     let accept = latin1_header(req.headers(), header::ACCEPT);
     let accept_encoding = latin1_header(req.headers(), header::ACCEPT_ENCODING);
-    let Ok(permit) = Arc::clone(&shared.scrapes).acquire_owned().await else {
-        return server_error("the exposer is stopping");
-    };
-    let answered = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+    let answered = on_scrape_thread(shared, "the responder panicked", "the answer was cancelled", move || {
         responder.respond(&respond::Request {
             method: &method,
             path: &path,
@@ -173,8 +185,7 @@ async fn answer(req: &Request<()>, responder: Arc<dyn Responder>, shared: &Share
     .await;
     let answer = match answered {
         Ok(answer) => answer,
-        Err(join) if join.is_panic() => return server_error("the responder panicked"),
-        Err(_) => return server_error("the answer was cancelled"),
+        Err(refused) => return refused,
     };
     let Ok(status) = StatusCode::from_u16(answer.status) else {
         return server_error("the responder gave an invalid status code");
