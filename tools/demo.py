@@ -109,10 +109,22 @@ def main():
     if check.returncode != 0:
         raise SystemExit(f"{args.python} cannot import fastprom (make demo builds it with `make python`):\n{check.stderr}")
     scripts = os.path.join(ROOT, "examples", "python")
-    free_port = mariadb.free_port
+    # Every port is picked before anything binds it, so each must differ from the ones
+    # picked already (a port just released may be handed out again).
+    taken = set()
+
+    def free_port(preferred=0):
+        for _ in range(100):
+            port = mariadb.free_port(preferred if preferred not in taken else 0)
+            if port not in taken:
+                taken.add(port)
+                return port
+        raise SystemExit("no free loopback port")
+
     app_port, gw_port, prom_port = (free_port(args.app_port), free_port(args.gateway_port), free_port(args.prometheus_port))
     exporter_port = free_port(args.exporter_port)
     c_port = free_port(args.c_app_port)
+    db_port = free_port()
     work = tempfile.mkdtemp(prefix="fastprom-demo-")
     procs = []
     database = []
@@ -175,7 +187,7 @@ def main():
             print(f"started app-c (pid {capp.pid}): {args.c_app} 127.0.0.1 {c_port}")
             wait_http(f"http://127.0.0.1:{c_port}/metrics", "C app (examples/c/app.c)", capp)
         # Part 3's third-party system: a MariaDB of its own, and the exporter reading it.
-        db = mariadb.start_mariadb(tables=4)
+        db = mariadb.start_mariadb(tables=4, port=db_port)
         database.append(db)
         print(f"started mariadb (pid {db.pid}): 127.0.0.1:{db.port}, data in {db.workdir}")
         exporter = start("exporter", [args.python, os.path.join(scripts, "mysqld_exporter.py"),
