@@ -55,6 +55,32 @@ test('each runtime condition resolves to its entry', async () => {
   assert.equal(manifest.exports['.'].default, './web.js');
 });
 
+test('fastprom/remote-write resolves to its entry in each runtime, beside the main one', async () => {
+  const script = `console.log(import.meta.resolve('fastprom/remote-write'));`;
+  const entry = (f) => pathToFileURL(path.join(pkgDir, f)).href;
+  const cases = [
+    [[], 'remote-write-node.js'],
+    [['-C', 'deno'], 'remote-write-web.js'],
+    [['-C', 'browser'], 'remote-write-web.js'],
+    [['-C', 'workerd'], 'remote-write-workerd.js'],
+    [['-C', 'worker'], 'remote-write-workerd.js'],
+  ];
+  for (const [conditions, want] of cases) {
+    const out = await nodeInApp([...conditions, '--input-type=module', '-e', script]);
+    assert.equal(out.trim(), entry(want), `conditions ${conditions.join(' ') || '(Node)'}`);
+  }
+  assert.equal(manifest.exports['./remote-write'].types, './remote-write.d.ts');
+  // One registry for both: the Node entry's default registry is the main entry's.
+  const both = `
+    import { Counter } from 'fastprom';
+    import { buildRemoteWriteRequests } from 'fastprom/remote-write';
+    new Counter({ name: 'shared', help: 'On the default registry.' }).inc();
+    const [body] = await buildRemoteWriteRequests(undefined, { metadata: false, created: false });
+    console.log(body.series);
+  `;
+  assert.equal((await nodeInApp(['--input-type=module', '-e', both])).trim(), '1');
+});
+
 test("require('fastprom') loads the Node entry synchronously", async () => {
   const script = `
     const prom = require('fastprom');
@@ -97,6 +123,14 @@ test('every entry exports the names makeApi returns, and them all as default', (
     );
     assert.match(text, /^export default api;$/m, file);
   }
+  for (const file of ['remote-write-node.js', 'remote-write-web.js', 'remote-write-workerd.js']) {
+    const text = readFileSync(path.join(pkgDir, file), 'utf8');
+    const list = /^export const \{([^}]*)\} = api;$/m.exec(text);
+    assert.ok(list, `${file} has an export const { ... } = api line`);
+    const exported = list[1].split(',').map((n) => n.trim()).filter(Boolean).sort();
+    assert.deepEqual(exported, ['HEADERS', 'RemoteWrite', 'buildRemoteWriteRequests', 'remoteWrite'], file);
+    assert.match(text, /^export default api;$/m, file);
+  }
 });
 
 test('what browsers, Deno and workerd load uses no Node built-ins', () => {
@@ -108,7 +142,16 @@ test('what browsers, Deno and workerd load uses no Node built-ins', () => {
     /\bBuffer\b/,
     /__dirname|__filename/,
   ];
-  for (const file of ['api.js', 'web.js', 'workerd.js', 'fastprom_wasm.js']) {
+  for (const file of [
+    'api.js',
+    'web.js',
+    'workerd.js',
+    'fastprom_wasm.js',
+    'remote-write-api.js',
+    'remote-write-web.js',
+    'remote-write-workerd.js',
+    'fastprom_remote_write.js',
+  ]) {
     const text = readFileSync(path.join(pkgDir, file), 'utf8');
     for (const pattern of nodeOnly) assert.doesNotMatch(text, pattern, `${file}: ${pattern}`);
   }

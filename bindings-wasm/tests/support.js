@@ -1,8 +1,11 @@
 // What the tests share (not a test file: node --test runs only *.test.js): paths, free
-// loopback ports, a real Pushgateway from Debian's prometheus-pushgateway started on one
-// and stopped by PID, and child processes run to their end or stopped by PID.
+// loopback ports, a real Pushgateway from Debian's prometheus-pushgateway, Prometheus and
+// InfluxDB started on them and stopped by PID, and child processes run to their end or
+// stopped by PID.
 import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -126,4 +129,104 @@ export function samples(group, name) {
   const metric = group && group[name];
   if (!metric) throw new Error(`no ${name} in the group ${JSON.stringify(group && group.labels)}`);
   return metric.metrics.map((s) => [s.labels, s.value]);
+}
+
+function findBinary(name, pkg) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`]).toString().trim();
+  } catch {
+    throw new Error(`no ${name} binary on PATH (Debian package ${pkg})`);
+  }
+}
+
+/**
+ * Starts a throwaway Prometheus on a free loopback port that scrapes nothing and takes
+ * remote writes (`--web.enable-remote-write-receiver`), in a temporary directory, and waits
+ * until it is ready. The result has its `url`, `writeUrl`, `query(expr)` (the instant
+ * query's result vector) and `stop()` (by PID, then the directory goes).
+ */
+export async function startPrometheus() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fastprom-js-prom-'));
+  const config = path.join(dir, 'prometheus.yml');
+  writeFileSync(config, 'global:\n  scrape_interval: 1h\n');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--web.enable-remote-write-receiver',
+  ];
+  const child = spawn(findBinary('prometheus', 'prometheus'), args, { stdio: 'ignore' });
+  const prometheus = {
+    url,
+    writeUrl: `${url}/api/v1/write`,
+    async query(expr) {
+      const resp = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+      const json = await resp.json();
+      if (json.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(json)}`);
+      return json.data.result;
+    },
+    async stop() {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 'prometheus to be ready', 60000);
+  } catch (err) {
+    await prometheus.stop();
+    throw err;
+  }
+  return prometheus;
+}
+
+/**
+ * Starts a throwaway InfluxDB 1.x (Debian's influxd) on free loopback ports with a
+ * database `rw`. The result has its `url`, `writeUrl` (its Prometheus remote-write
+ * endpoint), `select(query)` (the series of an InfluxQL query, times in ms) and `stop()`.
+ */
+export async function startInfluxDB() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fastprom-js-influx-'));
+  const [httpPort, rpcPort] = [await freePort(), await freePort()];
+  const config = path.join(dir, 'influxdb.conf');
+  writeFileSync(
+    config,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${dir}/meta"
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:${httpPort}"
+  log-enabled = false
+`,
+  );
+  const url = `http://127.0.0.1:${httpPort}`;
+  const child = spawn(findBinary('influxd', 'influxdb'), ['-config', config], { stdio: 'ignore' });
+  const influx = {
+    url,
+    writeUrl: `${url}/api/v1/prom/write?db=rw`,
+    async select(q) {
+      const resp = await fetch(`${url}/query?${new URLSearchParams({ db: 'rw', epoch: 'ms', q })}`);
+      return (await resp.json()).results[0].series || [];
+    },
+    async stop() {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitFor(async () => (await fetch(`${url}/ping`)).status === 204, 'influxd to be ready', 60000);
+    const created = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE rw' }) });
+    if (!created.ok) throw new Error(`CREATE DATABASE rw: ${created.status} ${await created.text()}`);
+  } catch (err) {
+    await influx.stop();
+    throw err;
+  }
+  return influx;
 }

@@ -1,6 +1,7 @@
 # workerd config for worker.js: after bindings-wasm/build.sh, from the repository root,
 #
-#   PUSHGATEWAY_URL=http://127.0.0.1:9091 workerd serve examples/wasm/worker.capnp
+#   PUSHGATEWAY_URL=http://127.0.0.1:9091 REMOTE_WRITE_URL=http://127.0.0.1:9090/api/v1/write \
+#     workerd serve examples/wasm/worker.capnp
 #
 # It listens on 127.0.0.1:8787 (`--socket-addr http=127.0.0.1:PORT` moves it).
 using Workerd = import "/workerd/workerd.capnp";
@@ -19,13 +20,23 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
-    # The fastprom package, its entry under the name worker.js imports, its other files
-    # under the names the entry imports them by.
-    (name = "fastprom", esModule = embed "../../bindings-wasm/pkg/workerd.js"),
-    (name = "api.js", esModule = embed "../../bindings-wasm/pkg/api.js"),
-    (name = "fastprom_wasm.js", esModule = embed "../../bindings-wasm/pkg/fastprom_wasm.js"),
-    (name = "fastprom_wasm_bg.wasm", wasm = embed "../../bindings-wasm/pkg/fastprom_wasm_bg.wasm"),
+    # The fastprom package, each module named after its path in the package
+    # ("fastprom/" + the file), its entries after their export paths: workerd resolves an
+    # import against the importing module's name, so both entries' relative imports land
+    # on these, and remote write's default registry is the main entry's.
+    (name = "fastprom/workerd", esModule = embed "../../bindings-wasm/pkg/workerd.js"),
+    (name = "fastprom/api.js", esModule = embed "../../bindings-wasm/pkg/api.js"),
+    (name = "fastprom/fastprom_wasm.js", esModule = embed "../../bindings-wasm/pkg/fastprom_wasm.js"),
+    (name = "fastprom/fastprom_wasm_bg.wasm", wasm = embed "../../bindings-wasm/pkg/fastprom_wasm_bg.wasm"),
+    # fastprom/remote-write and its own .wasm.
+    (name = "fastprom/remote-write", esModule = embed "../../bindings-wasm/pkg/remote-write-workerd.js"),
+    (name = "fastprom/remote-write-api.js", esModule = embed "../../bindings-wasm/pkg/remote-write-api.js"),
+    (name = "fastprom/fastprom_remote_write.js", esModule = embed "../../bindings-wasm/pkg/fastprom_remote_write.js"),
+    (name = "fastprom/fastprom_remote_write_bg.wasm", wasm = embed "../../bindings-wasm/pkg/fastprom_remote_write_bg.wasm"),
   ],
   compatibilityDate = "2025-09-01",
-  bindings = [(name = "PUSHGATEWAY_URL", fromEnvironment = "PUSHGATEWAY_URL")],
+  bindings = [
+    (name = "PUSHGATEWAY_URL", fromEnvironment = "PUSHGATEWAY_URL"),
+    (name = "REMOTE_WRITE_URL", fromEnvironment = "REMOTE_WRITE_URL"),
+  ],
 );

@@ -1,12 +1,17 @@
 // A Worker that counts its requests with fastprom, serves them on GET /metrics and pushes
 // them to a Pushgateway: at once on POST /push, and after other requests in the background
-// (ctx.waitUntil), at most once every PUSH_EVERY_MS. Run it with workerd and worker.capnp
-// beside this file, or with wrangler: `import ... from 'fastprom'` then picks the
-// package's workerd entry by its "workerd" export condition.
-import { Registry, Counter, Pushgateway } from 'fastprom';
+// (ctx.waitUntil), at most once every PUSH_EVERY_MS. With REMOTE_WRITE_URL set it also
+// writes them straight to a remote-write receiver (Prometheus, Mimir, VictoriaMetrics):
+// at once on POST /remote-write, and in the background as the pushes. Run it with workerd
+// and worker.capnp beside this file, or with wrangler. 'fastprom/workerd' is the package's
+// workerd entry (with wrangler, plain 'fastprom' picks the same by its "workerd" export
+// condition), and 'fastprom/remote-write' loads remote write's own .wasm: Workers that do
+// not import it never download it.
+import { Registry, Counter, Pushgateway } from 'fastprom/workerd';
+import { RemoteWrite } from 'fastprom/remote-write';
 
 const PUSH_EVERY_MS = 10_000;
-const ROUTES = new Set(['/', '/metrics', '/push']);
+const ROUTES = new Set(['/', '/metrics', '/push', '/remote-write']);
 
 const registry = new Registry();
 const requests = new Counter({
@@ -21,10 +26,18 @@ const requests = new Counter({
 // on the first request: Workers allow no random values while the script starts.
 let isolate;
 let gateway;
+let writer;
 
 function gatewayOf(env) {
   gateway ??= new Pushgateway(env.PUSHGATEWAY_URL, { timeout: 5000 }, registry);
   return gateway;
+}
+
+// The isolate's identity goes in as external labels: remote write has no scrape to add
+// `job` and `instance`.
+function writerOf(env) {
+  writer ??= new RemoteWrite(env.REMOTE_WRITE_URL, { timeout: 5000, externalLabels: { job: 'worker', instance: isolate } }, registry);
+  return writer;
 }
 
 export default {
@@ -45,6 +58,16 @@ export default {
         return Response.json({ isolate, error: err.code, message: err.message }, { status: 502 });
       }
     }
+    if (pathname === '/remote-write' && request.method === 'POST') {
+      if (!env.REMOTE_WRITE_URL) return Response.json({ isolate, error: 'REMOTE_WRITE_URL is not set' }, { status: 503 });
+      try {
+        const { series, requests } = await writerOf(env).write();
+        return Response.json({ isolate, series, requests });
+      } catch (err) {
+        return Response.json({ isolate, error: err.code, message: err.message }, { status: 502 });
+      }
+    }
+    if (env.REMOTE_WRITE_URL) writerOf(env).flush(ctx, { minIntervalMs: PUSH_EVERY_MS });
     if (env.PUSHGATEWAY_URL) {
       // After the answer, at most once every PUSH_EVERY_MS (the request never waits).
       gatewayOf(env).flush(ctx, { jobName: 'worker', groupings: { isolate } }, { minIntervalMs: PUSH_EVERY_MS });
