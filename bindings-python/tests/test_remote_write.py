@@ -34,9 +34,13 @@ PATIENCE = 60.0
 
 
 @contextlib.contextmanager
-def daemon(name, cmd, work, ready_url):
-    """Runs ``cmd`` (its output in ``work``/``name``.log) until ``ready_url`` answers;
-    stops it by PID and removes ``work`` on the way out."""
+def daemon(name, cmd, work, ready_url, ready=None):
+    """Runs ``cmd`` (its output in ``work``/``name``.log) until ``ready_url`` answers (or
+    ``ready()`` returns without raising ``OSError``); stops it by PID and removes ``work``
+    on the way out."""
+    if ready is None:
+        def ready():
+            urllib.request.urlopen(ready_url, timeout=2).read()
     log_path = os.path.join(work, f'{name}.log')
     log = open(log_path, 'wb')
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -44,7 +48,7 @@ def daemon(name, cmd, work, ready_url):
         deadline = time.monotonic() + PATIENCE
         while True:
             try:
-                urllib.request.urlopen(ready_url, timeout=2).read()
+                ready()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -105,16 +109,46 @@ bind-address = "127.0.0.1:{rpc_port}"
         yield base
 
 
-def query(base, expr):
+@pytest.fixture(scope='module')
+def tls_prometheus(certs):
+    """A Prometheus taking remote writes over HTTPS only, with the test CA's server
+    certificate, that requires a client certificate signed by the same CA; its base URL
+    and an SSL context that can query it."""
+    import ssl
+    work = tempfile.mkdtemp(prefix='fastprom-rw-tls-')
+    config = os.path.join(work, 'prometheus.yml')
+    with open(config, 'w') as f:
+        f.write('global:\n  scrape_interval: 1h\n')
+    web = os.path.join(work, 'web.yml')
+    with open(web, 'w') as f:
+        f.write(f"""tls_server_config:
+  cert_file: {certs['server_cert']}
+  key_file: {certs['server_key']}
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: {certs['ca']}
+""")
+    port = free_port()
+    context = ssl.create_default_context(cafile=certs['ca'])
+    context.load_cert_chain(certs['client_cert'], certs['client_key'])
+    cmd = ['prometheus', f'--config.file={config}', f'--storage.tsdb.path={work}/data',
+           f'--web.listen-address=127.0.0.1:{port}', f'--web.config.file={web}',
+           '--web.enable-remote-write-receiver']
+    base = f'https://127.0.0.1:{port}'
+    with daemon('prometheus', cmd, work, None, ready=lambda: urllib.request.urlopen(
+            base + '/-/ready', timeout=2, context=context).read()):
+        yield base, context
+
+
+def query(base, expr, context=None):
     url = base + '/api/v1/query?' + urllib.parse.urlencode({'query': expr})
-    with urllib.request.urlopen(url, timeout=10) as r:
+    with urllib.request.urlopen(url, timeout=10, context=context) as r:
         return json.loads(r.read())['data']['result']
 
 
-def wait_query(base, expr, want=lambda result: bool(result)):
+def wait_query(base, expr, want=lambda result: bool(result), context=None):
     deadline = time.monotonic() + PATIENCE
     while True:
-        result = query(base, expr)
+        result = query(base, expr, context)
         if want(result):
             return result
         if time.monotonic() > deadline:
@@ -454,3 +488,35 @@ def test_bad_arguments():
         RemoteWriteSender('http://127.0.0.1:1/api/v1/write', fastprom.CollectorRegistry(), max_retry_delay=0,
                           start=False)
     assert build_remote_write_requests(fastprom.CollectorRegistry()) == []
+
+
+def test_tls_with_a_ca_file_and_a_client_certificate(tls_prometheus, certs):
+    base, context = tls_prometheus
+    reg = sample_registry()
+    url = base + '/api/v1/write'
+    sent = push_to_remote_write(url, reg, ca_file=certs['ca'], cert_file=certs['client_cert'],
+                                key_file=certs['client_key'], external_labels={'job': 'rw-tls'})
+    assert sent == 11  # 2 counters and their _created, a gauge, 3 buckets, _count, _sum, _created
+    result = wait_query(base, 'rw_requests_total{job="rw-tls"}', lambda r: len(r) == 2, context)
+    assert by_labels(result, 'code') == {('200',): 7.0, ('500',): 2.0}
+
+    # The background sender over the same TLS.
+    with RemoteWriteSender(url, reg, interval=0.2, ca_file=certs['ca'], cert_file=certs['client_cert'],
+                           key_file=certs['client_key'], external_labels={'job': 'rw-tls-sender'}):
+        wait_query(base, 'rw_temperature_celsius{job="rw-tls-sender"}', context=context)
+
+
+def test_tls_refusals_name_the_certificate_problem(tls_prometheus, certs):
+    base, _ = tls_prometheus
+    url = base + '/api/v1/write'
+    # The system's roots do not know the test CA.
+    with pytest.raises(RemoteWriteError) as e:
+        push_to_remote_write(url, sample_registry(), cert_file=certs['client_cert'], key_file=certs['client_key'])
+    assert 'CERTIFICATE_VERIFY_FAILED' in str(e.value)
+    # The server's certificate is trusted, but no client certificate is offered.
+    with pytest.raises(RemoteWriteError) as e:
+        push_to_remote_write(url, sample_registry(), ca_file=certs['ca'])
+    assert e.value.status == 0
+    # A CA file that does not exist is the caller's mistake, said at once.
+    with pytest.raises(FileNotFoundError):
+        push_to_remote_write(url, sample_registry(), ca_file=os.path.join(os.path.dirname(certs['ca']), 'nope.pem'))
