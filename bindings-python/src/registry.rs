@@ -220,16 +220,22 @@ fn remote_write_bodies<'py>(
     created: bool,
     max_request_bytes: usize,
 ) -> PyResult<Vec<(Bound<'py, PyBytes>, usize)>> {
-    use fastprom::remote_write::{Builder, RemoteWriteConfig};
+    use fastprom::remote_write::{Builder, RemoteWriteConfig, Scratch};
     let config = RemoteWriteConfig::new()
         .external_labels(external_labels)
         .metadata(metadata)
         .created(created)
         .max_request_bytes(max_request_bytes);
-    let mut builder = Builder::new(now_ms, config);
+    // One set of buffers for the process, reused build after build (a sender builds the
+    // same registry every interval); a build that finds them taken uses fresh ones.
+    static SCRATCH: std::sync::Mutex<Option<Scratch>> = std::sync::Mutex::new(None);
+    let take = || SCRATCH.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    let mut scratch = take().unwrap_or_default();
+    let mut builder = Builder::with_scratch(now_ms, config, &mut scratch);
     encode(registry, &mut builder)?;
     let py = registry.py();
-    let bodies = py.detach(|| builder.finish_compressed()).map_err(errors::to_py)?;
+    let bodies = py.detach(|| builder.finish_compressed_into(&mut scratch)).map_err(errors::to_py)?;
+    *SCRATCH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(scratch);
     Ok(bodies.into_iter().map(|b| (PyBytes::new(py, &b.body), b.series)).collect())
 }
 
