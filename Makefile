@@ -49,7 +49,7 @@ test-rust: setup ## Rust tests, including the #[ignore]d ones that need .venv or
 C_OUT := target/c
 C_LIB := target/release
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
-C_TESTS := test_basic test_exposer test_collect
+C_TESTS := test_basic test_exposer test_collect test_remote_write
 CXX_C := c++ -std=c++17 -Wall -Wextra -Werror -Iinclude
 # The shared library's SONAME (bindings-c/build.rs): libfastprom.so.0.<minor> before 1.0.
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)

@@ -55,7 +55,8 @@ typedef enum fastprom_status {
   // Any other failure of the core.
   FASTPROM_ERROR,
   // The operating system or the network refused (a port in use, an address that does
-  // not resolve, no thread could be started, a connection refused or broken off).
+  // not resolve, no thread could be started, a connection refused or broken off, a
+  // server certificate that is not trusted).
   FASTPROM_IO,
   // A remote server did not answer within the timeout.
   FASTPROM_TIMEOUT,
@@ -174,6 +175,30 @@ typedef struct fastprom_info_family fastprom_info_family;
 // threads at once. Family and child handles stay valid after their registry is freed
 // (they just are not exposed any more).
 typedef struct fastprom_registry fastprom_registry;
+
+// A background sender: a thread of fastprom's that collects a registry every interval
+// and sends it to a remote-write receiver, as the Python face's `RemoteWriteSender`:
+//
+// - each collection is a batch; at most `max_queue` batches wait, and when the queue is
+//   full the oldest is dropped;
+// - a 5xx, a 429 (honouring `Retry-After`), no connection, no answer in time or a broken
+//   exchange is retried after a backoff (0.5 s doubling up to 30 s, with jitter); any
+//   other 4xx drops the batch, as the receiver will never take it;
+// - every outcome is counted in the sender's own metrics, registered in the same
+//   registry (so they travel with the data), labelled with the `url`:
+//   `fastprom_remote_write_requests_total{url, outcome="sent|retried|rejected"}`,
+//   `fastprom_remote_write_series_sent_total{url}`,
+//   `fastprom_remote_write_batches_dropped_total{url, reason="queue_full|rejected|shutdown"}`,
+//   `fastprom_remote_write_queue_batches{url}` and
+//   `fastprom_remote_write_last_success_timestamp_seconds{url}`;
+// - the last failure is kept as a message (`fastprom_remote_write_sender_last_error`).
+//
+// Made by `fastprom_remote_write_sender_new`, owned by the caller, stopped and freed by
+// `fastprom_remote_write_sender_free`. Thread-safe. The sender keeps its registry alive,
+// so the registry handle may be freed first. Collectors registered with
+// `fastprom_registry_register_collector` are called on the sender's thread (and on the
+// threads that flush or free it).
+typedef struct fastprom_remote_write_sender fastprom_remote_write_sender;
 
 // One summary of a family, kept by the caller for fast observations. Made by
 // `fastprom_summary_family_labels`, freed with `fastprom_summary_free`; it stays usable
@@ -308,8 +333,8 @@ typedef struct fastprom_push_request {
 
 // The optional parts of a remote write. A NULL `fastprom_remote_write_opts *` (or a
 // zeroed struct) means no external labels, no extra headers, no credentials, metadata
-// and `_created` series sent, requests of at most 1 MiB and a 30 s timeout. The strings
-// need only live for the call.
+// and `_created` series sent, requests of at most 1 MiB, a 30 s timeout and the usual CAs
+// for `https`. The strings need only live for the call (a sender copies what it keeps).
 typedef struct fastprom_remote_write_opts {
   // Labels added to every series that lacks them (such as `instance`), `n_external_labels`
   // names; NULL when 0.
@@ -338,6 +363,12 @@ typedef struct fastprom_remote_write_opts {
   bool no_created;
   // The most protobuf bytes per request before compression; 0 for 1 MiB.
   size_t max_request_bytes;
+  // A PEM file of one or more CA certificates that an `https` receiver's certificate
+  // must chain to, instead of the usual roots (Mozilla's, built in); NULL for those.
+  // Read when the request is sent (or the sender made): a file that cannot be read or
+  // holds no usable certificate gives `FASTPROM_INVALID_ARGUMENT`. Not used by
+  // `fastprom_remote_write_request_new`.
+  const char *ca_file;
 } fastprom_remote_write_opts;
 
 // The requests `fastprom_remote_write` would send, for callers with their own HTTP client:
@@ -1139,10 +1170,13 @@ enum fastprom_status fastprom_registry_set_created(struct fastprom_registry *reg
 // current time, in protobuf `WriteRequest`s compressed with snappy, POSTed in turn. The
 // number of series sent goes to `*out_series` (NULL to not keep it).
 //
-// Errors: as `fastprom_push`'s (`FASTPROM_IO` when nothing accepts the connection,
-// `FASTPROM_TIMEOUT`, `FASTPROM_HTTP_STATUS` with the receiver's answer in the message
-// for anything outside 2xx: a 5xx or 429 is worth retrying later, another 4xx is not).
-// The requests before a failure were sent.
+// Errors: as `fastprom_push`'s (`FASTPROM_IO` when nothing accepts the connection or the
+// exchange breaks off, a receiver's certificate that `opts.ca_file` or the usual CAs do
+// not vouch for included; `FASTPROM_TIMEOUT`; `FASTPROM_HTTP_STATUS` with the receiver's
+// answer in the message for anything outside 2xx: a 5xx or 429 is worth retrying later,
+// another 4xx is not), and `FASTPROM_INVALID_ARGUMENT` for an `opts.ca_file` that cannot
+// be used. The requests before a failure were sent. `fastprom_remote_write_sender_new`
+// sends in the background and retries for you.
 //
 // # Safety
 // `registry` is NULL or live; `url` is NULL or NUL-terminated; `opts` is NULL or a
@@ -1167,6 +1201,62 @@ enum fastprom_status fastprom_remote_write_request_new(const struct fastprom_reg
 // # Safety
 // `request` is NULL or a request not freed yet.
 void fastprom_remote_write_request_free(struct fastprom_remote_write_request *request);
+
+// Starts sending `registry` to the remote-write receiver at `url` (such as
+// "http://prometheus:9090/api/v1/write" or an `https` URL) every `interval_ms`
+// milliseconds (0 for 15 000) from a new thread, the first collection at once, keeping at
+// most `max_queue` batches waiting (0 for 16). `opts` shapes and sends the requests as for
+// `fastprom_remote_write` (its `timeout_ms` bounds each request); it is copied, so it and
+// its strings need only live for the call. Writes the sender's handle to `*out_sender`.
+//
+// Errors: `FASTPROM_INVALID_ARGUMENT` for a URL that is not `http` or `https`, an
+// `opts.ca_file` that cannot be read or holds no usable certificate, or bad options;
+// `FASTPROM_DUPLICATE` when the registry already has metrics with the sender's names
+// (other than another sender's); `FASTPROM_IO` when the thread cannot be started.
+//
+// # Safety
+// `registry` is NULL or live; `url` is NULL or NUL-terminated; `opts` is NULL or a
+// `fastprom_remote_write_opts` as its docs say; `out_sender` is NULL or writable.
+enum fastprom_status fastprom_remote_write_sender_new(const struct fastprom_registry *registry,
+                                                      const char *url,
+                                                      const struct fastprom_remote_write_opts *opts,
+                                                      uint32_t interval_ms,
+                                                      size_t max_queue,
+                                                      struct fastprom_remote_write_sender **out_sender);
+
+// Collects the registry now, wakes the sender, and waits at most `timeout_ms`
+// milliseconds until everything queued has left the queue (sent, or dropped as the
+// receiver refused it). `FASTPROM_OK` when the queue emptied; `FASTPROM_TIMEOUT` when it
+// did not in time (the receiver is slow or failing: the message holds the sender's last
+// error, and the batches stay queued for the sender to retry).
+//
+// # Safety
+// `sender` is NULL or live.
+enum fastprom_status fastprom_remote_write_sender_flush(const struct fastprom_remote_write_sender *sender,
+                                                        uint32_t timeout_ms);
+
+// Writes to `*out_message` the sender's last failure as a new NUL-terminated string
+// (free it with `fastprom_string_free`), or NULL when nothing has failed yet: a request
+// that failed (and whether it will be retried or its batch was dropped), a collection
+// that failed, a batch dropped from a full queue. A later success does not clear it; the
+// sender's metrics tell whether requests succeed now.
+//
+// # Safety
+// `sender` is NULL or live; `out_message` is NULL or writable.
+enum fastprom_status fastprom_remote_write_sender_last_error(const struct fastprom_remote_write_sender *sender,
+                                                             char **out_message);
+
+// Stops the sender and frees it: collects one last time and sends what is queued,
+// giving up after `timeout_ms` milliseconds (0 for 10 000); batches left unsent are
+// counted in `fastprom_remote_write_batches_dropped_total{reason="shutdown"}`. The
+// thread is joined before this returns, unless a request is still in flight at the
+// deadline: that thread then ends on its own once the request does (within
+// `opts.timeout_ms`). NULL is accepted and ignored.
+//
+// # Safety
+// `sender` is NULL or a live handle, freed once, not in use by another thread.
+void fastprom_remote_write_sender_free(struct fastprom_remote_write_sender *sender,
+                                       uint32_t timeout_ms);
 
 // The message of the last call on this thread that failed (returned a status other than
 // `FASTPROM_OK`): what went wrong. Calls that succeed leave it as it was, as with `errno`,

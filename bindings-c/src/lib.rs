@@ -33,6 +33,7 @@ pub mod info;
 pub mod push;
 pub mod registry;
 pub mod remote_write;
+pub mod remote_write_sender;
 pub mod status;
 pub mod summary;
 

@@ -3,6 +3,7 @@
 //! callers with their own HTTP client.
 
 use std::ffi::{c_char, CString};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use fastprom::clock::Clock as _;
@@ -16,8 +17,8 @@ use crate::status::{fastprom_status, run, run_free, Failure};
 
 /// The optional parts of a remote write. A NULL `fastprom_remote_write_opts *` (or a
 /// zeroed struct) means no external labels, no extra headers, no credentials, metadata
-/// and `_created` series sent, requests of at most 1 MiB and a 30 s timeout. The strings
-/// need only live for the call.
+/// and `_created` series sent, requests of at most 1 MiB, a 30 s timeout and the usual CAs
+/// for `https`. The strings need only live for the call (a sender copies what it keeps).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct fastprom_remote_write_opts {
@@ -48,12 +49,20 @@ pub struct fastprom_remote_write_opts {
     pub no_created: bool,
     /// The most protobuf bytes per request before compression; 0 for 1 MiB.
     pub max_request_bytes: usize,
+    /// A PEM file of one or more CA certificates that an `https` receiver's certificate
+    /// must chain to, instead of the usual roots (Mozilla's, built in); NULL for those.
+    /// Read when the request is sent (or the sender made): a file that cannot be read or
+    /// holds no usable certificate gives `FASTPROM_INVALID_ARGUMENT`. Not used by
+    /// `fastprom_remote_write_request_new`.
+    pub ca_file: *const c_char,
 }
 
 /// The options, read.
-struct Opts {
-    config: RemoteWriteConfig,
-    net: RemoteWriteOptions,
+pub(crate) struct Opts {
+    /// How the requests are built.
+    pub(crate) config: RemoteWriteConfig,
+    /// How they are sent.
+    pub(crate) net: RemoteWriteOptions,
 }
 
 /// Reads `opts` (NULL for the defaults).
@@ -61,7 +70,7 @@ struct Opts {
 /// # Safety
 /// `opts` is NULL or points to a `fastprom_remote_write_opts` whose pointers follow its
 /// docs.
-unsafe fn read_opts(opts: *const fastprom_remote_write_opts) -> Result<Opts, Failure> {
+pub(crate) unsafe fn read_opts(opts: *const fastprom_remote_write_opts) -> Result<Opts, Failure> {
     let mut config = RemoteWriteConfig::new();
     let mut net = RemoteWriteOptions::default();
     // SAFETY: NULL or readable, by the contract.
@@ -90,6 +99,9 @@ unsafe fn read_opts(opts: *const fastprom_remote_write_opts) -> Result<Opts, Fai
     if o.timeout_ms != 0 {
         net.timeout = Duration::from_millis(u64::from(o.timeout_ms));
     }
+    if !o.ca_file.is_null() {
+        net.ca_file = Some(PathBuf::from(unsafe { string(o.ca_file, "opts.ca_file") }?));
+    }
     config = config.metadata(!o.no_metadata).created(!o.no_created);
     if o.max_request_bytes != 0 {
         config = config.max_request_bytes(o.max_request_bytes);
@@ -106,10 +118,13 @@ fn now_ms() -> i64 {
 /// current time, in protobuf `WriteRequest`s compressed with snappy, POSTed in turn. The
 /// number of series sent goes to `*out_series` (NULL to not keep it).
 ///
-/// Errors: as `fastprom_push`'s (`FASTPROM_IO` when nothing accepts the connection,
-/// `FASTPROM_TIMEOUT`, `FASTPROM_HTTP_STATUS` with the receiver's answer in the message
-/// for anything outside 2xx: a 5xx or 429 is worth retrying later, another 4xx is not).
-/// The requests before a failure were sent.
+/// Errors: as `fastprom_push`'s (`FASTPROM_IO` when nothing accepts the connection or the
+/// exchange breaks off, a receiver's certificate that `opts.ca_file` or the usual CAs do
+/// not vouch for included; `FASTPROM_TIMEOUT`; `FASTPROM_HTTP_STATUS` with the receiver's
+/// answer in the message for anything outside 2xx: a 5xx or 429 is worth retrying later,
+/// another 4xx is not), and `FASTPROM_INVALID_ARGUMENT` for an `opts.ca_file` that cannot
+/// be used. The requests before a failure were sent. `fastprom_remote_write_sender_new`
+/// sends in the background and retries for you.
 ///
 /// # Safety
 /// `registry` is NULL or live; `url` is NULL or NUL-terminated; `opts` is NULL or a

@@ -39,7 +39,8 @@ pub enum fastprom_status {
     /// Any other failure of the core.
     FASTPROM_ERROR,
     /// The operating system or the network refused (a port in use, an address that does
-    /// not resolve, no thread could be started, a connection refused or broken off).
+    /// not resolve, no thread could be started, a connection refused or broken off, a
+    /// server certificate that is not trusted).
     FASTPROM_IO,
     /// A remote server did not answer within the timeout.
     FASTPROM_TIMEOUT,
@@ -80,6 +81,7 @@ impl From<fastprom_net::Error> for Failure {
             fastprom_net::Error::Core(core) => status_of(core),
             fastprom_net::Error::Bind { .. }
             | fastprom_net::Error::Start { .. }
+            | fastprom_net::Error::Thread { .. }
             | fastprom_net::Error::Connect { .. }
             | fastprom_net::Error::Transport { .. } => fastprom_status::FASTPROM_IO,
             fastprom_net::Error::Timeout { .. } => fastprom_status::FASTPROM_TIMEOUT,

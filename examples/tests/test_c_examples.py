@@ -1,6 +1,7 @@
 """End to end: the C and C++ examples of examples/c, built as a user would build them
 (`make install` into a temporary prefix, then examples/c's Makefile through pkg-config),
-scraped by a real Prometheus and pushing to a real Pushgateway, both from Debian's
+scraped by a real Prometheus, pushing to a real Pushgateway and remote-writing to a real
+Prometheus (over HTTP, and over HTTPS with a CA made by openssl), all from Debian's
 packages, on loopback ports. Everything started here is stopped by its PID."""
 
 import json
@@ -9,6 +10,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.parse
@@ -45,10 +47,10 @@ def make_env(**extra):
     return env
 
 
-def http_get(url, accept=None, timeout=5):
-    """(status, headers, body) of a GET."""
+def http_get(url, accept=None, timeout=5, context=None):
+    """(status, headers, body) of a GET (over HTTPS with the ssl `context`)."""
     request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
-    with urllib.request.urlopen(request, timeout=timeout) as r:
+    with urllib.request.urlopen(request, timeout=timeout, context=context) as r:
         return r.status, r.headers, r.read().decode()
 
 
@@ -194,18 +196,20 @@ def gateway(workdir):
         p.stop()
 
 
-def query(prom, expr):
-    """The instant vector of `expr`: {frozenset of labels (without __name__): value}."""
-    url = f"http://127.0.0.1:{prom}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    data = json.loads(http_get(url)[2])
+def query(prom, expr, context=None):
+    """The instant vector of `expr`: {frozenset of labels (without __name__): value}. With
+    an ssl `context`, Prometheus is asked over HTTPS."""
+    scheme = "https" if context else "http"
+    url = f"{scheme}://127.0.0.1:{prom}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    data = json.loads(http_get(url, context=context)[2])
     assert data["status"] == "success", data
     return {frozenset((k, v) for k, v in r["metric"].items() if k != "__name__"): float(r["value"][1])
             for r in data["data"]["result"]}
 
 
-def wait_query(prom, expr, timeout=30):
+def wait_query(prom, expr, timeout=30, context=None):
     """Polls until `expr` has a result (a filter such as `> 0` makes it a condition)."""
-    return poll(f"Prometheus: {expr}", lambda: query(prom, expr), timeout)
+    return poll(f"Prometheus: {expr}", lambda: query(prom, expr, context), timeout)
 
 
 def test_prometheus_and_pushgateway_are_installed():
@@ -408,3 +412,135 @@ def test_remote_write_to_a_closed_port_fails_with_the_reason(built):
     assert r.returncode == 1
     assert re.search(rf"^remote_write: POST http://127\.0\.0\.1:{port}/api/v1/write: cannot connect: .*refused",
                      r.stderr, re.M), r.stderr
+
+
+def test_remote_write_sender_reaches_prometheus(built, prometheus):
+    url = f"http://127.0.0.1:{prometheus}/api/v1/write"
+    r = remote_write(built, "-j", "c_sender", "-i", "host-8", "-s", "200", "-d", "2000", url)
+    assert r.returncode == 0, r.stderr
+    m = re.fullmatch(rf"sent every 200 ms for 2000 ms to {re.escape(url)}: (\d+) records imported\n", r.stdout)
+    assert m, r.stdout
+    imported = float(m.group(1))
+    assert imported == 1240, imported  # 1200, then one per 50 ms
+    assert r.stderr == "", r.stderr  # no failure, not even a retried one
+    # The last value, sent by the free's last collection after the job's last record.
+    who = 'job="c_sender", instance="host-8"'
+    got = wait_query(prometheus, f'records_total{{{who}, outcome="imported"}} == {imported:.0f}')
+    assert list(got.values()) == [imported]
+    # Written in the background all along: many samples, rising.
+    samples = wait_query(prometheus, f'count_over_time(records_total{{{who}, outcome="imported"}}[5m]) >= 5')
+    assert list(samples.values())[0] >= 5, samples
+    rising = query(prometheus, f'min_over_time(records_total{{{who}, outcome="imported"}}[5m])')
+    assert list(rising.values())[0] < imported, rising
+    # The sender's own metrics travel with the data, labelled with the URL.
+    sent = query(prometheus, f'fastprom_remote_write_requests_total{{{who}, outcome="sent"}}')
+    assert list(sent.values())[0] >= 5, sent
+    ((labels, _),) = sent.items()
+    assert dict(labels)["url"] == url
+    assert all(v == 0 for v in query(prometheus, f'fastprom_remote_write_requests_total{{{who}, outcome!="sent"}}')
+               .values())
+    dropped = query(prometheus, f'fastprom_remote_write_batches_dropped_total{{{who}}}')
+    assert sorted(dict(labels)["reason"] for labels in dropped) == ["queue_full", "rejected", "shutdown"], dropped
+    assert all(v == 0 for v in dropped.values()), dropped
+    assert list(query(prometheus, f'fastprom_remote_write_series_sent_total{{{who}}}').values())[0] > 20
+    last = query(prometheus, f'fastprom_remote_write_last_success_timestamp_seconds{{{who}}}')
+    assert abs(list(last.values())[0] - time.time()) < 120, last
+
+
+def test_remote_write_sender_reports_an_unreachable_receiver(built):
+    url = f"http://127.0.0.1:{free_port()}/api/v1/write"
+    r = remote_write(built, "-s", "100", "-d", "300", "-t", "500", url)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    # The flush gives up at its timeout, naming the cause; the last error says it again.
+    assert re.search(rf"^remote_write: remote write to {re.escape(url)}: \d+ batch\(es\) still queued after 500 ms "
+                     rf"\(last error: POST {re.escape(url)}: cannot connect: .*refused.*; retrying in [\d.]+ s\)$",
+                     r.stderr, re.M), r.stderr
+    assert re.search(r"^remote_write: the sender's last error: POST .*: cannot connect", r.stderr, re.M), r.stderr
+
+
+def openssl(workdir, *args):
+    r = subprocess.run([binary("openssl"), *args], cwd=workdir, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, f"openssl {' '.join(args)}:\n{r.stderr}"
+
+
+@pytest.fixture(scope="module")
+def tls_files(workdir):
+    """A self-signed CA, a server certificate it signed for 127.0.0.1, and a second CA that
+    signed nothing, made by openssl: {"ca", "other_ca", "cert", "key"} paths."""
+    d = os.path.join(workdir, "tls")
+    os.makedirs(d, exist_ok=True)
+    for name in ("ca", "other-ca"):
+        openssl(d, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem",
+                "-days", "2", "-subj", f"/CN=fastprom test {name}",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    with open(os.path.join(d, "server.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    openssl(d, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=127.0.0.1")
+    openssl(d, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    return {"ca": os.path.join(d, "ca.pem"), "other_ca": os.path.join(d, "other-ca.pem"),
+            "cert": os.path.join(d, "server.pem"), "key": os.path.join(d, "server.key")}
+
+
+@pytest.fixture(scope="module")
+def tls_prometheus(tls_files, workdir):
+    """A real Prometheus serving HTTPS (--web.config.file with the openssl certificate)
+    and taking remote writes; gives (port, an ssl context trusting the test CA)."""
+    exe = binary("prometheus")
+    port = free_port()
+    config = os.path.join(workdir, "prometheus-tls.yml")
+    with open(config, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n")
+    web = os.path.join(workdir, "web-tls.yml")
+    with open(web, "w") as f:
+        f.write(f"tls_server_config:\n  cert_file: {tls_files['cert']}\n  key_file: {tls_files['key']}\n")
+    p = Process("prometheus-tls", [exe, f"--config.file={config}", f"--storage.tsdb.path={workdir}/tsdb-tls",
+                                   f"--web.listen-address=127.0.0.1:{port}", f"--web.config.file={web}",
+                                   "--web.enable-remote-write-receiver"], workdir)
+    context = ssl.create_default_context(cafile=tls_files["ca"])
+    try:
+        def ready():
+            if p.popen.poll() is not None:
+                pytest.fail(f"prometheus-tls exited with {p.popen.returncode}:\n{p.output()}")
+            return http_get(f"https://127.0.0.1:{port}/-/ready", timeout=2, context=context)[0] == 200
+        poll("prometheus-tls answers over HTTPS", ready, 60)
+        yield port, context
+    finally:
+        p.stop()
+
+
+def test_remote_write_over_https_with_a_ca_file(built, tls_files, tls_prometheus):
+    port, context = tls_prometheus
+    url = f"https://127.0.0.1:{port}/api/v1/write"
+    r = remote_write(built, "-c", tls_files["ca"], "-j", "c_tls", "-i", "host-9", url)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"wrote 3 series to {url} as job c_tls, instance host-9"
+    got = wait_query(port, 'records_total{job="c_tls"}', context=context)
+    assert got == {frozenset({("job", "c_tls"), ("instance", "host-9"), ("outcome", "imported")}): 1200.0,
+                   frozenset({("job", "c_tls"), ("instance", "host-9"), ("outcome", "skipped")}): 3.0}
+    # The background sender with the CA file too.
+    r = remote_write(built, "-c", tls_files["ca"], "-j", "c_tls_sender", "-s", "200", "-d", "600", url)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"sent every 200 ms for 600 ms to {url}: 1212 records imported\n", r.stdout
+    got = wait_query(port, 'records_total{job="c_tls_sender", outcome="imported"} == 1212', context=context)
+    assert list(got.values()) == [1212.0]
+
+
+def test_remote_write_over_https_without_the_ca_fails_on_the_certificate(built, tls_files, tls_prometheus):
+    port, context = tls_prometheus
+    url = f"https://127.0.0.1:{port}/api/v1/write"
+    # Neither the built-in roots nor another CA vouch for the test CA's certificate.
+    for args in ([], ["-c", tls_files["other_ca"]]):
+        r = remote_write(built, *args, "-j", "c_untrusted", "-t", "5000", url)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        assert re.search(rf"^remote_write: POST {re.escape(url)}: .*invalid peer certificate: UnknownIssuer",
+                         r.stderr, re.M), (args, r.stderr)
+        assert r.stdout == ""
+    # A CA file that is not one is refused before anything is sent.
+    r = remote_write(built, "-c", tls_files["key"], "-j", "c_untrusted", url)
+    assert r.returncode == 1
+    assert f"remote_write: TLS: no certificate in the CA file {tls_files['key']}" in r.stderr, r.stderr
+    assert query(port, '{job="c_untrusted"}', context=context) == {}

@@ -37,8 +37,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// The exposer's TLS settings cannot be used: a certificate or key file that cannot be
-    /// read or parsed, a key that does not fit its certificate, no protocol version left.
+    /// A background thread (such as a remote-write sender's) could not be started.
+    #[error("cannot start the thread {name}: {source}")]
+    Thread {
+        /// The thread's name.
+        name: &'static str,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// TLS settings that cannot be used: the exposer's certificate or key file that cannot
+    /// be read or parsed, a key that does not fit its certificate, no protocol version
+    /// left; a client's CA file that cannot be read or holds no usable certificate.
     #[error("TLS: {reason}")]
     Tls {
         /// What is wrong.

@@ -13,6 +13,10 @@
 //!   [`PushRequest`](fastprom::push::PushRequest)s to a Pushgateway with a timeout, and
 //!   prometheus_client's [`push_to_gateway`], [`pushadd_to_gateway`] and
 //!   [`delete_from_gateway`]. The `push-tls` feature adds `https` gateways.
+//! * `remote_write` (cargo feature `remote-write`): the core's remote-write requests sent
+//!   once (`remote_write::remote_write`) or every interval from a background thread with
+//!   a bounded queue, retries and its own metrics (`remote_write::RemoteWriteSender`);
+//!   over `https` with `push-tls`, trusting the CAs of a PEM file if asked.
 //!
 //! Errors are one [`Error`] enum whose variants carry the URL, the status code and the
 //! server's text, so the C face can map them to status codes.

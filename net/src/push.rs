@@ -56,59 +56,131 @@ pub struct PushResponse {
 /// # Ok::<(), fastprom_net::Error>(())
 /// ```
 pub fn send(request: &PushRequest, timeout: Duration, auth: Option<&BasicAuth>) -> Result<PushResponse> {
-    let method = request.method;
-    let url = request.url.as_str();
-    if !cfg!(feature = "push-tls") && url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
-        return Err(Error::InvalidUrl {
-            url: url.to_owned(),
-            reason: "https needs fastprom-net's `push-tls` feature".to_owned(),
-        });
-    }
-    let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build(),
-    );
     let authorization = auth.map(BasicAuth::header_value);
-    let answer = match method {
-        PushMethod::Delete => {
-            let mut builder = agent.delete(url);
-            for (name, value) in &request.headers {
-                builder = builder.header(name, value);
-            }
-            if let Some(a) = &authorization {
-                builder = builder.header("Authorization", a);
-            }
-            builder.call()
-        }
-        PushMethod::Put | PushMethod::Post => {
-            let mut builder = if method == PushMethod::Put { agent.put(url) } else { agent.post(url) };
-            for (name, value) in &request.headers {
-                builder = builder.header(name, value);
-            }
-            if let Some(a) = &authorization {
-                builder = builder.header("Authorization", a);
-            }
-            builder.send(&request.body[..])
-        }
+    let exchange = Exchange {
+        method: request.method,
+        url: &request.url,
+        headers: &request.headers,
+        authorization: authorization.as_deref(),
+        body: &request.body,
     };
-    let mut answer = answer.map_err(|e| from_ureq(e, method, url, timeout))?;
-    let status = answer.status().as_u16();
-    let mut body = Vec::new();
-    answer
-        .body_mut()
-        .as_reader()
-        .take(MAX_ERROR_BODY as u64)
-        .read_to_end(&mut body)
-        .map_err(|e| from_io(e, method, url, timeout))?;
-    let body = String::from_utf8_lossy(&body).into_owned();
-    if (200..300).contains(&status) {
-        Ok(PushResponse { status, body })
-    } else {
-        Err(Error::Status { method, url: url.to_owned(), status, body })
+    exchange.send(&agent(timeout, None), timeout).map_err(|refused| refused.error)
+}
+
+/// TLS settings for [`agent`]: ureq's, with the `push-tls` feature; without it there are
+/// none to give.
+#[cfg(feature = "push-tls")]
+pub(crate) type TlsSettings = ureq::tls::TlsConfig;
+/// TLS settings for [`agent`]: ureq's, with the `push-tls` feature; without it there are
+/// none to give.
+#[cfg(not(feature = "push-tls"))]
+pub(crate) type TlsSettings = std::convert::Infallible;
+
+/// An HTTP client as [`send`] uses it: `timeout` for the whole exchange, answers outside
+/// 2xx returned rather than raised, no redirects, and the given TLS settings (ureq's
+/// defaults, the webpki roots, when `None`).
+pub(crate) fn agent(timeout: Duration, tls: Option<TlsSettings>) -> ureq::Agent {
+    let builder =
+        ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).max_redirects(0);
+    #[cfg(feature = "push-tls")]
+    let builder = match tls {
+        Some(tls) => builder.tls_config(tls),
+        None => builder,
+    };
+    #[cfg(not(feature = "push-tls"))]
+    let _ = tls;
+    ureq::Agent::new_with_config(builder.build())
+}
+
+/// One request, borrowed: what [`send`] and the remote-write client send.
+pub(crate) struct Exchange<'a> {
+    /// The method.
+    pub(crate) method: PushMethod,
+    /// The full URL.
+    pub(crate) url: &'a str,
+    /// The request's headers, in order.
+    pub(crate) headers: &'a [(String, String)],
+    /// An `Authorization` value added after `headers`, if any.
+    pub(crate) authorization: Option<&'a str>,
+    /// The body (ignored for `DELETE`).
+    pub(crate) body: &'a [u8],
+}
+
+/// A failed exchange: the error, and the delay the server asked for in a `Retry-After`
+/// header (in seconds; an HTTP date is not read) when it answered with one.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    /// What went wrong, as [`send`] reports it.
+    pub(crate) error: Error,
+    /// The server's `Retry-After`, for an answer outside 2xx that carried one.
+    #[cfg_attr(not(feature = "remote-write"), allow(dead_code))]
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl From<Error> for Refused {
+    fn from(error: Error) -> Self {
+        Self { error, retry_after: None }
     }
+}
+
+impl Exchange<'_> {
+    /// Sends the request through `agent`, waiting at most `timeout` for the whole exchange;
+    /// errors as [`send`]'s.
+    pub(crate) fn send(&self, agent: &ureq::Agent, timeout: Duration) -> std::result::Result<PushResponse, Refused> {
+        let (method, url) = (self.method, self.url);
+        if !cfg!(feature = "push-tls") && url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+            return Err(Error::InvalidUrl {
+                url: url.to_owned(),
+                reason: "https needs fastprom-net's `push-tls` feature".to_owned(),
+            }
+            .into());
+        }
+        let answer = match method {
+            PushMethod::Delete => {
+                let mut builder = agent.delete(url);
+                for (name, value) in self.headers {
+                    builder = builder.header(name, value);
+                }
+                if let Some(a) = self.authorization {
+                    builder = builder.header("Authorization", a);
+                }
+                builder.config().timeout_global(Some(timeout)).build().call()
+            }
+            PushMethod::Put | PushMethod::Post => {
+                let mut builder = if method == PushMethod::Put { agent.put(url) } else { agent.post(url) };
+                for (name, value) in self.headers {
+                    builder = builder.header(name, value);
+                }
+                if let Some(a) = self.authorization {
+                    builder = builder.header("Authorization", a);
+                }
+                builder.config().timeout_global(Some(timeout)).build().send(self.body)
+            }
+        };
+        let mut answer = answer.map_err(|e| from_ureq(e, method, url, timeout))?;
+        let status = answer.status().as_u16();
+        let retry_after = answer.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(retry_after);
+        let mut body = Vec::new();
+        answer
+            .body_mut()
+            .as_reader()
+            .take(MAX_ERROR_BODY as u64)
+            .read_to_end(&mut body)
+            .map_err(|e| from_io(e, method, url, timeout))?;
+        let body = String::from_utf8_lossy(&body).into_owned();
+        if (200..300).contains(&status) {
+            Ok(PushResponse { status, body })
+        } else {
+            Err(Refused { error: Error::Status { method, url: url.to_owned(), status, body }, retry_after })
+        }
+    }
+}
+
+/// A `Retry-After` value in seconds (whole or with a fraction, as some servers send), at
+/// most a day; `None` for anything else (an HTTP date included).
+fn retry_after(value: &str) -> Option<Duration> {
+    let seconds: f64 = value.trim().parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
 }
 
 /// Replaces every metric of the group with `registry`'s (`PUT`), as prometheus_client's
@@ -210,5 +282,21 @@ fn from_io(e: std::io::Error, method: PushMethod, url: &str, timeout: Duration) 
             Error::Connect { method, url, reason: e.to_string() }
         }
         _ => Error::Transport { method, url, reason: e.to_string() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_only() {
+        assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        assert_eq!(retry_after("0"), Some(Duration::ZERO));
+        assert_eq!(retry_after("999999"), Some(Duration::from_secs(86_400)));
+        assert_eq!(retry_after("-1"), None);
+        assert_eq!(retry_after("NaN"), None);
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
 }

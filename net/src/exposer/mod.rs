@@ -22,7 +22,7 @@ mod query;
 mod respond;
 mod source;
 mod stall;
-mod tls;
+pub(crate) mod tls;
 
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;

@@ -175,3 +175,23 @@ fn tls_error(reason: String) -> Error {
 fn read_certs(path: &Path) -> std::result::Result<Vec<CertificateDer<'static>>, rustls::pki_types::pem::Error> {
     CertificateDer::pem_file_iter(path)?.collect()
 }
+
+/// The CA certificates of a PEM file, for a client that trusts them instead of the usual
+/// roots: every certificate in the file, each one rustls can use as a trust anchor. A file
+/// that cannot be read, holds no certificate, or holds one that is not usable is an
+/// [`Error::Tls`] naming the file.
+#[cfg(all(feature = "remote-write", feature = "push-tls"))]
+pub(crate) fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let certs =
+        read_certs(path).map_err(|e| tls_error(format!("cannot load CA certificate file {}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(tls_error(format!("no certificate in the CA file {}", path.display())));
+    }
+    let mut roots = RootCertStore::empty();
+    for (i, cert) in certs.iter().enumerate() {
+        roots.add(cert.clone()).map_err(|e| {
+            tls_error(format!("certificate {} of the CA file {} cannot be used: {e}", i + 1, path.display()))
+        })?;
+    }
+    Ok(certs)
+}

@@ -220,6 +220,12 @@ pub struct Target<'a> {
 
 /// A Prometheus scraping `targets` every second, with its storage in a temp directory.
 pub fn start_prometheus(targets: &[Target<'_>]) -> Daemon {
+    start_prometheus_with(targets, &[])
+}
+
+/// [`start_prometheus`] with more command-line flags (such as
+/// `--web.enable-remote-write-receiver`).
+pub fn start_prometheus_with(targets: &[Target<'_>], flags: &[&str]) -> Daemon {
     let binary = find_binary(&["prometheus"]);
     let dir = temp_dir("prometheus");
     let mut config = String::from("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n");
@@ -237,6 +243,7 @@ pub fn start_prometheus(targets: &[Target<'_>]) -> Daemon {
         format!("--storage.tsdb.path={}", dir.join("data").display()),
         format!("--web.listen-address={addr}"),
     ];
+    let args: Vec<String> = args.into_iter().chain(flags.iter().map(|f| (*f).to_owned())).collect();
     Daemon::start("prometheus", &binary, &args, dir, addr)
 }
 
