@@ -291,8 +291,13 @@ def _wait_pair(stem, what, labels, series):
     seconds = CounterMetricFamily(f"mysql_perf_schema_{stem}_seconds_total", f"The total time of {what}.",
                                   labels=labels)
     count_name, time_name = counts.name + "_total", seconds.name + "_total"
-    counts.samples.extend([Sample(count_name, labels, float(count)) for labels, count, _ in series])
-    seconds.samples.extend([Sample(time_name, labels, float(ps) / PICO) for labels, _, ps in series])
+    # Sample is a named tuple: tuple.__new__ with all six fields is what its constructor
+    # does, without a Python-level call per sample (about 0.2 us of 0.4 each).
+    make = tuple.__new__
+    counts.samples.extend([make(Sample, (count_name, labels, float(count), None, None, None))
+                           for labels, count, _ in series])
+    seconds.samples.extend([make(Sample, (time_name, labels, float(ps) / PICO, None, None, None))
+                            for labels, _, ps in series])
     return counts, seconds
 
 
