@@ -196,8 +196,9 @@ typedef struct fastprom_registry fastprom_registry;
 // Made by `fastprom_remote_write_sender_new`, owned by the caller, stopped and freed by
 // `fastprom_remote_write_sender_free`. Thread-safe. The sender keeps its registry alive,
 // so the registry handle may be freed first. Collectors registered with
-// `fastprom_registry_register_collector` are called on the sender's thread (and on the
-// threads that flush or free it).
+// `fastprom_registry_register_collector` are called on the sender's thread (and, for the
+// last collection, on the thread that frees it); none is running any more once
+// `fastprom_remote_write_sender_free` has returned.
 typedef struct fastprom_remote_write_sender fastprom_remote_write_sender;
 
 // One summary of a family, kept by the caller for fast observations. Made by
@@ -1224,9 +1225,10 @@ enum fastprom_status fastprom_remote_write_sender_new(const struct fastprom_regi
                                                       size_t max_queue,
                                                       struct fastprom_remote_write_sender **out_sender);
 
-// Collects the registry now, wakes the sender, and waits at most `timeout_ms`
-// milliseconds until everything queued has left the queue (sent, or dropped as the
-// receiver refused it). `FASTPROM_OK` when the queue emptied; `FASTPROM_TIMEOUT` when it
+// Has the sender's thread collect the registry now, and waits at most `timeout_ms`
+// milliseconds until that collection and everything queued before it have left the
+// queue (sent, or dropped as the receiver refused it). The thread does the collecting,
+// so batches stay in the order of their timestamps. `FASTPROM_OK` when the queue emptied; `FASTPROM_TIMEOUT` when it
 // did not in time (the receiver is slow or failing: the message holds the sender's last
 // error, and the batches stay queued for the sender to retry).
 //
@@ -1248,10 +1250,12 @@ enum fastprom_status fastprom_remote_write_sender_last_error(const struct fastpr
 
 // Stops the sender and frees it: collects one last time and sends what is queued,
 // giving up after `timeout_ms` milliseconds (0 for 10 000); batches left unsent are
-// counted in `fastprom_remote_write_batches_dropped_total{reason="shutdown"}`. The
-// thread is joined before this returns, unless a request is still in flight at the
-// deadline: that thread then ends on its own once the request does (within
-// `opts.timeout_ms`). NULL is accepted and ignored.
+// counted in `fastprom_remote_write_batches_dropped_total{reason="shutdown"}`. A
+// collection the thread has begun is waited for whatever the deadline, so no collector
+// runs once this has returned. The thread is joined before this returns, unless a
+// request is still in flight at the deadline: that thread then ends on its own once the
+// request does (within `opts.timeout_ms`), without calling a collector again. NULL is
+// accepted and ignored.
 //
 // # Safety
 // `sender` is NULL or a live handle, freed once, not in use by another thread.

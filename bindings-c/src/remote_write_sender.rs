@@ -35,8 +35,9 @@ const DEFAULT_CLOSE: Duration = Duration::from_secs(10);
 /// Made by `fastprom_remote_write_sender_new`, owned by the caller, stopped and freed by
 /// `fastprom_remote_write_sender_free`. Thread-safe. The sender keeps its registry alive,
 /// so the registry handle may be freed first. Collectors registered with
-/// `fastprom_registry_register_collector` are called on the sender's thread (and on the
-/// threads that flush or free it).
+/// `fastprom_registry_register_collector` are called on the sender's thread (and, for the
+/// last collection, on the thread that frees it); none is running any more once
+/// `fastprom_remote_write_sender_free` has returned.
 pub struct fastprom_remote_write_sender {
     inner: RemoteWriteSender,
 }
@@ -85,9 +86,10 @@ pub unsafe extern "C" fn fastprom_remote_write_sender_new(
     })
 }
 
-/// Collects the registry now, wakes the sender, and waits at most `timeout_ms`
-/// milliseconds until everything queued has left the queue (sent, or dropped as the
-/// receiver refused it). `FASTPROM_OK` when the queue emptied; `FASTPROM_TIMEOUT` when it
+/// Has the sender's thread collect the registry now, and waits at most `timeout_ms`
+/// milliseconds until that collection and everything queued before it have left the
+/// queue (sent, or dropped as the receiver refused it). The thread does the collecting,
+/// so batches stay in the order of their timestamps. `FASTPROM_OK` when the queue emptied; `FASTPROM_TIMEOUT` when it
 /// did not in time (the receiver is slow or failing: the message holds the sender's last
 /// error, and the batches stay queued for the sender to retry).
 ///
@@ -146,10 +148,12 @@ pub unsafe extern "C" fn fastprom_remote_write_sender_last_error(
 
 /// Stops the sender and frees it: collects one last time and sends what is queued,
 /// giving up after `timeout_ms` milliseconds (0 for 10 000); batches left unsent are
-/// counted in `fastprom_remote_write_batches_dropped_total{reason="shutdown"}`. The
-/// thread is joined before this returns, unless a request is still in flight at the
-/// deadline: that thread then ends on its own once the request does (within
-/// `opts.timeout_ms`). NULL is accepted and ignored.
+/// counted in `fastprom_remote_write_batches_dropped_total{reason="shutdown"}`. A
+/// collection the thread has begun is waited for whatever the deadline, so no collector
+/// runs once this has returned. The thread is joined before this returns, unless a
+/// request is still in flight at the deadline: that thread then ends on its own once the
+/// request does (within `opts.timeout_ms`), without calling a collector again. NULL is
+/// accepted and ignored.
 ///
 /// # Safety
 /// `sender` is NULL or a live handle, freed once, not in use by another thread.

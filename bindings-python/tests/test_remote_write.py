@@ -23,6 +23,7 @@ import urllib.request
 import pytest
 
 import fastprom
+from fastprom.core import GaugeMetricFamily
 from fastprom.remote_write import (HEADERS, RemoteWriteError, RemoteWriteSender, build_remote_write_requests,
                                    push_to_remote_write)
 
@@ -465,6 +466,36 @@ def test_close_sends_the_last_values(prometheus):
     wait_query(prometheus, 'rw_last{job="rw-close"}', lambda r: r and r[0]['value'][1] == '42')
 
 
+def test_a_flush_during_a_slow_collection_keeps_the_batches_in_stamp_order(prometheus):
+    """The thread's collection is stamped first and builds slowly; a flush from another
+    thread meanwhile must not queue its later-stamped batch ahead of it, or Prometheus
+    refuses the older one as out of order and it is lost."""
+    reg = fastprom.CollectorRegistry()
+    slow_once = threading.Event()
+    collecting = threading.Event()
+
+    class Slow:
+        def collect(self):
+            if threading.current_thread().name == 'fastprom-remote-write' and not slow_once.is_set():
+                slow_once.set()
+                collecting.set()
+                time.sleep(0.5)
+            yield GaugeMetricFamily('rw_order', 'Order.', value=time.time())
+
+    reg.register(Slow())
+    url = prometheus + '/api/v1/write'
+    sender = RemoteWriteSender(url, reg, interval=3600, external_labels={'job': 'rw-order'}, start=False)
+    try:
+        sender.start()
+        assert collecting.wait(10)
+        assert sender.flush(timeout=10)
+    finally:
+        sender.close()
+    assert metric(reg, 'fastprom_remote_write_requests_total', url=url, outcome='rejected') == 0
+    assert metric(reg, 'fastprom_remote_write_requests_total', url=url, outcome='sent') >= 2
+    wait_query(prometheus, 'rw_order{job="rw-order"}')
+
+
 def test_two_senders_share_one_registry(prometheus, proxy):
     reg = fastprom.CollectorRegistry()
     fastprom.Gauge('rw_two', 'Two senders.', registry=reg).set(2)
@@ -517,6 +548,9 @@ def test_tls_refusals_name_the_certificate_problem(tls_prometheus, certs):
     with pytest.raises(RemoteWriteError) as e:
         push_to_remote_write(url, sample_registry(), ca_file=certs['ca'])
     assert e.value.status == 0
+    # The server ends the handshake without an alert Python reports: the error says the TLS
+    # exchange broke off (an SSL error), with no HTTP answer.
+    assert 'no answer:' in str(e.value) and ('_ssl.c' in str(e.value) or 'certificate' in str(e.value).lower())
     # A CA file that does not exist is the caller's mistake, said at once.
     with pytest.raises(FileNotFoundError):
         push_to_remote_write(url, sample_registry(), ca_file=os.path.join(os.path.dirname(certs['ca']), 'nope.pem'))

@@ -40,6 +40,22 @@ async function openMetricsOf(registry) {
   throw argumentError('remote write takes a fastprom Registry, or a registry whose metrics() returns OpenMetrics');
 }
 
+/** The largest request size and timeout taken: what a wasm32 `usize` and `setTimeout` hold. */
+const MAX_INT32 = 2 ** 31 - 1;
+
+function checkMaxRequestBytes(n) {
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_INT32) {
+    throw argumentError(`maxRequestBytes must be a whole number of bytes up to ${MAX_INT32}, not ${n}`);
+  }
+}
+
+/** Base64 of the UTF-8 bytes of `text` (btoa alone takes Latin-1 only). */
+function base64Utf8(text) {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
 /** `{ name: value }` as two arrays, every value a string. */
 function splitLabels(labels, what) {
   if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
@@ -59,13 +75,16 @@ export function makeRemoteWrite(raw, defaultRegistry) {
    * `externalLabels`, `metadata`, `created`, `maxRequestBytes` (as `RemoteWrite`'s).
    */
   async function buildRemoteWriteRequests(registry = defaultRegistry, options = {}) {
+    return build(registry, options, Date.now());
+  }
+
+  /** The bodies, samples without a timestamp stamped `nowMs`. */
+  async function build(registry, options, nowMs) {
     const { externalLabels = {}, metadata = true, created = true, maxRequestBytes = 0 } = options;
     const [names, values] = splitLabels(externalLabels, 'externalLabels');
-    if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 0) {
-      throw argumentError(`maxRequestBytes must be a whole number of bytes, not ${maxRequestBytes}`);
-    }
+    checkMaxRequestBytes(maxRequestBytes);
     const text = await openMetricsOf(registry);
-    const raws = raw.buildRemoteWrite(text, Date.now(), names, values, !!metadata, !!created, maxRequestBytes);
+    const raws = raw.buildRemoteWrite(text, nowMs, names, values, !!metadata, !!created, maxRequestBytes);
     return raws.map((r) => {
       const out = { body: r.body, series: r.series };
       r.free();
@@ -102,15 +121,23 @@ export function makeRemoteWrite(raw, defaultRegistry) {
         maxRequestBytes = 0,
       } = options;
       if (auth && bearerToken !== undefined) throw argumentError('auth and bearerToken exclude each other');
-      if (!(timeout > 0)) throw argumentError(`timeout must be a positive number of milliseconds, not ${timeout}`);
+      if (!(timeout > 0 && timeout <= MAX_INT32)) {
+        throw argumentError(`timeout must be a positive number of milliseconds up to ${MAX_INT32}, not ${timeout}`);
+      }
       splitLabels(externalLabels, 'externalLabels');
+      checkMaxRequestBytes(maxRequestBytes);
       this.url = url;
       this.registry = registry;
       this._fetch = f || ((...args) => globalThis.fetch(...args));
       this._timeout = timeout;
       this._build = { externalLabels, metadata, created, maxRequestBytes };
+      // The last write's timestamp, and the end of the writes under way: each write waits
+      // for the one before and stamps a later millisecond (a Worker's clock stands still
+      // within a request), or a receiver refuses its samples as out of order or duplicate.
+      this._lastMs = 0;
+      this._chain = Promise.resolve();
       this._headers = { ...HEADERS, 'User-Agent': 'fastprom', ...headers };
-      if (auth) this._headers.Authorization = `Basic ${btoa(`${auth.username}:${auth.password}`)}`;
+      if (auth) this._headers.Authorization = `Basic ${base64Utf8(`${auth.username}:${auth.password}`)}`;
       if (bearerToken !== undefined) this._headers.Authorization = `Bearer ${bearerToken}`;
     }
 
@@ -121,10 +148,22 @@ export function makeRemoteWrite(raw, defaultRegistry) {
      * ERR_REMOTE_WRITE_TIMEOUT or ERR_REMOTE_WRITE_FAILED (no answer); `retryable` says
      * whether sending again later may help (5xx, 429, no answer), and `sent` how many
      * requests went through before it. Nothing leaves the registry: the next write sends
-     * the values again.
+     * the values again. Writes of one RemoteWrite run one after the other, each stamped a
+     * later millisecond than the last.
      */
-    async write() {
-      const bodies = await buildRemoteWriteRequests(this.registry, this._build);
+    write() {
+      const run = this._chain.then(() => this._writeNow());
+      this._chain = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    }
+
+    async _writeNow() {
+      const nowMs = Math.max(Date.now(), this._lastMs + 1);
+      this._lastMs = nowMs;
+      const bodies = await build(this.registry, this._build, nowMs);
       let series = 0;
       let sent = 0;
       for (const { body, series: n } of bodies) {

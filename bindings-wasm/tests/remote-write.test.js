@@ -280,7 +280,48 @@ test('the default registry is the main package\'s', async () => {
   }
 });
 
+test('writes of one RemoteWrite go one after the other, each stamped later', async () => {
+  // Three writes started at once, with the clock standing still (as in a Worker request).
+  const realNow = Date.now;
+  const frozen = realNow();
+  Date.now = () => frozen;
+  const registry = new Registry();
+  new Gauge({ name: 'js_rw_frozen', help: 'Frozen clock.', registers: [registry] }).set(1);
+  const writer = new RemoteWrite(prometheus.writeUrl, { externalLabels: { job: 'js-frozen' } }, registry);
+  let results;
+  try {
+    results = await Promise.all([writer.write(), writer.write(), writer.write()]);
+  } finally {
+    Date.now = realNow;
+  }
+  // Prometheus took all three: none was refused as a duplicate or out of order.
+  assert.deepEqual(results.map((r) => r.requests), [1, 1, 1]);
+  const result = await waitFor(async () => {
+    const r = await prometheus.query('count_over_time(js_rw_frozen{job="js-frozen"}[1h])');
+    return r.length && Number(r[0].value[1]) === 3 && r;
+  }, 'three samples', 30000);
+  assert.equal(Number(result[0].value[1]), 3);
+  const [last] = await prometheus.query('timestamp(js_rw_frozen{job="js-frozen"})');
+  assert.equal(Math.round(Number(last.value[1]) * 1000), frozen + 2);
+});
+
+test('credentials are sent as UTF-8', async () => {
+  const receiver = await fakeReceiver(() => ({ status: 204 }));
+  try {
+    await remoteWrite(receiver.url, { auth: { username: 'zoë', password: 'пароль' } }, sampleRegistry());
+    assert.equal(receiver.got[0].headers.authorization, `Basic ${Buffer.from('zoë:пароль', 'utf8').toString('base64')}`);
+  } finally {
+    await receiver.close();
+  }
+});
+
 test('bad arguments throw clear errors', async () => {
+  assert.throws(() => new RemoteWrite(prometheus.writeUrl, { maxRequestBytes: 2 ** 32 + 1 }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    message: /maxRequestBytes/,
+  });
+  assert.throws(() => new RemoteWrite(prometheus.writeUrl, { timeout: Infinity }), { code: 'ERR_INVALID_ARGUMENT' });
+  assert.throws(() => new RemoteWrite(prometheus.writeUrl, { timeout: 2 ** 31 }), { code: 'ERR_INVALID_ARGUMENT' });
   assert.throws(() => new RemoteWrite('prometheus:9090/api/v1/write'), { code: 'ERR_INVALID_ARGUMENT', message: /http:\/\/ or https:\/\// });
   assert.throws(() => new RemoteWrite(prometheus.writeUrl, { auth: { username: 'a', password: 'b' }, bearerToken: 't' }), {
     code: 'ERR_INVALID_ARGUMENT',

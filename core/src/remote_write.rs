@@ -280,11 +280,11 @@ impl Builder {
         let mut buf = std::mem::take(&mut scratch.buf);
         buf.clear();
         // Room for a typical request up front: growing a large buffer copies it.
-        let want = config.max_request_bytes.min(256 * 1024);
-        buf.reserve(want.saturating_sub(buf.capacity()));
-        let seen = scratch.seen.take().unwrap_or_else(|| {
+        buf.reserve(config.max_request_bytes.min(256 * 1024));
+        let mut seen = scratch.seen.take().unwrap_or_else(|| {
             hashbrown::HashMap::with_capacity_and_hasher(1024, foldhash::fast::FixedState::with_seed(0x5eed))
         });
+        seen.clear();
         Self {
             now_ms,
             config,
@@ -300,13 +300,14 @@ impl Builder {
         }
     }
 
-    /// Closes the request being filled: its families' metadata go after its series.
-    fn flush(&mut self) {
+    /// Closes the request being filled: its families' metadata go after its series. `more`:
+    /// series follow, so the next request starts with this one's room.
+    fn flush(&mut self, more: bool) {
         if self.count == 0 {
             return;
         }
-        // The next request starts with room for as much as this one.
-        let room = self.buf.capacity();
+        // The next request, if more series come, starts with room for as much as this one.
+        let room = if more { self.buf.capacity() } else { 0 };
         let mut bytes = std::mem::replace(&mut self.buf, Vec::with_capacity(room));
         if self.config.metadata {
             for &family in &self.families_in_buf {
@@ -324,7 +325,7 @@ impl Builder {
 
     /// The requests as protobuf bytes (not compressed), with their series counts.
     pub fn finish(mut self) -> Vec<(Vec<u8>, usize)> {
-        self.flush();
+        self.flush(false);
         self.done
     }
 
@@ -456,7 +457,7 @@ impl Visitor for Builder {
         let new_family = self.families_in_buf.last() != Some(&self.current);
         let size = field_len(series_len) + if new_family { metadata_len } else { 0 };
         if self.buf.len() + self.metadata_bytes + size > self.config.max_request_bytes && self.count > 0 {
-            self.flush();
+            self.flush(true);
         }
         if self.families_in_buf.last() != Some(&self.current) {
             self.families_in_buf.push(self.current);

@@ -120,6 +120,20 @@ pub(crate) struct Client {
 impl Client {
     /// A client for `opts`; reads `opts.ca_file` now.
     pub(crate) fn new(opts: &RemoteWriteOptions) -> Result<Self> {
+        if opts.basic_auth.is_some() && opts.bearer_token.is_some() {
+            return Err(invalid_option("basic_auth and bearer_token exclude each other".to_owned()));
+        }
+        for (name, value) in &opts.headers {
+            // An HTTP token (RFC 9110) for the name, no control bytes but tab in the value:
+            // otherwise every request would fail, and the receiver would get the blame.
+            let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            if name.is_empty() || !name.bytes().all(token) {
+                return Err(invalid_option(format!("{name:?} is not a valid HTTP header name")));
+            }
+            if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+                return Err(invalid_option(format!("the value of header {name} holds a control character")));
+            }
+        }
         let tls = tls_settings(opts.ca_file.as_deref())?;
         Ok(Self {
             agent: agent(opts.timeout, tls),
@@ -213,4 +227,9 @@ mod tests {
             other => panic!("{:?}", other.map(|_| ())),
         }
     }
+}
+
+/// The error for an option the client cannot work with.
+fn invalid_option(what: String) -> crate::Error {
+    crate::Error::Core(fastprom::Error::InvalidArgument(what))
 }

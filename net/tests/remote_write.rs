@@ -325,9 +325,13 @@ fn a_full_queue_drops_the_oldest_and_close_counts_what_is_left() {
     let config = SenderConfig { max_queue: 2, ..on_demand() };
     let mut sender = RemoteWriteSender::start(&url, Arc::clone(&registry), config).expect("start");
     assert!(poll(PATIENCE, || (requests(&registry, &url, "retried") >= 1.0).then_some(())).is_some());
-    // Three more collections: the queue holds two, so two were dropped.
-    for _ in 0..3 {
+    // Three more collections, one at a time (the thread collects what a flush asks for):
+    // the queue holds two, so two were dropped.
+    for n in 1..=3 {
         assert!(!sender.flush(Duration::ZERO));
+        let done =
+            || (sender.queued() == 2 && dropped(&registry, &url, "queue_full") == f64::from(n - 1)).then_some(());
+        assert!(poll(PATIENCE, done).is_some(), "collection {n}");
     }
     assert_eq!(sender.queued(), 2);
     assert_eq!(dropped(&registry, &url, "queue_full"), 2.0);
@@ -399,6 +403,96 @@ fn senders_share_their_metrics_in_one_registry() {
     assert!(data.names().iter().all(|n| n.starts_with("jobs")), "{:?}", data.names());
     assert!(requests(&metrics, &a.url(), "sent") >= 1.0);
     assert_eq!(requests(&data, &a.url(), "sent"), 0.0);
+}
+
+/// A gauge whose first collection (the one at start) waits `first` before it returns;
+/// `started` is set when that collection began.
+struct SlowFirst {
+    first: Duration,
+    calls: std::sync::atomic::AtomicUsize,
+    started: Arc<AtomicBool>,
+}
+
+impl fastprom::Collector for SlowFirst {
+    fn collect(&self) -> fastprom::Result<Vec<fastprom::MetricFamily>> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.started.store(true, Ordering::SeqCst);
+            std::thread::sleep(self.first);
+        }
+        let mut family = fastprom::MetricFamily::new("slow", "Slow.", fastprom::MetricType::Gauge, "")?;
+        family.add_value(&[], 1.0, None);
+        Ok(vec![family])
+    }
+}
+
+#[test]
+fn a_flush_during_a_slow_collection_keeps_the_batches_in_stamp_order() {
+    let receiver = Receiver::start(&[]);
+    let started = Arc::new(AtomicBool::new(false));
+    let slow = SlowFirst { first: Duration::from_millis(500), calls: 0.into(), started: Arc::clone(&started) };
+    let mut sender = RemoteWriteSender::start_collector(receiver.url(), Arc::new(slow), on_demand()).expect("start");
+    assert!(poll(PATIENCE, || started.load(Ordering::SeqCst).then_some(())).is_some());
+    // The thread's collection is stamped and still building: the flush's must queue after it.
+    assert!(sender.flush(PATIENCE));
+    let got = receiver.wait_for(2);
+    let stamps: Vec<i64> = got.iter().map(Received::timestamp).collect();
+    assert!(stamps.windows(2).all(|w| w[0] < w[1]), "sent out of order: {stamps:?}");
+    assert_eq!(sender.close(Duration::from_secs(5)), 0);
+}
+
+#[test]
+fn close_waits_for_a_collection_under_way_whatever_its_deadline() {
+    let receiver = Receiver::start(&[]);
+    let started = Arc::new(AtomicBool::new(false));
+    let slow =
+        Arc::new(SlowFirst { first: Duration::from_millis(800), calls: 0.into(), started: Arc::clone(&started) });
+    let source: Arc<dyn fastprom::Collector> = slow.clone();
+    let mut sender = RemoteWriteSender::start_collector(receiver.url(), source, on_demand()).expect("start");
+    assert!(poll(PATIENCE, || started.load(Ordering::SeqCst).then_some(())).is_some());
+    let began = Instant::now();
+    sender.close(Duration::from_millis(50));
+    // No collector call is running once close has returned: the first has ended, and
+    // close's own (the last collection) too.
+    assert!(began.elapsed() >= Duration::from_millis(500), "{:?}", began.elapsed());
+    let calls = slow.calls.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(slow.calls.load(Ordering::SeqCst), calls);
+}
+
+#[test]
+fn bad_headers_and_two_kinds_of_credentials_fail_at_start() {
+    let (registry, _jobs) = jobs_registry();
+    let url = "http://127.0.0.1:9/api/v1/write";
+    let bad = |options: RemoteWriteOptions| {
+        let config = SenderConfig { options, ..on_demand() };
+        match RemoteWriteSender::start(url.to_owned(), Arc::clone(&registry), config) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("started"),
+        }
+    };
+    let header = |name: &str, value: &str| RemoteWriteOptions {
+        headers: vec![(name.to_owned(), value.to_owned())],
+        ..Default::default()
+    };
+    assert!(bad(header("X-Scope-OrgID", "a\r\nInjected: yes")).contains("control character"));
+    assert!(bad(header("Bad Name", "v")).contains("not a valid HTTP header name"));
+    assert!(bad(header("", "v")).contains("not a valid HTTP header name"));
+    let both = RemoteWriteOptions {
+        basic_auth: Some(fastprom_net::BasicAuth::new("u", "p")),
+        bearer_token: Some("t".to_owned()),
+        ..Default::default()
+    };
+    assert!(bad(both).contains("exclude each other"));
+}
+
+#[test]
+fn a_timeout_of_duration_max_means_no_deadline() {
+    let receiver = Receiver::start(&[]);
+    let (registry, _jobs) = jobs_registry();
+    let config = SenderConfig { max_retry_delay: Duration::MAX, ..on_demand() };
+    let mut sender = RemoteWriteSender::start(receiver.url(), registry, config).expect("start");
+    assert!(sender.flush(Duration::MAX));
+    assert_eq!(sender.close(Duration::MAX), 0);
 }
 
 #[test]

@@ -245,7 +245,13 @@ static void test_retry_and_reject(fastprom_registry *reg) {
     /* An hour between collections: only the first one, the flushes' and the free's. */
     CHECK(fastprom_remote_write_sender_new(reg, url, NULL, 3600000, 0, &s) == FASTPROM_OK && s != NULL);
     /* The first batch: 503, retried after about half a second, then taken (200); the
-     * flush's batch right after it (400, dropped). */
+     * flush's batch right after it (400, dropped). The flush waits for the first request,
+     * so that its collection is a batch of its own (a flush asked for before the thread's
+     * first collection is served by that one). */
+    for (int i = 0; i < 1500 && receiver_requests(&r, NULL) < 1; i++) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     CHECK(fastprom_remote_write_sender_flush(s, 30000) == FASTPROM_OK);
     int well_formed = 0;
     CHECK(receiver_requests(&r, &well_formed) == 3 && well_formed == 3);

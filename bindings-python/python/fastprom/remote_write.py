@@ -275,6 +275,7 @@ class RemoteWriteSender:
         self._last_ms = 0  # the timestamp of the last batch
         self._lock = threading.Lock()  # the queue
         self._send_lock = threading.Lock()  # one sender of the head batch at a time
+        self._collect_lock = threading.RLock()  # one collection at a time, queued in stamp order
         self._wake = threading.Event()
         self._stopping = False
         self._closed = False
@@ -302,7 +303,22 @@ class RemoteWriteSender:
 
     # --- the thread --------------------------------------------------------------------
 
-    def _collect(self) -> None:
+    def _collect(self, timeout: Optional[float] = None) -> bool:
+        """Collects the registry into a batch at the end of the queue; False when another
+        collection did not end within ``timeout`` seconds (nothing collected then).
+
+        One collection at a time (``_collect_lock``, re-entrant for a collector that
+        flushes), and each batch is queued before the next is stamped, so the queue keeps
+        the order of the timestamps: a receiver refuses a sample older than one it has."""
+        if not self._collect_lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+            return False
+        try:
+            self._collect_locked()
+        finally:
+            self._collect_lock.release()
+        return True
+
+    def _collect_locked(self) -> None:
         # Each batch gets a later millisecond than the one before: two collections within
         # one millisecond would otherwise give a series two values at one timestamp,
         # which receivers refuse ("duplicate sample for timestamp").
@@ -416,9 +432,10 @@ class RemoteWriteSender:
         is not running (nothing would empty the queue)."""
         if self._closed or self._thread is None or not self._thread.is_alive():
             return False
-        self._collect()
-        self._wake.set()
         deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._collect(timeout):
+            return False
+        self._wake.set()
         while True:
             with self._lock:
                 if not self._queue:
@@ -443,7 +460,7 @@ class RemoteWriteSender:
         # time left to send behind it, and the queue counts as dropped.
         if self._send_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             try:
-                self._collect()
+                self._collect(max(0.0, deadline - time.monotonic()))
                 while time.monotonic() < deadline:
                     delay = self._send_locked(deadline)
                     if delay is None:

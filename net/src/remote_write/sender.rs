@@ -192,6 +192,9 @@ impl RemoteWriteSender {
                 last_ms: 0,
                 stopping: false,
                 kicked: false,
+                collect_asked: 0,
+                collected: 0,
+                collecting: false,
                 running: true,
                 finished: false,
                 last_error: None,
@@ -229,29 +232,29 @@ impl RemoteWriteSender {
         self.shared.state.lock().last_error.clone()
     }
 
-    /// Collects now and wakes the thread, then waits until the queue is empty (sent, or
-    /// dropped as refused) or `timeout` has passed; whether it emptied. `false` at once
-    /// when the sender is closed. A receiver that keeps failing leaves the queue as it is
-    /// until the next retry, which may be later than `timeout`.
+    /// Has the thread collect now, then waits until that collection and everything queued
+    /// before it are sent (or dropped as refused) or `timeout` has passed; whether the
+    /// queue emptied. `false` at once when the sender is closed. A receiver that keeps
+    /// failing leaves the queue as it is until the next retry, which may be later than
+    /// `timeout`. The thread does the collecting, so batches keep the order of their
+    /// timestamps (a receiver refuses a sample older than one it has).
     pub fn flush(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let shared = &self.shared;
-        {
-            let st = shared.state.lock();
-            if st.stopping || st.finished || !st.running {
-                return false;
-            }
-        }
-        shared.collect();
         let mut st = shared.state.lock();
+        if st.stopping || st.finished || !st.running {
+            return false;
+        }
+        st.collect_asked += 1;
+        let asked = st.collect_asked;
         st.kicked = true;
         shared.wake.notify_all();
         loop {
-            if st.queue.is_empty() {
+            if st.collected >= asked && st.queue.is_empty() {
                 return true;
             }
             if st.finished || !st.running || shared.progress.wait_until(&mut st, deadline).timed_out() {
-                return st.queue.is_empty();
+                return st.collected >= asked && st.queue.is_empty();
             }
         }
     }
@@ -263,13 +266,19 @@ impl RemoteWriteSender {
     /// second call does nothing and returns 0.
     pub fn close(&mut self, timeout: Duration) -> usize {
         let Some(thread) = self.thread.take() else { return 0 };
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let shared = &self.shared;
         let stopped = {
             let mut st = shared.state.lock();
             st.stopping = true;
             shared.wake.notify_all();
             while st.running && !shared.progress.wait_until(&mut st, deadline).timed_out() {}
+            // A collection the thread has begun runs the caller's collector: wait for it
+            // whatever the deadline, so that none runs once close has returned (a C
+            // program frees what its collector uses right after).
+            while st.collecting {
+                shared.progress.wait(&mut st);
+            }
             !st.running
         };
         if stopped {
@@ -330,6 +339,12 @@ struct State {
     stopping: bool,
     /// `flush` asked the thread to send now.
     kicked: bool,
+    /// Collections `flush` asked for, and the number asked for when the thread last
+    /// collected.
+    collect_asked: u64,
+    collected: u64,
+    /// The thread is running the collector (set only while `stopping` is not).
+    collecting: bool,
     /// The thread is in its loop.
     running: bool,
     /// `close` is over: nothing is queued any more.
@@ -373,22 +388,44 @@ impl Shared {
             }
             let step = catch_unwind(AssertUnwindSafe(|| {
                 let now = Instant::now();
-                if now >= next_tick {
-                    self.collect();
-                    next_tick += self.interval;
+                let tick = now >= next_tick;
+                let asked = {
+                    let mut st = self.state.lock();
+                    let asked = st.collect_asked;
+                    if (tick || asked > st.collected) && !st.stopping {
+                        st.collecting = true;
+                        Some(asked)
+                    } else {
+                        None
+                    }
+                };
+                if let Some(asked) = asked {
+                    // The collecting flag goes back down even if the collector panics.
+                    let collected = catch_unwind(AssertUnwindSafe(|| self.collect()));
+                    let mut st = self.state.lock();
+                    st.collecting = false;
+                    st.collected = st.collected.max(asked);
+                    self.progress.notify_all();
+                    drop(st);
+                    if let Err(panic) = collected {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+                if tick {
+                    next_tick = add_or_far(next_tick, self.interval);
                     if next_tick <= now {
                         // Late (a long send): the next one a whole interval from now.
-                        next_tick = now + self.interval;
+                        next_tick = add_or_far(now, self.interval);
                     }
                 }
                 if retry_at.map_or(true, |at| now >= at) {
-                    retry_at = self.send_queue().map(|delay| Instant::now() + delay);
+                    retry_at = self.send_queue().map(|delay| add_or_far(Instant::now(), delay));
                 }
             }));
             if let Err(panic) = step {
                 // Never let the thread die: note it, wait, go on.
                 self.set_error(format!("remote write to {}: the sender failed: {}", self.url, panic_message(&*panic)));
-                retry_at = Some(Instant::now() + self.max_retry_delay);
+                retry_at = Some(add_or_far(Instant::now(), self.max_retry_delay));
             }
             let wake_at = retry_at.map_or(next_tick, |at| at.min(next_tick));
             let mut st = self.state.lock();
@@ -507,11 +544,13 @@ impl Shared {
                     return Some(delay);
                 }
                 Err(refused) => {
+                    *failures = 0;
                     self.metrics.rejected.inc();
-                    self.metrics.dropped_rejected.inc();
                     let mut st = self.state.lock();
                     st.last_error = Some(format!("{}; the batch was dropped", refused.error));
+                    // A batch a full queue dropped meanwhile is counted there already.
                     if st.queue.front().is_some_and(|b| b.id == id) {
+                        self.metrics.dropped_rejected.inc();
                         st.queue.pop_front();
                         st.sent_in_head = 0;
                         self.queue_shrank(&st);
@@ -561,6 +600,20 @@ fn backoff(failures: u32, retry_after: Option<Duration>, max: Duration) -> Durat
 fn jitter() -> f64 {
     let bits = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
     (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `at + d`, or about a century later when that does not fit an `Instant` (a timeout of
+/// `Duration::MAX` means "no deadline", not a panic).
+fn add_or_far(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d).or_else(|| at.checked_add(FAR)).unwrap_or(at)
+}
+
+/// What [`add_or_far`] falls back to.
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// The deadline `timeout` from now.
+fn deadline_after(timeout: Duration) -> Instant {
+    add_or_far(Instant::now(), timeout)
 }
 
 fn unix_now() -> f64 {
