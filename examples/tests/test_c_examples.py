@@ -1,8 +1,8 @@
 """End to end: the C and C++ examples of examples/c, built as a user would build them
 (`make install` into a temporary prefix, then examples/c's Makefile through pkg-config),
 scraped by a real Prometheus, pushing to a real Pushgateway and remote-writing to a real
-Prometheus (over HTTP, and over HTTPS with a CA made by openssl), all from Debian's
-packages, on loopback ports. Everything started here is stopped by its PID."""
+Prometheus (over HTTP, and over HTTPS with a CA made by openssl) and a real InfluxDB 1.x,
+all from Debian's packages, on loopback ports. Everything started here is stopped by its PID."""
 
 import json
 import os
@@ -404,6 +404,52 @@ def test_remote_write_reaches_prometheus(built, prometheus):
     duration = wait_query(prometheus, 'job_duration_seconds{job="c_batch", instance="host-7"}')
     assert 0.0 <= list(duration.values())[0] < 60.0
     assert query(prometheus, '{__name__=~"records_created", job="c_batch"}') == {}
+
+
+@pytest.fixture(scope="module")
+def influxdb(workdir):
+    """A throwaway InfluxDB 1.x (Debian's influxd) with a database `rw`; gives its base URL."""
+    exe = binary("influxd")
+    home = os.path.join(workdir, "influxdb")
+    os.makedirs(home, exist_ok=True)
+    http_port, rpc_port = free_port(), free_port()
+    config = os.path.join(home, "influxdb.conf")
+    with open(config, "w") as f:
+        f.write(f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc_port}"\n'
+                f'[meta]\n  dir = "{home}/meta"\n[data]\n  dir = "{home}/data"\n  wal-dir = "{home}/wal"\n'
+                f'[monitor]\n  store-enabled = false\n'
+                f'[http]\n  bind-address = "127.0.0.1:{http_port}"\n  log-enabled = false\n')
+    p = Process("influxd", [exe, "-config", config], workdir)
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        def ready():
+            if p.popen.poll() is not None:
+                pytest.fail(f"influxd exited with {p.popen.returncode}:\n{p.output()}")
+            return http_get(base + "/ping", timeout=2)[0] == 204  # InfluxDB's ping has no body
+
+        poll("influxd answers /ping", ready, 60)
+        create = urllib.request.Request(base + "/query", data=b"q=CREATE+DATABASE+rw", method="POST")
+        urllib.request.urlopen(create, timeout=10).read()
+        yield base
+    finally:
+        p.stop()
+
+
+def test_remote_write_reaches_influxdb(built, influxdb):
+    url = f"{influxdb}/api/v1/prom/write?db=rw"
+    r = remote_write(built, "-j", "c_influx", "-i", "host-8", url)
+    assert r.returncode == 0, r.stderr
+    q = urllib.parse.urlencode({"db": "rw", "q": 'SELECT "value", "outcome" FROM "records_total" '
+                                                 "WHERE \"job\" = 'c_influx' GROUP BY \"outcome\", \"instance\""})
+    deadline = time.monotonic() + 30
+    while True:
+        with urllib.request.urlopen(f"{influxdb}/query?{q}", timeout=10) as resp:
+            series = json.loads(resp.read())["results"][0].get("series", [])
+        if len(series) == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    got = {(s["tags"]["outcome"], s["tags"]["instance"]): [v[1] for v in s["values"]] for s in series}
+    assert got == {("imported", "host-8"): [1200.0], ("skipped", "host-8"): [3.0]}
 
 
 def test_remote_write_to_a_closed_port_fails_with_the_reason(built):
