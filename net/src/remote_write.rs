@@ -9,6 +9,7 @@
 //! [`RemoteWriteSender`].
 
 mod metrics;
+mod retry;
 mod sender;
 
 use std::path::{Path, PathBuf};
@@ -198,6 +199,11 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
     Ok(())
 }
 
+/// The error for an option the client cannot work with.
+fn invalid_option(what: String) -> crate::Error {
+    crate::Error::Core(fastprom::Error::InvalidArgument(what))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,9 +233,4 @@ mod tests {
             other => panic!("{:?}", other.map(|_| ())),
         }
     }
-}
-
-/// The error for an option the client cannot work with.
-fn invalid_option(what: String) -> crate::Error {
-    crate::Error::Core(fastprom::Error::InvalidArgument(what))
 }
