@@ -177,10 +177,35 @@ pub struct fastprom_push_request {
 #[repr(C)]
 struct OwnedRequest {
     public: fastprom_push_request,
-    _strings: Vec<CString>,
-    _names: Vec<*const c_char>,
-    _values: Vec<*const c_char>,
+    _url: CString,
+    _headers: CHeaders,
     _body: Vec<u8>,
+}
+
+/// A request's headers as C strings, and the two arrays of pointers into them that the
+/// request structs of the C API hand out (`header_names`, `header_values`). The strings'
+/// and the arrays' heap buffers stay put when this moves, so the pointers stay valid as
+/// long as it lives.
+pub(crate) struct CHeaders {
+    _strings: Vec<CString>,
+    pub(crate) names: Vec<*const c_char>,
+    pub(crate) values: Vec<*const c_char>,
+}
+
+impl CHeaders {
+    /// `headers`, then `Authorization` with `auth`'s Basic credentials when given.
+    pub(crate) fn new(headers: Vec<(String, String)>, auth: Option<&BasicAuth>) -> Result<Self, Failure> {
+        let nul = || Failure::new(fastprom_status::FASTPROM_INVALID_ARGUMENT, "a NUL byte in a header");
+        let auth = auth.map(|a| ("Authorization".to_owned(), a.header_value()));
+        let mut strings = Vec::with_capacity(2 * (headers.len() + 1));
+        for (k, v) in headers.into_iter().chain(auth) {
+            strings.push(CString::new(k).map_err(|_| nul())?);
+            strings.push(CString::new(v).map_err(|_| nul())?);
+        }
+        let names = strings.iter().step_by(2).map(|s| s.as_ptr()).collect();
+        let values = strings.iter().skip(1).step_by(2).map(|s| s.as_ptr()).collect();
+        Ok(Self { _strings: strings, names, values })
+    }
 }
 
 fn c_string(s: String) -> Result<CString, Failure> {
@@ -207,19 +232,8 @@ pub unsafe extern "C" fn fastprom_push_request_new(
         // SAFETY: as the contract says.
         let o = unsafe { read_opts(opts) }?;
         let request = unsafe { build(method, registry, gateway, job, &o) }?;
-        let mut headers = request.headers;
-        if let Some(auth) = &o.auth {
-            headers.push(("Authorization".to_owned(), auth.header_value()));
-        }
         let url = c_string(request.url)?;
-        let mut strings = vec![url];
-        for (k, v) in headers {
-            strings.push(c_string(k)?);
-            strings.push(c_string(v)?);
-        }
-        // CStrings keep their heap buffers when the Vec holding them moves.
-        let names: Vec<*const c_char> = strings[1..].iter().step_by(2).map(|s| s.as_ptr()).collect();
-        let values: Vec<*const c_char> = strings[2..].iter().step_by(2).map(|s| s.as_ptr()).collect();
+        let headers = CHeaders::new(request.headers, o.auth.as_ref())?;
         let body = request.body;
         let public = fastprom_push_request {
             method: match request.method {
@@ -227,14 +241,14 @@ pub unsafe extern "C" fn fastprom_push_request_new(
                 PushMethod::Post => c"POST".as_ptr(),
                 PushMethod::Delete => c"DELETE".as_ptr(),
             },
-            url: strings[0].as_ptr(),
-            header_names: names.as_ptr(),
-            header_values: values.as_ptr(),
-            n_headers: names.len(),
+            url: url.as_ptr(),
+            header_names: headers.names.as_ptr(),
+            header_values: headers.values.as_ptr(),
+            n_headers: headers.names.len(),
             body: body.as_ptr(),
             body_len: body.len(),
         };
-        let owned = Box::new(OwnedRequest { public, _strings: strings, _names: names, _values: values, _body: body });
+        let owned = Box::new(OwnedRequest { public, _url: url, _headers: headers, _body: body });
         // SAFETY: `o_ptr` is checked and writable; the cast is to the first field of a
         // repr(C) struct.
         unsafe { put(o_ptr, Box::into_raw(owned).cast::<fastprom_push_request>()) };

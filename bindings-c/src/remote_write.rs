@@ -2,7 +2,7 @@
 //! (through fastprom-net), `fastprom_remote_write_request_new` builds the requests for
 //! callers with their own HTTP client.
 
-use std::ffi::{c_char, CString};
+use std::ffi::c_char;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use fastprom_net::remote_write::{request_headers, send_bodies, RemoteWriteOption
 use fastprom_net::BasicAuth;
 
 use crate::args::{handle, out, put, string, strings};
+use crate::push::CHeaders;
 use crate::registry::fastprom_registry;
 use crate::status::{fastprom_status, run, run_free, Failure};
 
@@ -178,9 +179,7 @@ pub struct fastprom_remote_write_request {
 #[repr(C)]
 struct OwnedRequest {
     public: fastprom_remote_write_request,
-    _strings: Vec<CString>,
-    _names: Vec<*const c_char>,
-    _values: Vec<*const c_char>,
+    _headers: CHeaders,
     _bodies: Vec<Vec<u8>>,
     _body_ptrs: Vec<*const u8>,
     _lens: Vec<usize>,
@@ -205,27 +204,16 @@ pub unsafe extern "C" fn fastprom_remote_write_request_new(
         let r = unsafe { handle(registry, "registry") }?;
         let o = unsafe { read_opts(opts) }?;
         let built = build(&*r.inner, now_ms(), &o.config)?;
-        let mut headers = request_headers(&o.net);
-        if let Some(auth) = &o.net.basic_auth {
-            headers.push(("Authorization".to_owned(), auth.header_value()));
-        }
-        let mut strings = Vec::with_capacity(headers.len() * 2);
-        for (k, v) in headers {
-            let nul = || Failure::new(fastprom_status::FASTPROM_INVALID_ARGUMENT, "a NUL byte in a header");
-            strings.push(CString::new(k).map_err(|_| nul())?);
-            strings.push(CString::new(v).map_err(|_| nul())?);
-        }
-        // CStrings and Vecs keep their heap buffers when the Vecs holding them move.
-        let names: Vec<*const c_char> = strings.iter().step_by(2).map(|s| s.as_ptr()).collect();
-        let values: Vec<*const c_char> = strings.iter().skip(1).step_by(2).map(|s| s.as_ptr()).collect();
+        let headers = CHeaders::new(request_headers(&o.net), o.net.basic_auth.as_ref())?;
+        // Vecs keep their heap buffers when the Vecs holding them move.
         let series: Vec<usize> = built.iter().map(|b| b.series).collect();
         let bodies: Vec<Vec<u8>> = built.into_iter().map(|b| b.body).collect();
         let body_ptrs: Vec<*const u8> = bodies.iter().map(|b| b.as_ptr()).collect();
         let lens: Vec<usize> = bodies.iter().map(Vec::len).collect();
         let public = fastprom_remote_write_request {
-            header_names: names.as_ptr(),
-            header_values: values.as_ptr(),
-            n_headers: names.len(),
+            header_names: headers.names.as_ptr(),
+            header_values: headers.values.as_ptr(),
+            n_headers: headers.names.len(),
             bodies: body_ptrs.as_ptr(),
             body_lens: lens.as_ptr(),
             body_series: series.as_ptr(),
@@ -233,9 +221,7 @@ pub unsafe extern "C" fn fastprom_remote_write_request_new(
         };
         let owned = Box::new(OwnedRequest {
             public,
-            _strings: strings,
-            _names: names,
-            _values: values,
+            _headers: headers,
             _bodies: bodies,
             _body_ptrs: body_ptrs,
             _lens: lens,
