@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -28,6 +29,9 @@ from fastprom.remote_write import (HEADERS, RemoteWriteError, RemoteWriteSender,
                                    push_to_remote_write)
 
 from conftest import free_port
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'tools'))
+from influxdb import running_influxdb  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which('prometheus') is None,
                                 reason='needs Debian prometheus (make test installs it)')
@@ -86,27 +90,7 @@ def influxdb():
     """A throwaway InfluxDB 1.x with a database ``rw``; its base URL."""
     if shutil.which('influxd') is None:
         pytest.skip('needs Debian influxdb (make test installs it)')
-    work = tempfile.mkdtemp(prefix='fastprom-influx-')
-    http_port, rpc_port = free_port(), free_port()
-    config = os.path.join(work, 'influxdb.conf')
-    with open(config, 'w') as f:
-        f.write(f'''reporting-disabled = true
-bind-address = "127.0.0.1:{rpc_port}"
-[meta]
-  dir = "{work}/meta"
-[data]
-  dir = "{work}/data"
-  wal-dir = "{work}/wal"
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:{http_port}"
-  log-enabled = false
-''')
-    base = f'http://127.0.0.1:{http_port}'
-    with daemon('influxd', ['influxd', '-config', config], work, base + '/ping'):
-        create = urllib.request.Request(base + '/query', data=b'q=CREATE+DATABASE+rw', method='POST')
-        urllib.request.urlopen(create, timeout=10).read()
+    with running_influxdb(PATIENCE) as base:
         yield base
 
 

@@ -12,11 +12,15 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools"))
+from influxdb import running_influxdb  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "examples", "c")
@@ -407,32 +411,11 @@ def test_remote_write_reaches_prometheus(built, prometheus):
 
 
 @pytest.fixture(scope="module")
-def influxdb(workdir):
+def influxdb():
     """A throwaway InfluxDB 1.x (Debian's influxd) with a database `rw`; gives its base URL."""
-    exe = binary("influxd")
-    home = os.path.join(workdir, "influxdb")
-    os.makedirs(home, exist_ok=True)
-    http_port, rpc_port = free_port(), free_port()
-    config = os.path.join(home, "influxdb.conf")
-    with open(config, "w") as f:
-        f.write(f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc_port}"\n'
-                f'[meta]\n  dir = "{home}/meta"\n[data]\n  dir = "{home}/data"\n  wal-dir = "{home}/wal"\n'
-                f'[monitor]\n  store-enabled = false\n'
-                f'[http]\n  bind-address = "127.0.0.1:{http_port}"\n  log-enabled = false\n')
-    p = Process("influxd", [exe, "-config", config], workdir)
-    base = f"http://127.0.0.1:{http_port}"
-    try:
-        def ready():
-            if p.popen.poll() is not None:
-                pytest.fail(f"influxd exited with {p.popen.returncode}:\n{p.output()}")
-            return http_get(base + "/ping", timeout=2)[0] == 204  # InfluxDB's ping has no body
-
-        poll("influxd answers /ping", ready, 60)
-        create = urllib.request.Request(base + "/query", data=b"q=CREATE+DATABASE+rw", method="POST")
-        urllib.request.urlopen(create, timeout=10).read()
+    binary("influxd")
+    with running_influxdb() as base:
         yield base
-    finally:
-        p.stop()
 
 
 def test_remote_write_reaches_influxdb(built, influxdb):
