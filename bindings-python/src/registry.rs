@@ -247,9 +247,11 @@ fn series_suffixes(kind: &str) -> Vec<&'static str> {
     fastprom::model::MetricType::from_name(kind).map(|t| t.suffixes().to_vec()).unwrap_or_default()
 }
 
-/// Adds the encoders and the suffix table to the module.
+/// Adds the encoders, the suffix table and the remote-write headers to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(remote_write_bodies, m)?)?;
+    // The protocol's headers, as the core writes them: `[(name, value), ...]`.
+    m.add("REMOTE_WRITE_HEADERS", fastprom::remote_write::HEADERS.to_vec())?;
     m.add_function(wrap_pyfunction!(series_suffixes, m)?)?;
     m.add_function(wrap_pyfunction!(generate_text, m)?)?;
     m.add_function(wrap_pyfunction!(generate_openmetrics, m)?)?;

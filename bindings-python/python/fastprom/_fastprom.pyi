@@ -47,6 +47,9 @@ def gzip_accepted(accept_encoding: Optional[str] = None) -> bool:
 def gzip(data: bytes) -> bytes:
     """gzip-compresses ``data`` (the GIL is released meanwhile)."""
 
+# The remote-write protocol's request headers, from the core: ``[(name, value), ...]``.
+REMOTE_WRITE_HEADERS: List[Tuple[str, str]]
+
 def remote_write_bodies(
     registry: Any, now_ms: int, external_labels: List[Tuple[str, str]] = ..., metadata: bool = True,
     created: bool = True, max_request_bytes: int = 1048576,

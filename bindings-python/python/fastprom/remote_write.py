@@ -41,12 +41,9 @@ __all__ = ['HEADERS', 'RemoteWriteError', 'RemoteWriteSender', 'build_remote_wri
 
 log = logging.getLogger('fastprom.remote_write')
 
-HEADERS = {
-    'Content-Encoding': 'snappy',
-    'Content-Type': 'application/x-protobuf',
-    'X-Prometheus-Remote-Write-Version': '0.1.0',
-    'User-Agent': 'fastprom',
-}
+# The protocol's headers come from the core (Content-Encoding, Content-Type and
+# X-Prometheus-Remote-Write-Version), then this client's name.
+HEADERS = {**dict(_fastprom.REMOTE_WRITE_HEADERS), 'User-Agent': 'fastprom'}
 
 
 class RemoteWriteError(OSError):
