@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fastprom::clock::Clock as _;
 use fastprom::remote_write::{build, RemoteWriteConfig};
-use fastprom_net::remote_write::{request_headers, send_bodies, RemoteWriteOptions};
+use fastprom_net::remote_write::{remote_write, request_headers, RemoteWriteOptions};
 use fastprom_net::BasicAuth;
 
 use crate::args::{handle, out, put, string, strings};
@@ -142,8 +142,7 @@ pub unsafe extern "C" fn fastprom_remote_write(
         let r = unsafe { handle(registry, "registry") }?;
         let url = unsafe { string(url, "url") }?;
         let o = unsafe { read_opts(opts) }?;
-        let bodies = build(&*r.inner, now_ms(), &o.config)?;
-        let series = send_bodies(url, &bodies, &o.net)?;
+        let series = remote_write(&*r.inner, url, now_ms(), &o.config, &o.net)?;
         if !out_series.is_null() {
             // SAFETY: non-NULL and writable by the contract.
             unsafe { put(out_series, series) };

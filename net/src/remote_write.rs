@@ -5,7 +5,7 @@
 //!
 //! [`remote_write`] sends once, now; [`RemoteWriteSender`] sends every interval from a
 //! thread of its own, with a bounded queue, retries and its own metrics. The C face's
-//! `fastprom_remote_write` sits on [`send_bodies`], its background sender on
+//! `fastprom_remote_write` sits on [`remote_write`], its background sender on
 //! [`RemoteWriteSender`].
 
 mod metrics;
