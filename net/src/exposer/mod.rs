@@ -1,5 +1,5 @@
 //! The `/metrics` exposer: a registry served over HTTP/1.1 from a background thread, as
-//! prometheus_client's `start_http_server` serves it (see [`handler`] for the answers).
+//! prometheus_client's `start_http_server` serves it (the private `handler` module makes the answers).
 //!
 //! The thread runs a one-thread tokio runtime with hyper; a connection costs a task and
 //! its buffers, not a thread. It is bounded: at most [`ExposerConfig::max_connections`]
