@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyModule;
 
-use crate::errors;
+use crate::{errors, gil};
 
 static CALLABLE: RwLock<Option<Py<PyAny>>> = RwLock::new(None);
 static TIME_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -66,13 +66,15 @@ impl Clock for PyClock {
         if let Some(t) = NOW.with(Cell::take) {
             return t;
         }
-        Python::attach(|py| match read(py) {
+        // While Python exits, the system clock stands in for `time.time`.
+        let now = gil::try_attach(|py| match read(py) {
             Ok(t) => t,
             Err(e) => {
                 errors::stash(e);
                 SystemClock.now()
             }
-        })
+        });
+        now.unwrap_or_else(|| SystemClock.now())
     }
 }
 

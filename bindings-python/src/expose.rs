@@ -7,7 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::errors;
+use crate::{errors, gil};
 
 /// What `choose_encoder` decides for an `Accept` header: `(kind, escaping, version,
 /// content_type)`, kind `"text"` or `"openmetrics"`.
@@ -33,7 +33,7 @@ fn gzip_accepted(accept_encoding: Option<&str>) -> bool {
 /// gzip-compresses `data`.
 #[pyfunction]
 fn gzip<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
-    let out = py.detach(|| fastprom::expose::gzip(data));
+    let out = gil::detach(py, || fastprom::expose::gzip(data));
     PyBytes::new(py, &out)
 }
 

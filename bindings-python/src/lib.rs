@@ -16,7 +16,8 @@
 //! * [`timing`]: the context managers and decorated-call runners of `time()`,
 //!   `count_exceptions()` and `track_inprogress()`;
 //! * [`clock`]: the core's clock, routed to Python's `time.time`;
-//! * [`errors`]: core errors to Python exceptions.
+//! * [`errors`]: core errors to Python exceptions;
+//! * [`gil`]: leaving and re-entering the interpreter, safely while Python exits.
 
 use pyo3::prelude::*;
 
@@ -25,6 +26,7 @@ mod config;
 mod convert;
 mod errors;
 mod expose;
+mod gil;
 mod metrics;
 mod multiprocess;
 mod names;
@@ -52,5 +54,7 @@ fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     parse::register(m)?;
     registry::register(m)?;
     multiprocess::register(m)?;
+    // Before the interpreter finalizes, close it to this extension's threads (see `gil`).
+    m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(gil::close, m)?,))?;
     Ok(())
 }

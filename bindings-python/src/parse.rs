@@ -30,8 +30,8 @@ use std::cell::RefCell;
 use std::io::{self, BufRead, Read};
 use std::rc::Rc;
 
-use crate::config;
 use crate::parse_errors;
+use crate::{config, gil};
 
 /// Families, then the error that ends them.
 type Parsed = (Vec<ParsedFamily>, Option<Error>);
@@ -82,7 +82,7 @@ fn text_string_to_metric_families<'py>(
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
     let scheme = validation_scheme();
-    let parsed = py.detach(|| match core_parse::text(s, scheme) {
+    let parsed = gil::detach(py, || match core_parse::text(s, scheme) {
         Ok(f) => (f, None),
         Err(_) => streamed(core_parse::text_reader(s.as_bytes(), scheme)),
     });
@@ -98,7 +98,7 @@ fn openmetrics_text_string_to_metric_families<'py>(
 ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
     let s = text.to_str()?;
     let scheme = validation_scheme();
-    let parsed = py.detach(|| match core_parse::openmetrics(s, scheme) {
+    let parsed = gil::detach(py, || match core_parse::openmetrics(s, scheme) {
         Ok(f) => (f, None),
         Err(_) => streamed(core_parse::openmetrics_reader(s.as_bytes(), scheme)),
     });
@@ -148,9 +148,13 @@ impl BufRead for PyLines {
         if self.pos >= self.buf.len() {
             self.buf.clear();
             self.pos = 0;
-            if let Err(e) = Python::attach(|py| self.next_line(py)) {
-                *self.failed.borrow_mut() = Some(e);
-                return Err(io::Error::other("the line iterator raised"));
+            match gil::try_attach(|py| self.next_line(py)) {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    *self.failed.borrow_mut() = Some(e);
+                    return Err(io::Error::other("the line iterator raised"));
+                }
+                None => return Err(io::Error::other("the interpreter is shutting down")),
             }
         }
         Ok(&self.buf[self.pos..])

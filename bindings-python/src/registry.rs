@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::metrics::{AnyFamily, CounterBase, EnumBase, GaugeBase, HistogramBase, InfoBase, Native, SummaryBase};
-use crate::{config, convert, errors};
+use crate::{config, convert, errors, gil};
 
 /// A visitor the walk can hand native families to.
 trait Sink: Visitor {
@@ -32,19 +32,19 @@ fn visit_all(fams: &[AnyFamily], v: &mut dyn Visitor) -> fastprom::Result<()> {
 
 impl Sink for TextEncoder {
     fn natives(&mut self, py: Python<'_>, fams: &[AnyFamily]) -> fastprom::Result<()> {
-        py.detach(|| visit_all(fams, self))
+        gil::detach(py, || visit_all(fams, self))
     }
 }
 
 impl Sink for OpenMetricsEncoder {
     fn natives(&mut self, py: Python<'_>, fams: &[AnyFamily]) -> fastprom::Result<()> {
-        py.detach(|| visit_all(fams, self))
+        gil::detach(py, || visit_all(fams, self))
     }
 }
 
 impl Sink for fastprom::remote_write::Builder {
     fn natives(&mut self, py: Python<'_>, fams: &[AnyFamily]) -> fastprom::Result<()> {
-        py.detach(|| visit_all(fams, self))
+        gil::detach(py, || visit_all(fams, self))
     }
 }
 
@@ -52,7 +52,7 @@ impl Sink for NameFilter<'_> {
     /// The filter cannot leave the GIL (it wraps the caller's visitor), so the families
     /// are collected without the GIL first, then filtered.
     fn natives(&mut self, py: Python<'_>, fams: &[AnyFamily]) -> fastprom::Result<()> {
-        let (r, owned) = py.detach(|| {
+        let (r, owned) = gil::detach(py, || {
             let mut c = FamilyCollector::default();
             (visit_all(fams, &mut c), c.families)
         });
@@ -234,7 +234,7 @@ fn remote_write_bodies<'py>(
     let mut builder = Builder::with_scratch(now_ms, config, &mut scratch);
     encode(registry, &mut builder)?;
     let py = registry.py();
-    let bodies = py.detach(|| builder.finish_compressed_into(&mut scratch)).map_err(errors::to_py)?;
+    let bodies = gil::detach(py, || builder.finish_compressed_into(&mut scratch)).map_err(errors::to_py)?;
     *SCRATCH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(scratch);
     Ok(bodies.into_iter().map(|b| (PyBytes::new(py, &b.body), b.series)).collect())
 }

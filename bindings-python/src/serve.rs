@@ -6,6 +6,7 @@
 //! A scrape thread takes the GIL only to call that callable. Every call here that waits
 //! for the exposer (`wait`, `shutdown`) releases the GIL first, since the exposer's
 //! threads may be waiting for it.
+//! Once Python is exiting (see `gil`), a scrape gets a 503 instead of a call into Python.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,8 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
+use crate::gil;
+
 /// Calls the package's responder with `(method, path, query, accept, accept_encoding)`;
 /// it returns `(status code, [(name, value), ...], body bytes)`.
 struct PyResponder {
@@ -24,7 +27,7 @@ struct PyResponder {
 
 impl Responder for PyResponder {
     fn respond(&self, r: &Request<'_>) -> Answer {
-        Python::attach(|py| {
+        let answered = gil::try_attach(|py| {
             let called = self
                 .respond
                 .bind(py)
@@ -40,6 +43,12 @@ impl Responder for PyResponder {
                     body: b"A server error occurred.  Please contact the administrator.".to_vec(),
                 }
             })
+        });
+        // Python is exiting: the request is not passed in.
+        answered.unwrap_or_else(|| Answer {
+            status: 503,
+            headers: vec![("Content-Type".to_owned(), "text/plain".to_owned())],
+            body: b"The server is shutting down.".to_vec(),
         })
     }
 }
@@ -145,7 +154,7 @@ impl NativeServer {
             config = config.tls(t);
         }
         let source = Source::responder(PyResponder { respond });
-        let exposer = py.detach(|| Exposer::start(source, config)).map_err(|e| match &e {
+        let exposer = gil::detach(py, || Exposer::start(source, config)).map_err(|e| match &e {
             fastprom_net::Error::Bind { source, .. } | fastprom_net::Error::Start { source } => os_error(source),
             _ => PyValueError::new_err(e.to_string()),
         })?;
@@ -158,7 +167,7 @@ impl NativeServer {
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> bool {
         let stopped = Arc::clone(&self.stopped);
-        py.detach(move || {
+        gil::detach(py, move || {
             let mut done = stopped.done.lock();
             match timeout.and_then(|t| Duration::try_from_secs_f64(t).ok()) {
                 Some(limit) => {
@@ -183,7 +192,7 @@ impl NativeServer {
     /// connection and the listening socket, and wakes `wait`. Idempotent.
     fn shutdown(&self, py: Python<'_>) {
         let exposer = self.exposer.lock().take();
-        py.detach(move || {
+        gil::detach(py, move || {
             if let Some(mut exposer) = exposer {
                 exposer.shutdown();
             }

@@ -278,6 +278,9 @@ class _NativeHTTPServer:
         self.address_family = family
         self.server_port = native.port
         self.server_address = (host, native.port, 0, 0) if family == socket.AF_INET6 else (host, native.port)
+        # The threads inside serve_forever(), for shutdown() to wait for.
+        self._loops_changed = threading.Condition()
+        self._loops: set[int] = set()
         _live_servers.add(self)
 
     @property
@@ -289,13 +292,26 @@ class _NativeHTTPServer:
         It wakes every ``poll_interval`` seconds, so that on the main thread Ctrl-C and
         other signal handlers run, as with socketserver's loop."""
         interval = poll_interval if poll_interval and poll_interval > 0 else 0.5
-        while not self._native.wait(interval):
-            pass
+        me = threading.get_ident()
+        with self._loops_changed:
+            self._loops.add(me)
+        try:
+            while not self._native.wait(interval):
+                pass
+        finally:
+            with self._loops_changed:
+                self._loops.discard(me)
+                self._loops_changed.notify_all()
 
     def shutdown(self) -> None:
         """Stops serving: answers in progress get up to 2 seconds, then every connection and
-        the listening socket are closed."""
+        the listening socket are closed. Like socketserver's, it returns once every
+        ``serve_forever()`` has (those of other threads: one on the calling thread, as in a
+        signal handler, returns when the handler does)."""
         self._native.shutdown()
+        me = threading.get_ident()
+        with self._loops_changed:
+            self._loops_changed.wait_for(lambda: not self._loops - {me})
 
     def server_close(self) -> None:
         """Frees the port (stopping the server first if ``shutdown()`` has not)."""

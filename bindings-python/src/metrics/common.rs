@@ -12,7 +12,7 @@ use pyo3::types::{PyList, PyTuple};
 
 use super::slot::HasObject;
 use super::{node, set_pending, Native, Node, Parent};
-use crate::{clock, convert, errors};
+use crate::{clock, convert, errors, gil};
 
 /// Streams one child on its own, without its family's labels, its samples named
 /// `name` + suffix: what prometheus_client's `_child_samples()` gives.
@@ -208,7 +208,7 @@ fn owned(
     py: Python<'_>,
     f: impl FnOnce(&mut FamilyCollector) -> fastprom::Result<()> + Send,
 ) -> PyResult<Vec<MetricFamily>> {
-    let (r, families) = py.detach(|| {
+    let (r, families) = gil::detach(py, || {
         let mut c = FamilyCollector::default();
         let r = f(&mut c);
         (r, c.families)

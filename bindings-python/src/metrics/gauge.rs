@@ -13,7 +13,7 @@ use super::common::native_methods;
 use super::fast::{fast_method, Arg, Signature};
 use super::value::{Target, Value};
 use super::{added, fast_f64, float, observable, AnyFamily, Native, Node};
-use crate::errors;
+use crate::{errors, gil};
 
 /// Native base of `fastprom.metrics.Gauge`.
 #[pyclass(subclass, frozen, module = "fastprom._fastprom")]
@@ -84,14 +84,15 @@ fn negated(a: &Bound<'_, PyAny>) -> PyResult<f64> {
 /// exception is parked for the binding to raise.
 fn gauge_fn(f: Py<PyAny>) -> fastprom::metrics::GaugeFn {
     Arc::new(move || {
-        Python::attach(|py| match f.bind(py).call0().and_then(|v| float(&v)) {
+        let called = gil::try_attach(|py| match f.bind(py).call0().and_then(|v| float(&v)) {
             Ok(v) => Ok(v),
             Err(e) => {
                 let msg = e.to_string();
                 errors::stash(e);
                 Err(Error::Collect(msg))
             }
-        })
+        });
+        called.unwrap_or_else(|| Err(Error::Collect("the interpreter is shutting down".to_owned())))
     })
 }
 
@@ -186,7 +187,7 @@ native_methods!(GaugeBase, {
         let child = observable(self)?.clone();
         let gf = gauge_fn(f);
         // A scrape may hold the function lock while it waits for the GIL.
-        py.detach(move || child.set_function(gf));
+        gil::detach(py, move || child.set_function(gf));
         Ok(())
     }
 

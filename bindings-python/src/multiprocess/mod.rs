@@ -21,6 +21,8 @@ pub(crate) use ops::*;
 
 use file::MmapFile;
 
+use crate::gil;
+
 /// One `values.MultiProcessValue(...)`: the files of this process and every value in them.
 #[pyclass(frozen, module = "fastprom._fastprom", name = "MultiprocessContext")]
 pub(crate) struct PyContext {
@@ -295,7 +297,7 @@ pub(crate) struct MpSource {
 impl MpSource {
     fn read(&self, py: Python<'_>) -> PyResult<dir::Scrape> {
         let path = self.path.clone();
-        let s = py.detach(move || dir::scrape(&path))?;
+        let s = gil::detach(py, move || dir::scrape(&path))?;
         if !s.skipped_paths.is_empty() {
             self.skipped.fetch_add(s.skipped_paths.len() as u64, std::sync::atomic::Ordering::Relaxed);
             for (path, (_, why)) in s.skipped_paths.iter().zip(&s.output.skipped) {
@@ -375,7 +377,7 @@ impl MpSource {
 #[pyfunction]
 #[pyo3(signature = (files, accumulate=true))]
 fn _mp_merge<'py>(py: Python<'py>, files: Vec<PathBuf>, accumulate: bool) -> PyResult<Bound<'py, PyTuple>> {
-    let s = py.detach(|| dir::merge_files(files, accumulate))?;
+    let s = gil::detach(py, || dir::merge_files(files, accumulate))?;
     scrape_to_py(py, s)
 }
 
@@ -399,7 +401,7 @@ fn process_gone(ident: &str) -> bool {
 #[pyfunction]
 #[pyo3(signature = (path, pids=None))]
 fn _mp_compact(py: Python<'_>, path: PathBuf, pids: Option<Vec<String>>) -> PyResult<Compacted> {
-    let done = py.detach(|| match &pids {
+    let done = gil::detach(py, || match &pids {
         Some(list) => dir::compact(&path, &|id: &str| list.iter().any(|p| p == id)),
         None => dir::compact(&path, &process_gone),
     });
