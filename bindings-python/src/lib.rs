@@ -20,6 +20,7 @@
 //! * [`gil`]: leaving and re-entering the interpreter, safely while Python exits.
 
 use pyo3::prelude::*;
+use pyo3::types::IntoPyDict;
 
 mod clock;
 mod config;
@@ -56,5 +57,7 @@ fn _fastprom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     multiprocess::register(m)?;
     // Before the interpreter finalizes, close it to this extension's threads (see `gil`).
     m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(gil::close, m)?,))?;
+    let after_fork = [("after_in_child", wrap_pyfunction!(gil::forked, m)?)].into_py_dict(m.py())?;
+    m.py().import("os")?.call_method("register_at_fork", (), Some(&after_fork))?;
     Ok(())
 }

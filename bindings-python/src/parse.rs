@@ -198,6 +198,8 @@ impl FamilyStream {
     }
 
     fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        // The line iterator is Python code run from here.
+        let _region = gil::Region::enter(py);
         if self.done {
             return Ok(None);
         }

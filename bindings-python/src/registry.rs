@@ -174,6 +174,8 @@ fn walk<S: Sink>(obj: &Bound<'_, PyAny>, sink: &mut S, pending: &mut Vec<AnyFami
 }
 
 fn encode<S: Sink>(registry: &Bound<'_, PyAny>, sink: &mut S) -> PyResult<()> {
+    // Collectors are Python code run from here.
+    let _region = gil::Region::enter(registry.py());
     // A forked child's multi-process values first move to its own files (as
     // prometheus_client's cells notice the fork when read).
     crate::multiprocess::follow_forks(registry.py())?;

@@ -28,6 +28,7 @@ struct PyResponder {
 impl Responder for PyResponder {
     fn respond(&self, r: &Request<'_>) -> Answer {
         let answered = gil::try_attach(|py| {
+            let _region = gil::Region::enter(py);
             let called = self
                 .respond
                 .bind(py)

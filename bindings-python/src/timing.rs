@@ -344,6 +344,13 @@ const DOC: &CStr = c"caller(func, /, *args, **kwargs)\n--\n\nCalls func(*args, *
 
 /// `caller(func, *args, **kwargs)`: runs the call with the state's bookkeeping around it.
 ///
+/// The wrapped function runs from this frame, and nothing Rust must clean up is live
+/// here: the bookkeeping before and after is in functions of their own ([`before`],
+/// [`after`]), which catch their panics and cannot unwind. So this frame has no landing
+/// pad, and when CPython (3.13 and older) ends a daemon thread inside the wrapped function
+/// at exit with `pthread_exit`, the forced unwind passes through it as through a C frame,
+/// where a `catch_unwind` here would abort the process.
+///
 /// # Safety
 /// Called by CPython with the GIL held; `slf` is the bound `CallerState`; `args` holds
 /// `nargs` positional arguments followed by the values of `kwnames`.
@@ -353,33 +360,134 @@ unsafe extern "C" fn call(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // SAFETY: as the contract says.
+    let b = unsafe { before(slf, args, nargs, kwnames) };
+    if b.func.is_null() {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: the rest of the argument array, forwarded as is, with the GIL held. From
+    // 3.11 `PyObject_Vectorcall` is a libpython function; before, pyo3 writes it in Rust
+    // with assertions, whose panic paths would give this frame a landing pad, so the call
+    // goes through `PyObject_VectorcallDict` with the keywords as a dict.
+    #[cfg(Py_3_11)]
+    let result = unsafe { ffi::PyObject_Vectorcall(b.func, args.add(1), (b.n - 1) as usize, kwnames) };
+    #[cfg(not(Py_3_11))]
+    let result = unsafe { ffi::PyObject_VectorcallDict(b.func, args.add(1), (b.n - 1) as usize, b.kwargs) };
+    // SAFETY: as above; `result` is the call's new reference or NULL with its exception set.
+    unsafe { after(slf, b, result) }
+}
+
+/// What [`before`] hands over to the call and to [`after`]: plain values only.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Before {
+    /// The function to call; NULL when `before` failed (its exception is set).
+    func: *mut ffi::PyObject,
+    /// Positional arguments, the function included.
+    n: ffi::Py_ssize_t,
+    /// `Time`: when the call started.
+    start: f64,
+    /// Before 3.11: the keyword arguments as a new dict, or NULL without any.
+    kwargs: *mut ffi::PyObject,
+}
+
+/// Turns the outcome of bookkeeping that may fail (or panic) into a result for CPython:
+/// the value, or NULL with the error (a panic as `SystemError`) set.
+fn settle(py: Python<'_>, outcome: std::thread::Result<PyResult<*mut ffi::PyObject>>) -> *mut ffi::PyObject {
+    match outcome {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+        Err(_) => {
+            // SAFETY: GIL held.
+            unsafe { ffi::PyErr_SetString(ffi::PyExc_SystemError, c"fastprom: panic in a decorated call".as_ptr()) };
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The bookkeeping before the call: checks the arguments, starts the clock (`Time`) or
+/// counts the call in (`TrackInprogress`).
+///
+/// # Safety
+/// As [`call`]'s.
+#[inline(never)] // kept out of `call`, whose frame must have no landing pad
+unsafe extern "C" fn before(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> Before {
+    // SAFETY: the GIL is held (the contract).
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: reads the count out of the flags CPython passed.
+    let n = unsafe { ffi::PyVectorcall_NARGS(nargs as usize) } as ffi::Py_ssize_t;
+    let mut start = 0.0;
+    let mut kwargs: *mut ffi::PyObject = std::ptr::null_mut();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: as the contract says.
-        let py = unsafe { Python::assume_attached() };
-        let state = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<CallerState>() };
-        let state = state.get();
-        // SAFETY: reads the count out of the flags CPython passed.
-        let n = unsafe { ffi::PyVectorcall_NARGS(nargs as usize) } as ffi::Py_ssize_t;
+        // SAFETY: `slf` is the bound `CallerState` (the contract).
+        let state = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<CallerState>() }.get();
         if n < 1 {
             return Err(pyo3::exceptions::PyTypeError::new_err("caller() needs the function to call"));
         }
+        match state.kind {
+            Kind::Time => start = now(),
+            Kind::CountExceptions => {}
+            Kind::TrackInprogress => call_method(py, state.metric.bind(py), pyo3::intern!(py, "inc"), None)?,
+        }
+        #[cfg(not(Py_3_11))]
+        if !kwnames.is_null() {
+            // SAFETY: `kwnames` is the tuple of keyword names, whose values follow the `n`
+            // positional arguments in `args`.
+            let names = unsafe { Borrowed::from_ptr(py, kwnames).cast_unchecked::<PyTuple>() };
+            let dict = pyo3::types::PyDict::new(py);
+            for (i, name) in names.iter().enumerate() {
+                // SAFETY: as above.
+                let value = unsafe { Borrowed::from_ptr(py, *args.add(n as usize + i)) };
+                dict.set_item(name, value)?;
+            }
+            kwargs = dict.into_ptr();
+        }
+        #[cfg(Py_3_11)]
+        let _ = (kwnames, &mut kwargs);
         // SAFETY: `args` holds at least the function.
-        let func = unsafe { *args };
+        Ok(unsafe { *args })
+    }));
+    let func = settle(py, outcome);
+    if func.is_null() && !kwargs.is_null() {
+        // SAFETY: our own reference, not handed over.
+        unsafe { ffi::Py_DecRef(kwargs) };
+        kwargs = std::ptr::null_mut();
+    }
+    Before { func, n, start, kwargs }
+}
+
+/// The bookkeeping after the call: observes the duration, counts the exception or counts
+/// the call out, and returns what the caller returns.
+///
+/// # Safety
+/// As [`call`]'s; `result` is the call's new reference, or NULL with its exception set.
+#[inline(never)] // kept out of `call`, whose frame must have no landing pad
+unsafe extern "C" fn after(slf: *mut ffi::PyObject, b: Before, result: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: the GIL is held (the contract).
+    let py = unsafe { Python::assume_attached() };
+    if !b.kwargs.is_null() {
+        // SAFETY: `before`'s new reference, no longer used.
+        unsafe { ffi::Py_DecRef(b.kwargs) };
+    }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: `slf` is the bound `CallerState` (the contract).
+        let state = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<CallerState>() }.get();
         let metric = state.metric.bind(py);
-        let run = || -> *mut ffi::PyObject {
-            // SAFETY: the rest of the argument array, forwarded as is.
-            unsafe { ffi::PyObject_Vectorcall(func, args.add(1), (n - 1) as usize, kwnames) }
-        };
         match state.kind {
             Kind::Time => {
-                let start = now();
-                let result = run();
-                let d = (now() - start).max(0.0);
+                let d = (now() - b.start).max(0.0);
                 let name = state.extra.bind(py).cast::<PyString>()?;
                 finish(py, result, report(py, metric, name, Some(d)))
             }
             Kind::CountExceptions => {
-                let result = run();
                 if !result.is_null() {
                     return Ok(result);
                 }
@@ -397,26 +505,10 @@ unsafe extern "C" fn call(
                 };
                 finish(py, result, counted)
             }
-            Kind::TrackInprogress => {
-                call_method(py, metric, pyo3::intern!(py, "inc"), None)?;
-                let result = run();
-                finish(py, result, report(py, metric, pyo3::intern!(py, "dec"), None))
-            }
+            Kind::TrackInprogress => finish(py, result, report(py, metric, pyo3::intern!(py, "dec"), None)),
         }
     }));
-    match outcome {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
-            // SAFETY: GIL held.
-            e.restore(unsafe { Python::assume_attached() });
-            std::ptr::null_mut()
-        }
-        Err(_) => {
-            // SAFETY: GIL held.
-            unsafe { ffi::PyErr_SetString(ffi::PyExc_SystemError, c"fastprom: panic in a decorated call".as_ptr()) };
-            std::ptr::null_mut()
-        }
-    }
+    settle(py, outcome)
 }
 
 /// The call's result once the bookkeeping after it ran: its own exception (still set when

@@ -54,11 +54,21 @@ def test_decorated_functions_behave_as_prometheus_clients():
         def gen(n):
             yield from range(n)
 
+        @s.time()
+        def echo(a, b=2, *rest, key=None, **extra):
+            return a, b, rest, key, extra
+
+        # Positional, default, variadic, keyword-only and extra keyword arguments all reach
+        # the wrapped function (the native caller forwards them by vectorcall, and before
+        # Python 3.11 as a keyword dict).
+        out.append([echo(1), echo(1, 3, 4, 5, key='k', other=6), echo(b=7, a=8, z=9)])
+
         timed_gen = s.time()(gen)
         out.append((list(timed_gen(3)), _value(reg, 's_count'), inspect.isgeneratorfunction(timed_gen)))
         seen[name] = out
     assert seen['fastprom'] == seen['prometheus_client']
-    assert seen['fastprom'][-2] == (4.0, 1.0, 0.0)
+    assert seen['fastprom'][-3] == (4.0, 1.0, 0.0)
+    assert seen['fastprom'][-2][1] == (1, 3, (4, 5), 'k', {'other': 6})
 
 
 def test_context_managers_behave_as_prometheus_clients():

@@ -208,6 +208,8 @@ fn owned(
     py: Python<'_>,
     f: impl FnOnce(&mut FamilyCollector) -> fastprom::Result<()> + Send,
 ) -> PyResult<Vec<MetricFamily>> {
+    // Gauge functions are Python code run from here.
+    let _region = gil::Region::enter(py);
     let (r, families) = gil::detach(py, || {
         let mut c = FamilyCollector::default();
         let r = f(&mut c);
