@@ -154,9 +154,13 @@ impl Drop for Region {
 }
 
 /// After `fork()`, in the child (registered with `os.register_at_fork`): only the forking
-/// thread exists here, and its own regions stay counted.
+/// thread exists here, and its own regions stay counted. A child forked while the parent
+/// was exiting has an interpreter of its own to run.
 #[pyfunction]
 pub(crate) fn forked() {
+    if !FINALIZER.with(Cell::get) {
+        CLOSED.store(false, SeqCst);
+    }
     ENTERING.store(0, SeqCst);
     INSIDE.store(DEPTH.with(Cell::get), SeqCst);
 }

@@ -370,9 +370,9 @@ unsafe extern "C" fn call(
     // with assertions, whose panic paths would give this frame a landing pad, so the call
     // goes through `PyObject_VectorcallDict` with the keywords as a dict.
     #[cfg(Py_3_11)]
-    let result = unsafe { ffi::PyObject_Vectorcall(b.func, args.add(1), (b.n - 1) as usize, kwnames) };
+    let result = unsafe { ffi::PyObject_Vectorcall(b.func, args.add(1), b.n.wrapping_sub(1) as usize, kwnames) };
     #[cfg(not(Py_3_11))]
-    let result = unsafe { ffi::PyObject_VectorcallDict(b.func, args.add(1), (b.n - 1) as usize, b.kwargs) };
+    let result = unsafe { ffi::PyObject_VectorcallDict(b.func, args.add(1), b.n.wrapping_sub(1) as usize, b.kwargs) };
     // SAFETY: as above; `result` is the call's new reference or NULL with its exception set.
     unsafe { after(slf, b, result) }
 }
@@ -432,11 +432,7 @@ unsafe extern "C" fn before(
         if n < 1 {
             return Err(pyo3::exceptions::PyTypeError::new_err("caller() needs the function to call"));
         }
-        match state.kind {
-            Kind::Time => start = now(),
-            Kind::CountExceptions => {}
-            Kind::TrackInprogress => call_method(py, state.metric.bind(py), pyo3::intern!(py, "inc"), None)?,
-        }
+        // The keywords first: nothing is counted in if this fails.
         #[cfg(not(Py_3_11))]
         if !kwnames.is_null() {
             // SAFETY: `kwnames` is the tuple of keyword names, whose values follow the `n`
@@ -452,6 +448,11 @@ unsafe extern "C" fn before(
         }
         #[cfg(Py_3_11)]
         let _ = (kwnames, &mut kwargs);
+        match state.kind {
+            Kind::Time => start = now(),
+            Kind::CountExceptions => {}
+            Kind::TrackInprogress => call_method(py, state.metric.bind(py), pyo3::intern!(py, "inc"), None)?,
+        }
         // SAFETY: `args` holds at least the function.
         Ok(unsafe { *args })
     }));
@@ -508,6 +509,10 @@ unsafe extern "C" fn after(slf: *mut ffi::PyObject, b: Before, result: *mut ffi:
             Kind::TrackInprogress => finish(py, result, report(py, metric, pyo3::intern!(py, "dec"), None)),
         }
     }));
+    if outcome.is_err() && !result.is_null() {
+        // SAFETY: the call's new reference, not returned.
+        unsafe { ffi::Py_DecRef(result) };
+    }
     settle(py, outcome)
 }
 

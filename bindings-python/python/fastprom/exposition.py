@@ -311,7 +311,9 @@ class _NativeHTTPServer:
         self._native.shutdown()
         me = threading.get_ident()
         with self._loops_changed:
-            self._loops_changed.wait_for(lambda: not self._loops - {me})
+            # Bounded: a loop on a daemon thread that Python's exit has stopped for good
+            # never returns.
+            self._loops_changed.wait_for(lambda: not self._loops - {me}, timeout=5.0)
 
     def server_close(self) -> None:
         """Frees the port (stopping the server first if ``shutdown()`` has not)."""

@@ -201,9 +201,8 @@ pub(crate) fn count<T: Native>(this: &T, py: Python<'_>) -> PyResult<usize> {
     Ok(n.family.children().iter().filter(|c| c.object(py).is_some()).count())
 }
 
-/// Collects natively, with the GIL released: a gauge function takes the GIL while the
-/// core holds the gauge's function lock, so no thread may wait for a core lock while
-/// holding the GIL.
+/// Collects natively, with the GIL released: the core's locks are never waited for while
+/// holding the GIL, and gauge functions take it when they run.
 fn owned(
     py: Python<'_>,
     f: impl FnOnce(&mut FamilyCollector) -> fastprom::Result<()> + Send,
