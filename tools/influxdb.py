@@ -10,38 +10,23 @@ the server by PID and removes the folder; if the server ends or does not answer 
 
 import contextlib
 import os
-import shutil
-import signal
-import subprocess
 import tempfile
-import time
-import urllib.error
 import urllib.request
 from typing import Iterator
 
+from daemon import running_daemon
 from mariadb import free_port
 
-_CONFIG = """reporting-disabled = true
-bind-address = "127.0.0.1:{rpc_port}"
-[meta]
-  dir = "{work}/meta"
-[data]
-  dir = "{work}/data"
-  wal-dir = "{work}/wal"
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:{http_port}"
-  log-enabled = false
-"""
+# The server's configuration, shared with the JS tests (bindings-wasm/tests/support.js):
+# data, WAL and meta in the work folder, loopback ports, no reporting or self-monitoring.
+_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "influxdb.conf")
 
 
-def _pings(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/ping", timeout=2) as r:
-            return r.status == 204  # InfluxDB's ping answers without a body
-    except OSError:
-        return False
+def _ping(base: str) -> None:
+    """Raises ``OSError`` unless InfluxDB answers its ping (204, without a body)."""
+    with urllib.request.urlopen(base + "/ping", timeout=2) as r:
+        if r.status != 204:
+            raise OSError(f"/ping answered {r.status}")
 
 
 @contextlib.contextmanager
@@ -50,29 +35,10 @@ def running_influxdb(patience: float = 60.0) -> Iterator[str]:
     work = tempfile.mkdtemp(prefix="fastprom-influx-")
     http_port, rpc_port = free_port(), free_port()
     config = os.path.join(work, "influxdb.conf")
-    with open(config, "w") as f:
-        f.write(_CONFIG.format(work=work, http_port=http_port, rpc_port=rpc_port))
-    log_path = os.path.join(work, "influxd.log")
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(["influxd", "-config", config], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    with open(_CONFIG) as template, open(config, "w") as f:
+        f.write(template.read().format(work=work, http_port=http_port, rpc_port=rpc_port))
     base = f"http://127.0.0.1:{http_port}"
-    try:
-        deadline = time.monotonic() + patience
-        while not _pings(base):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                with open(log_path, errors="replace") as f:
-                    raise RuntimeError(f"influxd did not come up on {base}:\n{f.read()}")
-            time.sleep(0.2)
+    with running_daemon("influxd", ["influxd", "-config", config], work, lambda: _ping(base), patience):
         create = urllib.request.Request(base + "/query", data=b"q=CREATE+DATABASE+rw", method="POST")
         urllib.request.urlopen(create, timeout=10).read()
         yield base
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-        shutil.rmtree(work, ignore_errors=True)

@@ -6,13 +6,10 @@ demand (500, 429, 400, silence); the request bytes decoded by a reference decode
 (protobuf and cramjam from PyPI)."""
 
 import base64
-import contextlib
 import http.server
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,44 +28,12 @@ from fastprom.remote_write import (HEADERS, RemoteWriteError, RemoteWriteSender,
 from conftest import free_port
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'tools'))
+from daemon import running_daemon  # noqa: E402
 from influxdb import running_influxdb  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which('prometheus') is None,
                                 reason='needs Debian prometheus (make test installs it)')
 PATIENCE = 60.0
-
-
-@contextlib.contextmanager
-def daemon(name, cmd, work, ready_url, ready=None):
-    """Runs ``cmd`` (its output in ``work``/``name``.log) until ``ready_url`` answers (or
-    ``ready()`` returns without raising ``OSError``); stops it by PID and removes ``work``
-    on the way out."""
-    if ready is None:
-        def ready():
-            urllib.request.urlopen(ready_url, timeout=2).read()
-    log_path = os.path.join(work, f'{name}.log')
-    log = open(log_path, 'wb')
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + PATIENCE
-        while True:
-            try:
-                ready()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(open(log_path).read())
-                time.sleep(0.2)
-        yield
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture(scope='module')
@@ -81,7 +46,8 @@ def prometheus():
     base = f'http://127.0.0.1:{free_port()}'
     cmd = ['prometheus', f'--config.file={config}', f'--storage.tsdb.path={work}/data',
            f'--web.listen-address={base[len("http://"):]}', '--web.enable-remote-write-receiver']
-    with daemon('prometheus', cmd, work, base + '/-/ready'):
+    with running_daemon('prometheus', cmd, work, lambda: urllib.request.urlopen(base + '/-/ready', timeout=2).read(),
+                        PATIENCE):
         yield base
 
 
@@ -119,8 +85,8 @@ def tls_prometheus(certs):
            f'--web.listen-address=127.0.0.1:{port}', f'--web.config.file={web}',
            '--web.enable-remote-write-receiver']
     base = f'https://127.0.0.1:{port}'
-    with daemon('prometheus', cmd, work, None, ready=lambda: urllib.request.urlopen(
-            base + '/-/ready', timeout=2, context=context).read()):
+    with running_daemon('prometheus', cmd, work, lambda: urllib.request.urlopen(
+            base + '/-/ready', timeout=2, context=context).read(), PATIENCE):
         yield base, context
 
 

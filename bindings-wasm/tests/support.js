@@ -3,7 +3,7 @@
 // InfluxDB started on them and stopped by PID, and child processes run to their end or
 // stopped by PID.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -190,22 +190,10 @@ export async function startInfluxDB() {
   const dir = mkdtempSync(path.join(tmpdir(), 'fastprom-js-influx-'));
   const [httpPort, rpcPort] = [await freePort(), await freePort()];
   const config = path.join(dir, 'influxdb.conf');
-  writeFileSync(
-    config,
-    `reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${dir}/meta"
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-`,
-  );
+  // tools/influxdb.conf, the Python and C tests' configuration too.
+  const vars = { work: dir, http_port: httpPort, rpc_port: rpcPort };
+  const template = readFileSync(path.join(repoRoot, 'tools', 'influxdb.conf'), 'utf8');
+  writeFileSync(config, template.replace(/\{(\w+)\}/g, (_, k) => String(vars[k])));
   const url = `http://127.0.0.1:${httpPort}`;
   const child = spawn(findBinary('influxd', 'influxdb'), ['-config', config], { stdio: 'ignore' });
   const influx = {

@@ -26,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
+from daemon import running_daemon  # noqa: E402
 from mariadb import EXPORTER_PASSWORD, EXPORTER_USER, free_port, running_mariadb  # noqa: E402
 
 EXPORTER = os.path.join(ROOT, "examples", "python", "mysqld_exporter.py")
@@ -384,17 +385,18 @@ def test_prometheus_scrapes_the_tutorial_jobs(exporter, tmp_path):
     with open(PROMETHEUS_YML) as f:
         conf = (f.read().replace("127.0.0.1:9104", f"127.0.0.1:{exporter.port}")
                 .replace("127.0.0.1:8000", f"127.0.0.1:{closed}").replace("127.0.0.1:9091", f"127.0.0.1:{closed}"))
-    (tmp_path / "prometheus.yml").write_text(conf)
+    work = tmp_path / "prometheus"
+    work.mkdir()
+    (work / "prometheus.yml").write_text(conf)
     port = free_port()
-    with open(tmp_path / "prometheus.log", "wb") as log:
-        prom = subprocess.Popen(["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
-                                 f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
+    cmd = ["prometheus", f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={work / 'data'}",
+           f"--web.listen-address=127.0.0.1:{port}"]
+    # No wait for readiness: the loop below polls within its own deadline.
+    with running_daemon("prometheus", cmd, str(work), lambda: None) as prom:
         names = {}
         deadline = time.time() + 45
         while time.time() < deadline:
-            assert prom.poll() is None, (tmp_path / "prometheus.log").read_text()[-3000:]
+            assert prom.poll() is None, (work / "prometheus.log").read_text()[-3000:]
             try:
                 found = _prometheus_query(port, 'group by (job, __name__) ({job=~"mysql.+"})')
             except OSError:
@@ -420,10 +422,3 @@ def test_prometheus_scrapes_the_tutorial_jobs(exporter, tmp_path):
         table = _prometheus_query(port, 'mysql_perf_schema_table_io_waits_total'
                                         '{job="mysql performance", schema="shop", name="t0000", operation="fetch"}')
         assert len(table) == 1 and float(table[0]["value"][1]) > 0
-    finally:
-        os.kill(prom.pid, signal.SIGTERM)
-        try:
-            prom.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(prom.pid, signal.SIGKILL)
-            prom.wait()
