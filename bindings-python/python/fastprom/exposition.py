@@ -306,8 +306,8 @@ class _NativeHTTPServer:
     def shutdown(self) -> None:
         """Stops serving: answers in progress get up to 2 seconds, then every connection and
         the listening socket are closed. Like socketserver's, it returns once every
-        ``serve_forever()`` has (those of other threads: one on the calling thread, as in a
-        signal handler, returns when the handler does)."""
+        ``serve_forever()`` has (those of other threads, for up to 5 seconds: one on the
+        calling thread, as in a signal handler, returns when the handler does)."""
         self._native.shutdown()
         me = threading.get_ident()
         with self._loops_changed:
