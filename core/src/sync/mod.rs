@@ -8,6 +8,9 @@
 //!   hash shards in it.
 //! * [`exemplar_slot::ExemplarSlot`]: one exemplar per series in an atomic pointer, with a
 //!   striped lock only while one is replaced or copied out.
+//! * [`slab::Slab`]: where a family's children live, in chunks of slots handed out in
+//!   order, so a scrape walks memory in the order children were made; a child's handle
+//!   ([`slab::Handle`]) is a reference-counted pointer to its slot.
 //! * [`atomic_f64::AtomicF64`]: an `f64` added to with compare-and-swap.
 //! * [`counter_cell::CounterCell`]: a counter's total, one `fetch_add` per whole
 //!   increment until the first fractional one, an `f64` after; its float word and
@@ -31,6 +34,7 @@ pub(crate) mod atomic_f64;
 pub(crate) mod counter_cell;
 pub(crate) mod exemplar_slot;
 pub(crate) mod shard;
+pub(crate) mod slab;
 
 /// The primitives the hand-written code is built from: loom's under `cfg(loom)`, so its
 /// models check the real code; std's and parking_lot's otherwise.
@@ -38,8 +42,20 @@ pub(crate) mod shard;
 pub(crate) mod prim {
     pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};
     pub(crate) use loom::hint::spin_loop;
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::thread::yield_now;
+
+    /// A mutex with parking_lot's `lock` (loom's cannot be poisoned here either).
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(v: T) -> Self {
+            Self(loom::sync::Mutex::new(v))
+        }
+        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
 
     /// A reader-writer lock with parking_lot's names (loom's cannot be poisoned here: a
     /// panicking model fails as a whole).
@@ -64,26 +80,27 @@ pub(crate) mod prim {
 /// models check the real code; std's and parking_lot's otherwise.
 #[cfg(not(loom))]
 pub(crate) mod prim {
+    pub(crate) use super::locks::Mutex;
     pub(crate) use std::hint::spin_loop;
-    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::thread::yield_now;
 
     /// A reader-writer lock without data (the data lives in an [`UnsafeCell`] beside it).
-    pub(crate) struct RwLock(parking_lot::RwLock<()>);
+    pub(crate) struct RwLock(super::locks::RwLock<()>);
 
     impl RwLock {
         pub(crate) fn new() -> Self {
-            Self(parking_lot::RwLock::new(()))
+            Self(super::locks::RwLock::new(()))
         }
-        pub(crate) fn read_recursive(&self) -> parking_lot::RwLockReadGuard<'_, ()> {
+        pub(crate) fn read_recursive(&self) -> super::locks::RwLockReadGuard<'_, ()> {
             self.0.read_recursive()
         }
-        pub(crate) fn write(&self) -> parking_lot::RwLockWriteGuard<'_, ()> {
+        pub(crate) fn write(&self) -> super::locks::RwLockWriteGuard<'_, ()> {
             self.0.write()
         }
     }
 
-    pub(crate) type WriteGuard<'a> = parking_lot::RwLockWriteGuard<'a, ()>;
+    pub(crate) type WriteGuard<'a> = super::locks::RwLockWriteGuard<'a, ()>;
 
     /// std's `UnsafeCell` with loom's API: accesses go through pointer objects, which
     /// loom tracks for as long as they live.
@@ -127,6 +144,49 @@ pub(crate) mod prim {
         pub(crate) unsafe fn deref(&self) -> &mut T {
             // SAFETY: the pointer comes from a live cell; the caller guarantees exclusivity.
             unsafe { &mut *self.0 }
+        }
+    }
+}
+
+/// The locks of the code miri checks (this module and the family): parking_lot's natively.
+#[cfg(not(miri))]
+pub(crate) mod locks {
+    pub(crate) use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+}
+
+/// Under miri, std's locks behind parking_lot's names: miri refuses parking_lot_core's
+/// futex call (it passes `&AtomicI32` where the syscall takes `*mut u32`) once a lock is
+/// contended, which would stop the checks of our own code.
+#[cfg(miri)]
+pub(crate) mod locks {
+    use std::sync::PoisonError;
+
+    pub(crate) use std::sync::{RwLockReadGuard, RwLockWriteGuard};
+
+    /// std's mutex with parking_lot's `lock`.
+    pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) const fn new(v: T) -> Self {
+            Self(std::sync::Mutex::new(v))
+        }
+        pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
+
+    /// std's reader-writer lock with parking_lot's names.
+    pub(crate) struct RwLock<T>(std::sync::RwLock<T>);
+
+    impl<T> RwLock<T> {
+        pub(crate) const fn new(v: T) -> Self {
+            Self(std::sync::RwLock::new(v))
+        }
+        pub(crate) fn read_recursive(&self) -> RwLockReadGuard<'_, T> {
+            self.0.read().unwrap_or_else(PoisonError::into_inner)
+        }
+        pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+            self.0.write().unwrap_or_else(PoisonError::into_inner)
         }
     }
 }
