@@ -416,9 +416,13 @@ impl Visitor for Builder {
         // A label with an empty value is no label (as a scrape stores it).
         let mut pairs: SmallVec<[(&str, &str); 8]> = SmallVec::new();
         // So is one without a name, and a sample's own `__name__` gives way to its name.
-        pairs.extend(
-            s.labels.iter().copied().chain(s.extra).filter(|(n, v)| !v.is_empty() && !n.is_empty() && *n != "__name__"),
-        );
+        let keep = |(n, v): &(&str, &str)| !v.is_empty() && !n.is_empty() && *n != "__name__";
+        pairs.extend(s.labels.iter().copied().filter(keep));
+        // The extra label on its own (chained into the iterator above, the optimised code
+        // tests the unset fields of a `None` before its tag, which valgrind reports).
+        if let Some(extra) = s.extra.filter(keep) {
+            pairs.push(extra);
+        }
         pairs.push(("__name__", ""));
         let own = pairs.len();
         for (name, value) in &self.config.external_labels {
