@@ -418,8 +418,9 @@ impl Visitor for Builder {
         // So is one without a name, and a sample's own `__name__` gives way to its name.
         let keep = |(n, v): &(&str, &str)| !v.is_empty() && !n.is_empty() && *n != "__name__";
         pairs.extend(s.labels.iter().copied().filter(keep));
-        // The extra label on its own (chained into the iterator above, the optimised code
-        // tests the unset fields of a `None` before its tag, which valgrind reports).
+        // The extra label is pushed on its own: chained into the iterator above, it made
+        // the optimised code test a `None`'s unset fields before its tag, which valgrind
+        // reports.
         if let Some(extra) = s.extra.filter(keep) {
             pairs.push(extra);
         }

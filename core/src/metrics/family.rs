@@ -870,11 +870,10 @@ impl<M: MetricCore> Family<M> {
         }
         let filter: Vec<(usize, &str)> =
             labels.iter().map(|(k, v)| (names.iter().position(|n| n == k.as_ref()).unwrap_or(0), v.as_ref())).collect();
-        let mut gone = std::collections::HashSet::new();
         // The children taken out of the tables, held until they are out of the child list
-        // too: while a handle lives its slot is not reused, so the addresses in `gone`
-        // cannot come to name a child made in between (by another thread, after a
-        // concurrent `clear`). They are dropped after the shard locks are let go.
+        // too: while a handle lives its slot is not reused, so their addresses cannot come
+        // to name a child made in between (by another thread, after a concurrent `clear`).
+        // They are dropped after the shard locks are let go.
         let mut taken = Vec::new();
         let mut guards: Vec<_> = self.inner.shards.iter().map(|s| s.write()).collect();
         for t in guards.iter_mut() {
@@ -882,19 +881,18 @@ impl<M: MetricCore> Family<M> {
                 let vals: SmallVec<[&str; 8]> = decode_key(c.key()).collect();
                 let hit = filter.iter().all(|(pos, want)| vals.get(*pos).is_some_and(|v| v == want));
                 if hit {
-                    gone.insert(c.addr());
                     taken.push(c.clone());
                 }
                 !hit
             });
         }
         drop(guards);
-        if !gone.is_empty() {
+        if !taken.is_empty() {
+            let gone = taken.iter().map(Child::addr).collect();
             let removed = self.inner.order.write().remove_ptrs(&gone);
             self.retire(removed);
         }
-        drop(taken);
-        Ok(gone.len())
+        Ok(taken.len())
     }
 
     /// Removes every child (a no-op on a family without labels).
